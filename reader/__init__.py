@@ -1,0 +1,47 @@
+"""Reader: an offline-first news reader. `create_app` is the only entry point."""
+import logging
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from . import config as config_module
+from . import store
+
+ROOT = Path(__file__).resolve().parent
+# Top-level templates/ and static/ live beside the package in a checkout and inside it
+# (reader/templates, reader/static) in a wheel; see pyproject.toml.
+SHARE = ROOT if (ROOT / "templates").is_dir() else ROOT.parent
+
+
+def create_app(config=None):
+    """Build the application.
+
+    Args:
+        config: a mapping of settings applied after the defaults and READER_* variables.
+
+    Raises:
+        config.ConfigError: for a setting that cannot be used.
+    """
+    settings = config_module.load(config)
+    app = Flask(__name__, template_folder=str(SHARE / "templates"), static_folder=None)
+    app.config.update(settings)
+    Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+    app.config["SECRET_KEY"] = settings["SECRET_KEY"] or _secret_key(app.config["DATA_DIR"])
+    app.teardown_appcontext(store.close_db)
+    from . import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _secret_key(data_dir):
+    """Read the data directory's secret key, creating it (owner-only) on first use."""
+    path = Path(data_dir) / "secret_key"
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -1,0 +1,115 @@
+"""Settings: defaults, then READER_* environment variables, then the caller's mapping.
+
+Every setting is data with help text; the README lists them all and a test fails
+when one is undocumented.
+"""
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class ConfigError(ValueError):
+    """A setting has a value that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: object
+    help: str
+    parse: object = None  # a callable; None picks one from the default's type
+
+    @property
+    def env(self):
+        return "READER_" + self.name
+
+
+def _bool(value):
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"not a yes/no value: {value!r}")
+
+
+def _int_list(value):
+    if isinstance(value, (list, tuple)):
+        return [int(v) for v in value]
+    return [int(v) for v in str(value).replace(" ", "").split(",") if v]
+
+
+def _str_list(value):
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    return [v.strip() for v in str(value).split(",") if v.strip()]
+
+
+SETTINGS = [
+    Setting("DATA_DIR", "instance", "Directory holding all state: the SQLite database, images, keys."),
+    Setting("FETCH_ALLOW_PRIVATE", False,
+            "Allow fetching private, loopback and link-local addresses (tests and local demos only)."),
+    Setting("FETCH_MAX_BYTES", 10 * 1024 * 1024, "Largest response body accepted when fetching, in bytes."),
+    Setting("FETCH_MAX_REDIRECTS", 5, "Most redirects followed for one fetch."),
+    Setting("FETCH_TIMEOUT", 15.0, "Seconds allowed to connect and between bytes read for one fetch."),
+    Setting("IMAGE_MAX_BYTES", 8 * 1024 * 1024, "Largest image downloaded at ingest; larger images are dropped."),
+    Setting("IMAGE_MAX_PIXELS", 40_000_000, "Largest image area decoded (decompression-bomb guard)."),
+    Setting("IMAGE_WIDTHS", [360, 720], "Widths in CSS pixels to which article images are resized.",
+            _int_list),
+    Setting("IMAGES_PER_ARTICLE", 30, "Most images downloaded for one article; the rest are dropped."),
+    Setting("POLL_HOST_DELAY", 2.0, "Seconds to wait between two requests to the same host while polling."),
+    Setting("POLL_INTERVAL", 900, "Default seconds between polls for `reader poll --every`."),
+    Setting("SECRET_KEY", None, "Flask secret key; created in the data directory when not set."),
+    Setting("USER_AGENT", "ReaderBot/0.1 (+https://github.com/reader-news/reader; offline news reader)",
+            "User-Agent sent with every outbound request."),
+]
+
+_PARSERS = {bool: _bool, int: int, float: float}
+
+
+def _parse(setting, value):
+    if value is None:
+        return None
+    parser = setting.parse or _PARSERS.get(type(setting.default), str)
+    try:
+        return parser(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{setting.env}: {exc}") from None
+
+
+def load(overrides=None, environ=None):
+    """Return the settings as a dict of READER_-less names.
+
+    Args:
+        overrides: a mapping applied last (the test config).
+        environ: the environment to read (default: os.environ).
+
+    Raises:
+        ConfigError: when a value cannot be parsed or is out of range.
+    """
+    environ = os.environ if environ is None else environ
+    overrides = dict(overrides or {})
+    values = {}
+    for setting in SETTINGS:
+        value = setting.default
+        if setting.env in environ:
+            value = environ[setting.env]
+        if setting.name in overrides:
+            value = overrides.pop(setting.name)
+        values[setting.name] = _parse(setting, value)
+    values.update(overrides)  # Flask's own keys (TESTING, ...) pass through
+    _validate(values)
+    values["DATA_DIR"] = str(Path(values["DATA_DIR"]).resolve())
+    return values
+
+
+def _validate(values):
+    for name in ("FETCH_MAX_BYTES", "FETCH_MAX_REDIRECTS", "IMAGE_MAX_BYTES", "IMAGES_PER_ARTICLE"):
+        if values[name] < 0:
+            raise ConfigError(f"READER_{name} must not be negative")
+    if values["FETCH_TIMEOUT"] <= 0:
+        raise ConfigError("READER_FETCH_TIMEOUT must be positive")
+    if not values["IMAGE_WIDTHS"] or min(values["IMAGE_WIDTHS"]) < 16:
+        raise ConfigError("READER_IMAGE_WIDTHS needs widths of at least 16 px")

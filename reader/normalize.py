@@ -1,0 +1,239 @@
+"""Article HTML -> the small mobile vocabulary.
+
+The output uses only ALLOWED_TAGS, no classes, ids or styles, absolute links, and
+images with alt, width, height and loading=lazy. Chrome that extractors tend to
+leave behind (share bars, "Exit mobile version", newsletter boxes) is dropped.
+The sanitiser still runs afterwards: this module shapes, `sanitize` guarantees.
+"""
+import re
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+from lxml import etree
+
+ALLOWED_TAGS = frozenset(
+    "a b blockquote br code em figcaption figure h2 h3 h4 i img li ol p pre q strong sub sup "
+    "table tbody td th thead tr ul".split()
+)
+# Whole subtrees that never belong in a story body.
+DROP_TAGS = frozenset(
+    "aside audio button canvas embed footer form head header iframe input link map menu meta nav "
+    "noscript object option script select style svg template textarea title video".split()
+)
+RENAME_TAGS = {
+    "article": "div", "cite": "i", "dd": "p", "del": None, "dfn": "i", "dt": "p", "h1": "h2",
+    "h5": "h4", "h6": "h4", "ins": None, "kbd": "code", "mark": None, "s": None, "samp": "code",
+    "small": None, "strike": None, "tfoot": "tbody", "tt": "code", "u": None, "var": "i",
+}
+BLOCK_TAGS = frozenset("blockquote figure h2 h3 h4 ol p pre table ul".split())
+# Paragraph-sized chrome that survives extraction; matched against whole short blocks.
+CHROME_TEXT = re.compile(
+    r"^\W*(exit mobile version|share( this)?( article| story| post)?( on \w+)?|"
+    r"(read|see) (also|more)|related( posts| articles| stories)?|advertisement|advert|"
+    r"sign up for (our|the) newsletter.*|subscribe( to our newsletter)?|follow us( on .*)?|"
+    r"accept( all)? cookies|we use cookies.*|print( this)?|tweet|email|comments?|"
+    r"leave a (reply|comment)|click here to (subscribe|share).*|"
+    r"мобильная версия|поделиться|читайте также|реклама)\W*$",
+    re.I,
+)
+ICON_HINT = re.compile(r"(^|[/_.-])(icon|favicon|logo|sprite|avatar|pixel|spacer|blank|badge|emoji)", re.I)
+SAFE_SCHEMES = ("http", "https", "mailto")
+MAX_CHROME_CHARS = 120
+
+
+def normalize(html, base_url, *, captions=None):
+    """Reshape an article body into the mobile vocabulary.
+
+    Args:
+        html: the article body as an HTML fragment (or a whole page).
+        base_url: the page URL; relative links and image sources resolve against it.
+        captions: optional {absolute image URL: caption} to wrap bare images in figures.
+
+    Returns:
+        The normalised HTML as a string (may be empty).
+    """
+    if not html or not html.strip():
+        return ""
+    root = _parse(html)
+    _walk(root, base_url)
+    _figures(root, captions or {})
+    _drop_chrome(root)
+    _drop_empty(root)
+    return _serialize(root)
+
+
+def _parse(html):
+    try:
+        doc = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return lxml.html.fragment_fromstring("<div></div>")
+    body = doc.find("body")
+    return body if body is not None else doc
+
+
+def _walk(el, base_url):
+    for child in list(el):
+        if not isinstance(child.tag, str):  # comment or processing instruction
+            _remove(child)
+            continue
+        tag = child.tag.lower()
+        if tag in DROP_TAGS or _hidden(child):
+            _remove(child)
+            continue
+        _walk(child, base_url)
+        tag = RENAME_TAGS.get(tag, tag)
+        if tag == "img":
+            _image(child, base_url)
+        elif tag == "a":
+            _link(child, base_url)
+        elif tag in ALLOWED_TAGS:
+            _strip_attributes(child, keep=("colspan", "rowspan") if tag in ("td", "th") else ())
+            child.tag = tag
+        else:
+            child.drop_tag()
+
+
+def _hidden(el):
+    style = (el.get("style") or "").replace(" ", "").lower()
+    return el.get("hidden") is not None or el.get("aria-hidden") == "true" or "display:none" in style
+
+
+def _strip_attributes(el, keep=()):
+    for name in list(el.attrib):
+        if name not in keep:
+            del el.attrib[name]
+
+
+def _absolute(url, base_url):
+    url = (url or "").strip()
+    if not url or url.startswith("#"):
+        return None
+    try:
+        full = urljoin(base_url, url)
+        scheme = urlsplit(full).scheme.lower()
+    except ValueError:
+        return None
+    return full if scheme in SAFE_SCHEMES else None
+
+
+def _link(el, base_url):
+    href = _absolute(el.get("href"), base_url)
+    _strip_attributes(el)
+    el.tag = "a"
+    if href is None:
+        el.drop_tag()
+    else:
+        el.set("href", href)
+
+
+def _image_source(el):
+    for name in ("data-src", "data-lazy-src", "data-original", "src"):
+        value = el.get(name)
+        if value and not value.startswith("data:"):
+            return value
+    srcset = el.get("srcset") or el.get("data-srcset")
+    if srcset:
+        return srcset.split(",")[-1].strip().split(" ")[0]
+    return None
+
+
+def _image(el, base_url):
+    src = _absolute(_image_source(el), base_url)
+    width, height = _dimension(el.get("width")), _dimension(el.get("height"))
+    alt = (el.get("alt") or "").strip()
+    _strip_attributes(el)
+    if src is None or ICON_HINT.search(urlsplit(src).path) or (width and width < 48):
+        _remove(el)
+        return
+    el.tag = "img"
+    el.set("src", src)
+    el.set("alt", alt)
+    if width and height:
+        el.set("width", str(width))
+        el.set("height", str(height))
+    el.set("loading", "lazy")
+
+
+def _dimension(value):
+    match = re.match(r"\s*(\d{1,5})(px)?\s*$", value or "")
+    return int(match.group(1)) if match else None
+
+
+FIGURE_PARENTS = frozenset(("blockquote", "li", "td", "th"))
+
+
+def _figures(root, captions):
+    """Give every image a figure, with its caption where the page had one."""
+    for img in list(root.iter("img")):
+        parent = img.getparent()
+        if parent is not None and parent.tag == "figure":
+            continue
+        figure = etree.Element("figure")
+        anchor = _block_ancestor(img, root)
+        if anchor is img:
+            img.addprevious(figure)
+            figure.tail, img.tail = img.tail, None
+        else:  # a figure may not sit inside a paragraph: put it after the block
+            _remove(img)
+            img.tail = None
+            anchor.addnext(figure)
+            figure.tail, anchor.tail = anchor.tail, None
+        figure.append(img)
+        caption = captions.get(img.get("src"))
+        if caption:
+            etree.SubElement(figure, "figcaption").text = caption
+    for figure in root.iter("figure"):
+        if figure.find("img") is None:
+            figure.tag = "p" if (figure.text_content() or "").strip() else figure.tag
+
+
+def _block_ancestor(el, root):
+    """el itself if it may hold a figure in place, else the block to place one after."""
+    node = el
+    while node.getparent() is not None and node.getparent() is not root \
+            and node.getparent().tag not in FIGURE_PARENTS:
+        node = node.getparent()
+    return node
+
+
+def _drop_chrome(root):
+    for el in list(root.iter("p", "li", "h2", "h3", "h4", "blockquote")):
+        text = " ".join(el.text_content().split())
+        if len(text) <= MAX_CHROME_CHARS and text and CHROME_TEXT.match(text):
+            _remove(el)
+
+
+def _drop_empty(root):
+    for el in reversed(list(root.iter())):
+        if el is root or el.tag in ("img", "br", "td", "th"):
+            continue
+        if el.find(".//img") is None and not (el.text_content() or "").strip():
+            _remove(el)
+
+
+def _remove(el):
+    """Remove el but keep its tail text."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail and el.tail.strip():
+        previous = el.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+def _serialize(root):
+    parts = [] if not (root.text and root.text.strip()) else [f"<p>{_escape(root.text.strip())}</p>"]
+    for child in root:
+        html = lxml.html.tostring(child, encoding="unicode", with_tail=False)
+        parts.append(html if child.tag in BLOCK_TAGS else f"<p>{html}</p>")
+        if child.tail and child.tail.strip():
+            parts.append(f"<p>{_escape(child.tail.strip())}</p>")
+    return "\n".join(parts)
+
+
+def _escape(text):
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

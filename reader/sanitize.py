@@ -1,0 +1,36 @@
+"""The last step before storage: an allowlist sanitiser (nh3, the Rust ammonia library).
+
+Whatever the extractor or normaliser let through, nothing leaves this function that can
+run script, load a frame, submit a form or style the page.
+"""
+import nh3
+
+TAGS = {
+    "a", "b", "blockquote", "br", "code", "em", "figcaption", "figure", "h2", "h3", "h4", "i",
+    "img", "li", "ol", "p", "pre", "q", "strong", "sub", "sup", "table", "tbody", "td", "th",
+    "thead", "tr", "ul",
+}
+ATTRIBUTES = {
+    "a": {"href"},
+    "img": {"alt", "height", "loading", "sizes", "src", "srcset", "width"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def sanitize(html):
+    """Return html with everything outside the allowlist removed.
+
+    Links get rel="noopener noreferrer nofollow"; only http(s) and mailto URLs survive
+    (root-relative URLs of Reader's own media are kept).
+    """
+    return nh3.clean(
+        html or "",
+        tags=TAGS,
+        attributes=ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+        clean_content_tags={"script", "style"},
+    )

@@ -1,0 +1,118 @@
+"""The schema as an append-only list: never edit a released step, add a new one."""
+
+MIGRATIONS = [
+    # 1: articles, their versions, images, topics, sources and the ingest log
+    """
+    CREATE TABLE articles (
+        id INTEGER PRIMARY KEY,
+        slug TEXT NOT NULL UNIQUE,
+        url TEXT NOT NULL UNIQUE,            -- canonical URL: the identity of a story
+        fetched_url TEXT,
+        title TEXT NOT NULL,
+        byline TEXT,
+        site_name TEXT,
+        description TEXT,
+        section TEXT,
+        tags TEXT NOT NULL DEFAULT '[]',     -- JSON list
+        lang TEXT,
+        dir TEXT NOT NULL DEFAULT 'ltr',
+        published TEXT,                      -- ISO 8601, UTC
+        modified TEXT,                       -- the publisher's own update time
+        lead_image_id INTEGER REFERENCES images(id) ON DELETE SET NULL,
+        body_html TEXT NOT NULL,             -- sanitised; the only HTML rendered |safe
+        body_text TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        word_count INTEGER NOT NULL,
+        reading_minutes INTEGER NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,            -- last time the stored text changed
+        checked_at TEXT NOT NULL             -- last time the source was read
+    );
+    CREATE INDEX articles_published ON articles(published DESC);
+    CREATE TABLE article_versions (
+        id INTEGER PRIMARY KEY,
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        title TEXT NOT NULL,
+        body_html TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        replaced_at TEXT NOT NULL,
+        UNIQUE (article_id, version)
+    );
+    CREATE TABLE images (
+        id INTEGER PRIMARY KEY,
+        article_id INTEGER REFERENCES articles(id) ON DELETE CASCADE,
+        src_url TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        alt TEXT NOT NULL DEFAULT '',
+        caption TEXT NOT NULL DEFAULT '',
+        variants TEXT NOT NULL               -- JSON [{"width", "height", "file", "bytes", "type"}]
+    );
+    CREATE INDEX images_article ON images(article_id);
+    CREATE TABLE topics (
+        slug TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        keywords TEXT NOT NULL DEFAULT '[]',
+        sections TEXT NOT NULL DEFAULT '[]',
+        tags TEXT NOT NULL DEFAULT '[]',
+        alert_mode TEXT NOT NULL DEFAULT 'off' CHECK (alert_mode IN ('off', 'auto', 'approval')),
+        position INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE article_topics (
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        topic TEXT NOT NULL REFERENCES topics(slug) ON DELETE CASCADE,
+        PRIMARY KEY (article_id, topic)
+    );
+    CREATE INDEX article_topics_topic ON article_topics(topic);
+    CREATE TABLE topic_events (
+        id INTEGER PRIMARY KEY,
+        topic TEXT NOT NULL REFERENCES topics(slug) ON DELETE CASCADE,
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,                  -- 'new' now; the push issue consumes them
+        created_at TEXT NOT NULL,
+        handled_at TEXT,
+        UNIQUE (topic, article_id, kind)
+    );
+    CREATE TABLE sources (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        topic TEXT REFERENCES topics(slug) ON DELETE SET NULL,
+        title TEXT,
+        etag TEXT,
+        last_modified TEXT,
+        polled_at TEXT,
+        status TEXT,
+        error TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE ingest_log (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL,
+        article_id INTEGER,
+        status TEXT NOT NULL,
+        error TEXT,
+        at TEXT NOT NULL
+    );
+    CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, description, body_text,
+        content='articles', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts(rowid, title, description, body_text)
+        VALUES (new.id, new.title, new.description, new.body_text);
+    END;
+    CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, description, body_text)
+        VALUES ('delete', old.id, old.title, old.description, old.body_text);
+    END;
+    CREATE TRIGGER articles_au AFTER UPDATE OF title, description, body_text ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, description, body_text)
+        VALUES ('delete', old.id, old.title, old.description, old.body_text);
+        INSERT INTO articles_fts(rowid, title, description, body_text)
+        VALUES (new.id, new.title, new.description, new.body_text);
+    END;
+    """,
+]
