@@ -1,0 +1,229 @@
+"""Thin click commands over the pipeline. `reader` is a FlaskGroup, so `flask --app reader` works too."""
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+
+from . import topics
+from .ingest import Ingester, Item
+from .store import articles as article_store
+from .store import get_db
+from .store import sources as source_store
+from .store import topics as topic_store
+
+FORMATS = ("html", "text", "json")
+
+
+def init_app(app):
+    for command in (init_command, ingest_command, list_command, show_command, demo_command,
+                    poll_command, sources_group, topics_group):
+        app.cli.add_command(command)
+
+
+def main():
+    from . import create_app
+
+    cli = FlaskGroup(name="reader", create_app=create_app, add_version_option=False,
+                     load_dotenv=False, set_debug_flag=False, help="Reader: an offline-first news reader.")
+    cli.main(prog_name="reader")
+
+
+@click.command("init")
+def init_command():
+    """Create the data directory and the database (safe to run twice)."""
+    get_db()
+    click.echo(f"data directory ready: {current_app.config['DATA_DIR']}")
+
+
+@click.command("ingest")
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--topic", help="Put every ingested article in this topic too.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def ingest_command(sources, topic, as_json):
+    """Ingest article URLs, feed URLs (RSS, Atom, JSON Feed) or local files."""
+    _check_topic(topic)
+    ingester = Ingester(get_db(), current_app.config)
+    results = run_ingest(ingester, sources, topic, as_json)
+    _exit_for(results)
+
+
+def run_ingest(ingester, sources, topic, as_json):
+    """Expand sources, ingest every article, print one line each; returns the results."""
+    items, results = [], []
+    for source in sources:
+        for entry in ingester.expand(source, topic):
+            (items if isinstance(entry, Item) else results).append(entry)
+    for result in results:
+        _print(result, as_json)
+    show_bar = len(items) > 1 and sys.stderr.isatty()
+    with click.progressbar(items, label="ingesting", file=sys.stderr if show_bar else _Null()) as bar:
+        for item in bar:
+            result = ingester.ingest(item)
+            results.append(result)
+            _print(result, as_json)
+    return results
+
+
+def _print(result, as_json):
+    if as_json:
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False))
+        return
+    label = f"[{result.id}] " if result.id else ""
+    detail = result.error if result.status == "error" else result.title
+    click.echo(f"{result.status:<9} {label}{result.url}  {detail}")
+
+
+def _exit_for(results):
+    """Non-zero when nothing succeeded (or there was nothing to ingest)."""
+    if not results or all(r.status == "error" for r in results):
+        sys.exit(1)
+
+
+class _Null:
+    def write(self, _text):
+        pass
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+
+def _check_topic(topic):
+    if topic and not topics.SLUG.match(topic):
+        raise click.BadParameter("use a-z, 0-9 and '-'", param_hint="--topic")
+
+
+@click.command("list")
+@click.option("--topic", help="Only this topic.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
+def list_command(topic, limit):
+    """List stored articles, newest first."""
+    db = get_db()
+    for row in article_store.latest(db, topic=topic, limit=limit):
+        topics_text = ",".join(topic_store.for_article(db, row["id"])) or "-"
+        updated = f" v{row['version']}" if row["version"] > 1 else ""
+        click.echo(f"{row['id']:>4}  {row['lang'] or '??':<3} {row['reading_minutes']:>2} min  "
+                   f"[{topics_text}]{updated}  {row['title']}")
+
+
+@click.command("show")
+@click.argument("article_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+def show_command(article_id, fmt):
+    """Print a stored article."""
+    db = get_db()
+    row = article_store.get(db, article_id)
+    if row is None:
+        raise click.ClickException(f"no article with id {article_id}")
+    if fmt == "html":
+        click.echo(row["body_html"])
+    elif fmt == "json":
+        record = dict(row)
+        record["tags"] = json.loads(record["tags"])
+        record["topics"] = topic_store.for_article(db, article_id)
+        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"{row['title']}\n{row['byline'] or ''}  {row['published'] or ''}\n\n{row['body_text']}")
+
+
+@click.command("demo")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def demo_command(as_json):
+    """Ingest the bundled demo newsroom over loopback HTTP through the real pipeline."""
+    from .demo import TOPICS_PATH, DemoSite
+    from .fetch import Fetcher
+
+    db = get_db()
+    topics.load_rules(db, TOPICS_PATH)
+    with DemoSite() as site:
+        # The SSRF guard stays on; only the demo's own loopback origin is let through.
+        fetcher = Fetcher.from_config(current_app.config, allowed_origins=(site.origin,))
+        results = run_ingest(Ingester(db, current_app.config, fetcher=fetcher), [site.feed_url],
+                             None, as_json)
+    _exit_for(results)
+
+
+@click.group("sources")
+def sources_group():
+    """Feeds that `reader poll` reads."""
+
+
+@sources_group.command("add")
+@click.argument("feed_url")
+@click.option("--topic", help="Put every article of this feed in this topic.")
+def sources_add(feed_url, topic):
+    """Add a feed to poll."""
+    from .ingest import _is_url
+
+    if not _is_url(feed_url):
+        raise click.BadParameter("give an http(s) URL", param_hint="FEED_URL")
+    _check_topic(topic)
+    db = get_db()
+    if topic and topic_store.get(db, topic) is None:
+        topic_store.upsert(db, topic, topic)
+    source_store.add(db, feed_url, topic)
+    click.echo(f"added {feed_url}" + (f" (topic {topic})" if topic else ""))
+
+
+@sources_group.command("list")
+def sources_list():
+    """List the feeds with their last poll."""
+    for row in source_store.all(get_db()):
+        state = row["status"] or "never polled"
+        error = f" ({row['error']})" if row["error"] else ""
+        click.echo(f"{row['url']}  topic={row['topic'] or '-'}  {state}{error}  {row['polled_at'] or ''}")
+
+
+@sources_group.command("remove")
+@click.argument("feed_url")
+def sources_remove(feed_url):
+    """Stop polling a feed."""
+    if not source_store.remove(get_db(), feed_url):
+        raise click.ClickException(f"no such source: {feed_url}")
+    click.echo(f"removed {feed_url}")
+
+
+@click.command("poll")
+@click.option("--every", type=click.IntRange(min=10), help="Poll again every SECONDS, until stopped.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def poll_command(every, as_json):
+    """Poll every feed once (or forever with --every): new articles are ingested."""
+    from .poll import poll_all
+
+    db = get_db()
+    while True:
+        for result in poll_all(db, current_app.config):
+            _print(result, as_json)
+        if not every:
+            return
+        time.sleep(every)
+
+
+@click.group("topics")
+def topics_group():
+    """Topic rules that tag articles at ingest."""
+
+
+@topics_group.command("list")
+def topics_list():
+    """List topics with their rules."""
+    for topic in topic_store.all(get_db()):
+        click.echo(f"{topic['slug']:<14} {topic['name']}  alerts={topic['alert_mode']}  "
+                   f"keywords={len(topic['keywords'])} sections={topic['sections']} tags={topic['tags']}")
+
+
+@topics_group.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def topics_load(path):
+    """Create or update topics from a JSON list of rules."""
+    try:
+        count = topics.load_rules(get_db(), path)
+    except topics.TopicError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{count} topics loaded")

@@ -1,0 +1,266 @@
+"""fetch -> extract -> normalize -> sanitize -> store, one source at a time.
+
+Each stage raises its own error; this module catches them per article, records the
+failure and goes on, so one bad page never stops the others or half-stores a story.
+"""
+import hashlib
+import logging
+from dataclasses import asdict, dataclass
+from datetime import timezone
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import lxml.html
+
+from . import feeds, images, topics
+from .extract import ExtractError, extract_article
+from .fetch import FetchError, Fetcher, decode_text
+from .sanitize import sanitize
+from .slugs import slugify, unique
+from .store import articles as article_store
+from .store import images as image_store
+from .store import log as ingest_log
+from .store import topics as topic_store
+from .store import transaction
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Result:
+    """The outcome for one article (or for a source that yielded none)."""
+    url: str
+    status: str            # new | updated | unchanged | error
+    id: int | None = None
+    title: str = ""
+    error: str | None = None
+
+    def as_json(self):
+        return asdict(self)
+
+
+@dataclass
+class Item:
+    """One article to ingest: its URL and, when already read, its page."""
+    url: str
+    html: str | None = None
+    base_url: str | None = None
+    topic: str | None = None
+    local_dir: Path | None = None   # images of a local file resolve inside this directory
+
+
+class Ingester:
+    """Runs the pipeline against one database with one fetcher.
+
+    Args:
+        db: an open connection (reader.store.connect).
+        config: the app's settings.
+        fetcher: the Fetcher to use; by default one built from config.
+    """
+
+    def __init__(self, db, config, *, fetcher=None):
+        self.db = db
+        self.config = config
+        self.fetcher = fetcher or Fetcher.from_config(config)
+        self.media_dir = Path(config["DATA_DIR"]) / images.MEDIA_DIR
+
+    # -- sources -> items -------------------------------------------------
+    def expand(self, source, topic=None):
+        """Turn a URL or file path into articles to ingest (a feed gives many).
+
+        Returns a list of Item, or of one error Result when the source itself failed.
+        """
+        try:
+            if _is_url(source):
+                return self._expand_url(source, topic)
+            return self._expand_file(source, topic)
+        except (FetchError, feeds.FeedError, OSError) as exc:
+            reason = getattr(exc, "reason", None) or _os_reason(exc)
+            log.warning("source %s failed: %s", source, reason)
+            ingest_log.record(self.db, source, "error", error=reason)
+            return [Result(source, "error", error=reason)]
+
+    def _expand_url(self, url, topic):
+        page = self.fetcher.get(url, kinds=("html", "feed"))
+        if feeds.is_feed(page.body, page.content_type):
+            feed = feeds.parse(page.body, page.final_url)
+            return [Item(e.url, topic=topic) for e in feed.entries]
+        return [Item(url, html=page.text(), base_url=page.final_url, topic=topic)]
+
+    def _expand_file(self, path, topic):
+        path = Path(path).expanduser().resolve()
+        if not path.is_file():
+            raise FileNotFoundError(f"no such file: {path}")
+        if path.stat().st_size > self.config["FETCH_MAX_BYTES"]:
+            raise OSError(f"{path} is larger than {self.config['FETCH_MAX_BYTES']} bytes")
+        body = path.read_bytes()
+        if feeds.is_feed(body):
+            feed = feeds.parse(body, path.as_uri())
+            return [Item(e.url, topic=topic) for e in feed.entries]
+        text, _ = decode_text(body, None)
+        return [Item(path.as_uri(), html=text, base_url=path.as_uri(), topic=topic,
+                     local_dir=path.parent)]
+
+    # -- one article -----------------------------------------------------
+    def ingest(self, item):
+        """Run one article through the pipeline and store it in one transaction."""
+        try:
+            result = self._ingest(item)
+        except (FetchError, ExtractError) as exc:
+            log.warning("article %s failed: %s", item.url, exc.reason)
+            result = Result(item.url, "error", error=exc.reason)
+        ingest_log.record(self.db, item.url, result.status, article_id=result.id, error=result.error)
+        return result
+
+    def _ingest(self, item):
+        html, base_url = item.html, item.base_url
+        if html is None:
+            page = self.fetcher.get(item.url, kinds=("html",))
+            html, base_url = page.text(), page.final_url
+        article = extract_article(html, base_url)
+        content_hash = _hash(article.title, article.body_html)
+        old = article_store.by_url(self.db, article.url) or article_store.by_url(self.db, base_url)
+        if old is not None and old["content_hash"] == content_hash:
+            self._refresh_topics(old["id"], article, item.topic)
+            return Result(article.url, "unchanged", old["id"], old["title"])
+        stored_images = self._images(article, base_url, item.local_dir)
+        body_html = sanitize(_rewrite_images(article.body_html, stored_images))
+        row = _row(article, base_url, body_html, content_hash)
+        with transaction(self.db):
+            article_id, status = self._save(old, row)
+            ids = image_store.replace_for_article(self.db, article_id, list(stored_images.values()))
+            lead = article.lead_image and ids.get(article.lead_image.url)
+            article_store.set_lead_image(self.db, article_id, lead or _first(ids))
+            self._assign_topics(article_id, article, item.topic)
+        log.info("article %s %s: %s", article_id, status, article.url)
+        return Result(article.url, status, article_id, article.title)
+
+    def _save(self, old, row):
+        if old is None:
+            slug = unique(slugify(row["title"]), lambda s: article_store.slug_taken(self.db, s))
+            return article_store.insert(self.db, slug, row), "new"
+        article_store.update(self.db, old, row)
+        return old["id"], "updated"
+
+    def _assign_topics(self, article_id, article, explicit):
+        for topic in topics.for_article(self.db, article, explicit):
+            if topic_store.get(self.db, topic) is None:
+                topic_store.upsert(self.db, topic, topic)
+            if topic_store.assign(self.db, article_id, [topic]):
+                topic_store.record_event(self.db, topic, article_id)
+
+    def _refresh_topics(self, article_id, article, explicit):
+        with transaction(self.db):
+            article_store.touch(self.db, article_id)
+            self._assign_topics(article_id, article, explicit)
+
+    # -- images ----------------------------------------------------------
+    def _images(self, article, base_url, local_dir):
+        """Download and resize the body's images and the lead image: {src_url: record}."""
+        wanted = _image_sources(article)
+        limit = self.config["IMAGES_PER_ARTICLE"]
+        stored = {}
+        for src, meta in list(wanted.items())[:limit]:
+            record = self._image(src, local_dir)
+            if record is not None:
+                stored[src] = {**record, **meta}
+        return stored
+
+    def _image(self, src, local_dir):
+        try:
+            data = self._image_bytes(src, local_dir)
+            return images.process(data, src, self.media_dir, widths=self.config["IMAGE_WIDTHS"],
+                                  max_pixels=self.config["IMAGE_MAX_PIXELS"])
+        except (FetchError, images.ImageError, OSError) as exc:
+            log.info("image %s dropped: %s", src, getattr(exc, "reason", exc))
+            return None
+
+    def _image_bytes(self, src, local_dir):
+        if src.startswith("file:"):
+            return _local_image(src, local_dir, self.config["IMAGE_MAX_BYTES"])
+        page = self.fetcher.get(src, kinds=("image",), max_bytes=self.config["IMAGE_MAX_BYTES"])
+        return page.body
+
+
+def _is_url(source):
+    return urlsplit(source).scheme in ("http", "https")
+
+
+def _os_reason(exc):
+    return str(exc.args[-1] if isinstance(exc, OSError) and exc.args else exc)
+
+
+def _hash(title, body_html):
+    return hashlib.sha256(f"{title}\n{body_html}".encode()).hexdigest()
+
+
+def _first(ids):
+    return next(iter(ids.values()), None)
+
+
+def _local_image(src, local_dir, max_bytes):
+    """An image next to an ingested local file; nothing outside its directory is read."""
+    path = Path(urlsplit(src).path).resolve()
+    if local_dir is None or not path.is_relative_to(local_dir):
+        raise OSError(f"{src}: outside the ingested file's directory")
+    if path.stat().st_size > max_bytes:
+        raise OSError(f"{src}: larger than {max_bytes} bytes")
+    return path.read_bytes()
+
+
+def _image_sources(article):
+    """{absolute src: {"alt", "caption"}} of the lead image and every body image, in order."""
+    wanted = {}
+    if article.lead_image:
+        wanted[article.lead_image.url] = {"alt": article.lead_image.alt,
+                                          "caption": article.lead_image.caption}
+    if article.body_html:
+        root = lxml.html.fragment_fromstring(article.body_html, create_parent="div")
+        for img in root.iter("img"):
+            caption = img.getparent().findtext("figcaption") if img.getparent() is not None else ""
+            wanted.setdefault(img.get("src"), {"alt": img.get("alt") or "", "caption": caption or ""})
+    wanted.pop(None, None)
+    return wanted
+
+
+def _rewrite_images(body_html, stored):
+    """Point images at Reader's own resized copies; drop those that could not be stored."""
+    if not body_html:
+        return body_html
+    root = lxml.html.fragment_fromstring(body_html, create_parent="div")
+    for img in list(root.iter("img")):
+        record = stored.get(img.get("src"))
+        if record is None:
+            _drop_image(img)
+            continue
+        main = images.default_variant(record["variants"])
+        img.set("src", images.MEDIA_URL + main["file"])
+        img.set("srcset", images.srcset(record["variants"]))
+        img.set("sizes", "(max-width: 720px) 100vw, 720px")
+        img.set("width", str(main["width"]))
+        img.set("height", str(main["height"]))
+    return "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
+
+
+def _drop_image(img):
+    figure = img.getparent()
+    if figure is not None and figure.tag == "figure":
+        figure.getparent().remove(figure)
+    elif figure is not None:
+        img.drop_tree()
+
+
+def _row(article, fetched_url, body_html, content_hash):
+    return {
+        "url": article.url, "fetched_url": fetched_url, "title": article.title,
+        "byline": article.byline, "site_name": article.site_name,
+        "description": article.description, "section": article.section, "tags": article.tags,
+        "lang": article.lang, "dir": article.dir,
+        "published": _utc(article.published), "modified": _utc(article.modified),
+        "body_html": body_html, "body_text": article.text, "content_hash": content_hash,
+        "word_count": article.word_count, "reading_minutes": article.reading_minutes,
+    }
+
+
+def _utc(moment):
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds") if moment else None

@@ -1,0 +1,107 @@
+"""Articles, their earlier versions, and full-text search."""
+import json
+
+from . import utcnow
+
+COLUMNS = (
+    "url", "fetched_url", "title", "byline", "site_name", "description", "section", "tags",
+    "lang", "dir", "published", "modified", "body_html", "body_text", "content_hash",
+    "word_count", "reading_minutes",
+)
+
+
+def by_url(db, url):
+    return db.execute("SELECT * FROM articles WHERE url = ? OR fetched_url = ?", (url, url)).fetchone()
+
+
+def get(db, article_id):
+    return db.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
+
+
+def by_slug(db, slug):
+    return db.execute("SELECT * FROM articles WHERE slug = ?", (slug,)).fetchone()
+
+
+def slug_taken(db, slug):
+    return db.execute("SELECT 1 FROM articles WHERE slug = ?", (slug,)).fetchone() is not None
+
+
+def insert(db, slug, row):
+    """Insert a new article from a dict holding COLUMNS; returns its id."""
+    now = utcnow()
+    values = [_value(row[c]) for c in COLUMNS]
+    cursor = db.execute(
+        f"INSERT INTO articles (slug, {', '.join(COLUMNS)}, created_at, updated_at, checked_at) "
+        f"VALUES (?, {', '.join('?' for _ in COLUMNS)}, ?, ?, ?)",
+        [slug, *values, now, now, now],
+    )
+    return cursor.lastrowid
+
+
+def update(db, old, row):
+    """Replace an article's content, keeping the previous text as a version."""
+    now = utcnow()
+    db.execute(
+        "INSERT INTO article_versions (article_id, version, title, body_html, content_hash, replaced_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (old["id"], old["version"], old["title"], old["body_html"], old["content_hash"], now),
+    )
+    assignments = ", ".join(f"{c} = ?" for c in COLUMNS)
+    db.execute(
+        f"UPDATE articles SET {assignments}, version = version + 1, updated_at = ?, checked_at = ?"
+        " WHERE id = ?",
+        [*(_value(row[c]) for c in COLUMNS), now, now, old["id"]],
+    )
+
+
+def touch(db, article_id):
+    db.execute("UPDATE articles SET checked_at = ? WHERE id = ?", (utcnow(), article_id))
+
+
+def set_lead_image(db, article_id, image_id):
+    db.execute("UPDATE articles SET lead_image_id = ? WHERE id = ?", (image_id, article_id))
+
+
+def versions(db, article_id):
+    return db.execute(
+        "SELECT * FROM article_versions WHERE article_id = ? ORDER BY version", (article_id,)
+    ).fetchall()
+
+
+def latest(db, *, topic=None, limit=50, since=None):
+    """Newest first by published time (falling back to ingest time)."""
+    sql = "SELECT a.* FROM articles a"
+    where, params = [], []
+    if topic:
+        sql += " JOIN article_topics t ON t.article_id = a.id"
+        where.append("t.topic = ?")
+        params.append(topic)
+    if since:
+        where.append("a.updated_at > ?")
+        params.append(since)
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY COALESCE(a.published, a.created_at) DESC, a.id DESC LIMIT ?"
+    return db.execute(sql, [*params, limit]).fetchall()
+
+
+def search(db, query, *, limit=20):
+    """Full-text search; the query is taken as words, never as FTS syntax."""
+    words = [w.replace('"', "") for w in query.split() if w.replace('"', "")]
+    if not words:
+        return []
+    match = " ".join(f'"{w}"' for w in words)
+    return db.execute(
+        "SELECT a.*, snippet(articles_fts, 2, '[', ']', ' … ', 12) AS snippet FROM articles_fts"
+        " JOIN articles a ON a.id = articles_fts.rowid WHERE articles_fts MATCH ?"
+        " ORDER BY rank LIMIT ?",
+        (match, limit),
+    ).fetchall()
+
+
+def count(db):
+    return db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+
+
+def _value(value):
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else value

@@ -1,0 +1,35 @@
+"""Images downloaded at ingest and their resized variants."""
+import json
+
+
+def insert(db, article_id, image):
+    """Store one image (a dict from reader.images) for an article; returns its id."""
+    cursor = db.execute(
+        "INSERT INTO images (article_id, src_url, sha256, width, height, alt, caption, variants)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (article_id, image["src_url"], image["sha256"], image["width"], image["height"],
+         image.get("alt", ""), image.get("caption", ""), json.dumps(image["variants"])),
+    )
+    return cursor.lastrowid
+
+
+def replace_for_article(db, article_id, images):
+    """Drop an article's image rows and store the new list; returns {src_url: id}."""
+    db.execute("DELETE FROM images WHERE article_id = ?", (article_id,))
+    return {image["src_url"]: insert(db, article_id, image) for image in images}
+
+
+def for_article(db, article_id):
+    rows = db.execute("SELECT * FROM images WHERE article_id = ? ORDER BY id", (article_id,)).fetchall()
+    return [_decoded(row) for row in rows]
+
+
+def get(db, image_id):
+    row = db.execute("SELECT * FROM images WHERE id = ?", (image_id,)).fetchone()
+    return _decoded(row) if row else None
+
+
+def _decoded(row):
+    image = dict(row)
+    image["variants"] = json.loads(image["variants"])
+    return image

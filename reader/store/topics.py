@@ -1,0 +1,68 @@
+"""Topics, their rules, which articles are in them, and the events new coverage raises."""
+import json
+
+from . import utcnow
+
+RULE_FIELDS = ("keywords", "sections", "tags")
+ALERT_MODES = ("off", "auto", "approval")
+
+
+def upsert(db, slug, name, *, keywords=(), sections=(), tags=(), alert_mode="off", position=0):
+    db.execute(
+        "INSERT INTO topics (slug, name, keywords, sections, tags, alert_mode, position)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(slug) DO UPDATE SET name = excluded.name,"
+        " keywords = excluded.keywords, sections = excluded.sections, tags = excluded.tags,"
+        " alert_mode = excluded.alert_mode, position = excluded.position",
+        (slug, name, json.dumps(list(keywords), ensure_ascii=False),
+         json.dumps(list(sections), ensure_ascii=False), json.dumps(list(tags), ensure_ascii=False),
+         alert_mode, position),
+    )
+
+
+def all(db):
+    rows = db.execute("SELECT * FROM topics ORDER BY position, slug").fetchall()
+    return [_decoded(row) for row in rows]
+
+
+def get(db, slug):
+    row = db.execute("SELECT * FROM topics WHERE slug = ?", (slug,)).fetchone()
+    return _decoded(row) if row else None
+
+
+def set_alert_mode(db, slug, mode):
+    db.execute("UPDATE topics SET alert_mode = ? WHERE slug = ?", (mode, slug))
+
+
+def for_article(db, article_id):
+    rows = db.execute(
+        "SELECT topic FROM article_topics WHERE article_id = ? ORDER BY topic", (article_id,)
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def assign(db, article_id, slugs):
+    """Add the article to these topics; returns the slugs it was not in before."""
+    before = set(for_article(db, article_id))
+    for slug in slugs:
+        db.execute(
+            "INSERT OR IGNORE INTO article_topics (article_id, topic) VALUES (?, ?)", (article_id, slug)
+        )
+    return sorted(set(slugs) - before)
+
+
+def record_event(db, topic, article_id, kind="new"):
+    db.execute(
+        "INSERT OR IGNORE INTO topic_events (topic, article_id, kind, created_at) VALUES (?, ?, ?, ?)",
+        (topic, article_id, kind, utcnow()),
+    )
+
+
+def pending_events(db):
+    return db.execute("SELECT * FROM topic_events WHERE handled_at IS NULL ORDER BY id").fetchall()
+
+
+def _decoded(row):
+    topic = dict(row)
+    for name in RULE_FIELDS:
+        topic[name] = json.loads(topic[name])
+    return topic
