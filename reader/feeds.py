@@ -74,12 +74,12 @@ def _parse_json(body, url):
 
 def _parse_xml(body, url):
     parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
-    if not parsed.get("version") and not parsed.entries:
-        reason = parsed.get("bozo_exception") or "not RSS or Atom"
-        raise FeedError(url, f"broken feed ({str(reason).splitlines()[0]})")
     entries = []
     for item in parsed.entries:
         _add(entries, url, item.get("link") or _guid_link(item), item.get("title"), item.get("summary"))
+    if not entries and (parsed.get("bozo") or not parsed.get("version")):
+        reason = parsed.get("bozo_exception") or "not RSS or Atom"
+        raise FeedError(url, f"broken feed ({str(reason).splitlines()[0]})")
     return Feed(url, parsed.feed.get("title", ""), entries[:MAX_ENTRIES])
 
 

@@ -1,0 +1,40 @@
+import pytest
+
+from reader import feeds
+
+RSS = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Desk</title>
+<item><title>One</title><link>/news/one.html</link></item>
+<item><title>Two</title><guid>https://news.example/two</guid></item>
+<item><title>Bad</title><link>javascript:alert(1)</link></item>
+</channel></rss>"""
+ATOM = b"""<feed xmlns="http://www.w3.org/2005/Atom"><title>A</title>
+<entry><title>E</title><link href="https://news.example/e"/></entry></feed>"""
+JSON_FEED = b"""{"version": "https://jsonfeed.org/version/1.1", "title": "J",
+"items": [{"id": "1", "url": "https://news.example/j", "title": "J1"}]}"""
+
+
+@pytest.mark.parametrize("body, urls", [
+    (RSS, ["https://news.example/news/one.html", "https://news.example/two"]),
+    (ATOM, ["https://news.example/e"]),
+    (JSON_FEED, ["https://news.example/j"]),
+])
+def test_feeds_are_detected_and_read(body, urls):
+    assert feeds.is_feed(body)
+    assert [e.url for e in feeds.parse(body, "https://news.example/feed").entries] == urls
+
+
+def test_html_is_not_a_feed():
+    assert not feeds.is_feed(b"<!doctype html><html><body>rss</body></html>")
+
+
+@pytest.mark.parametrize("body, reason", [
+    (b"<rss><channel><item><title>x", "broken feed"),
+    (b"not a feed at all", "broken feed"),
+    (b'{"items": []}', "not a JSON Feed"),
+    (b'{"version": "https://jsonfeed.org/version/1.1", "items": [', "broken JSON feed"),
+    (b'<rss version="2.0"><channel><title>t</title></channel></rss>', "lists no articles"),
+])
+def test_broken_feeds_name_the_problem(body, reason):
+    with pytest.raises(feeds.FeedError, match=reason):
+        feeds.parse(body, "https://news.example/feed")
