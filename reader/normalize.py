@@ -2,8 +2,9 @@
 
 The output uses only ALLOWED_TAGS, no classes, ids or styles, absolute links, and
 images with alt, width, height and loading=lazy. Chrome that extractors tend to
-leave behind (share bars, "Exit mobile version", newsletter boxes) is dropped.
+leave behind (share bars, "Exit mobile version", newsletter boxes, link lists) is dropped.
 The sanitiser still runs afterwards: this module shapes, `sanitize` guarantees.
+Works on plain lxml.etree elements too (trafilatura's output), so no lxml.html-only methods.
 """
 import re
 from urllib.parse import urljoin, urlsplit
@@ -26,19 +27,29 @@ RENAME_TAGS = {
     "small": None, "strike": None, "tfoot": "tbody", "tt": "code", "u": None, "var": "i",
 }
 BLOCK_TAGS = frozenset("blockquote figure h2 h3 h4 ol p pre table ul".split())
+FIGURE_PARENTS = frozenset(("blockquote", "li", "td", "th"))
 # Paragraph-sized chrome that survives extraction; matched against whole short blocks.
 CHROME_TEXT = re.compile(
     r"^\W*(exit mobile version|share( this)?( article| story| post)?( on \w+)?|"
-    r"(read|see) (also|more)|related( posts| articles| stories)?|advertisement|advert|"
+    r"(read|see) (also|more)|related( posts| articles| stories| coverage)?|advertisement|advert|"
     r"sign up for (our|the) newsletter.*|subscribe( to our newsletter)?|follow us( on .*)?|"
-    r"accept( all)? cookies|we use cookies.*|print( this)?|tweet|email|comments?|"
-    r"leave a (reply|comment)|click here to (subscribe|share).*|"
+    r"accept( all)? cookies|we use cookies.*|print( this)?( article)?|tweet|email|comments?|"
+    r"leave a (reply|comment)|click here to (subscribe|share).*|order reprints|"
+    r"(like|enjoy(ed)?) this (story|article)\W+share it.*|thanks? (you )?for signing up.*|"
+    r"there was an error processing your subscription.*|keep an eye on your inbox.*|"
     r"мобильная версия|поделиться|читайте также|реклама)\W*$",
     re.I,
 )
 ICON_HINT = re.compile(r"(^|[/_.-])(icon|favicon|logo|sprite|avatar|pixel|spacer|blank|badge|emoji)", re.I)
 SAFE_SCHEMES = ("http", "https", "mailto")
 MAX_CHROME_CHARS = 120
+# A list is a link list (menu, "more stories") when at least LINK_LIST_MIN_ITEMS items are
+# nearly all link text; 0.8 keeps story lists that merely cite sources in some items.
+# Calibrated on the scrapinghub set: menus and teaser lists score 0.95-1.0, story lists < 0.6.
+LINK_LIST_DENSITY = 0.8
+LINK_LIST_MIN_ITEMS = 3
+# Below this width (px) an image is an icon or tracking pixel, not a picture.
+MIN_IMAGE_WIDTH = 48
 
 
 def normalize(html, base_url, *, captions=None):
@@ -54,10 +65,15 @@ def normalize(html, base_url, *, captions=None):
     """
     if not html or not html.strip():
         return ""
-    root = _parse(html)
+    return normalize_element(_parse(html), base_url, captions=captions)
+
+
+def normalize_element(root, base_url, *, captions=None):
+    """Like normalize, for a parsed element (changed in place); returns the HTML string."""
     _walk(root, base_url)
     _figures(root, captions or {})
     _drop_chrome(root)
+    _drop_link_lists(root)
     _drop_empty(root)
     return _serialize(root)
 
@@ -74,11 +90,11 @@ def _parse(html):
 def _walk(el, base_url):
     for child in list(el):
         if not isinstance(child.tag, str):  # comment or processing instruction
-            _remove(child)
+            remove(child)
             continue
         tag = child.tag.lower()
         if tag in DROP_TAGS or _hidden(child):
-            _remove(child)
+            remove(child)
             continue
         _walk(child, base_url)
         tag = RENAME_TAGS.get(tag, tag)
@@ -90,7 +106,7 @@ def _walk(el, base_url):
             _strip_attributes(child, keep=("colspan", "rowspan") if tag in ("td", "th") else ())
             child.tag = tag
         else:
-            child.drop_tag()
+            unwrap(child)
 
 
 def _hidden(el):
@@ -104,7 +120,8 @@ def _strip_attributes(el, keep=()):
             del el.attrib[name]
 
 
-def _absolute(url, base_url):
+def absolute_url(url, base_url):
+    """url resolved against base_url, or None when empty, a fragment or an unsafe scheme."""
     url = (url or "").strip()
     if not url or url.startswith("#"):
         return None
@@ -117,16 +134,17 @@ def _absolute(url, base_url):
 
 
 def _link(el, base_url):
-    href = _absolute(el.get("href"), base_url)
+    href = absolute_url(el.get("href"), base_url)
     _strip_attributes(el)
     el.tag = "a"
     if href is None:
-        el.drop_tag()
+        unwrap(el)
     else:
         el.set("href", href)
 
 
-def _image_source(el):
+def image_source(el):
+    """The real picture URL of an <img>, looking past lazy-loading placeholders."""
     for name in ("data-src", "data-lazy-src", "data-original", "src"):
         value = el.get(name)
         if value and not value.startswith("data:"):
@@ -138,12 +156,12 @@ def _image_source(el):
 
 
 def _image(el, base_url):
-    src = _absolute(_image_source(el), base_url)
+    src = absolute_url(image_source(el), base_url)
     width, height = _dimension(el.get("width")), _dimension(el.get("height"))
-    alt = (el.get("alt") or "").strip()
+    alt = " ".join((el.get("alt") or "").split())
     _strip_attributes(el)
-    if src is None or ICON_HINT.search(urlsplit(src).path) or (width and width < 48):
-        _remove(el)
+    if src is None or ICON_HINT.search(urlsplit(src).path) or (width and width < MIN_IMAGE_WIDTH):
+        remove(el)
         return
     el.tag = "img"
     el.set("src", src)
@@ -159,32 +177,45 @@ def _dimension(value):
     return int(match.group(1)) if match else None
 
 
-FIGURE_PARENTS = frozenset(("blockquote", "li", "td", "th"))
-
-
 def _figures(root, captions):
     """Give every image a figure, with its caption where the page had one."""
     for img in list(root.iter("img")):
         parent = img.getparent()
         if parent is not None and parent.tag == "figure":
-            continue
-        figure = etree.Element("figure")
-        anchor = _block_ancestor(img, root)
-        if anchor is img:
-            img.addprevious(figure)
-            figure.tail, img.tail = img.tail, None
-        else:  # a figure may not sit inside a paragraph: put it after the block
-            _remove(img)
-            img.tail = None
-            anchor.addnext(figure)
-            figure.tail, anchor.tail = anchor.tail, None
-        figure.append(img)
+            figure = parent
+        else:
+            figure = _wrap_in_figure(img, root)
         caption = captions.get(img.get("src"))
-        if caption:
+        if caption and figure.find("figcaption") is None:
             etree.SubElement(figure, "figcaption").text = caption
-    for figure in root.iter("figure"):
-        if figure.find("img") is None:
-            figure.tag = "p" if (figure.text_content() or "").strip() else figure.tag
+            _drop_repeated_caption(figure, caption)
+    for figure in list(root.iter("figure")):
+        if figure.find(".//img") is None:
+            figure.tag = "p" if text_of(figure) else figure.tag
+
+
+def _wrap_in_figure(img, root):
+    figure = etree.Element("figure")
+    anchor = _block_ancestor(img, root)
+    if anchor is img:
+        img.addprevious(figure)
+        figure.tail, img.tail = img.tail, None
+    else:  # a figure may not sit inside a paragraph: put it after the block
+        remove(img)
+        img.tail = None
+        anchor.addnext(figure)
+        figure.tail, anchor.tail = anchor.tail, None
+    figure.append(img)
+    return figure
+
+
+def _drop_repeated_caption(figure, caption):
+    """Extractors often keep the caption as a paragraph beside the image: drop that copy."""
+    wanted = " ".join(caption.split())
+    for sibling in (figure.getnext(), figure.getprevious()):
+        if sibling is not None and sibling.tag in ("p", "div") and text_of(sibling) == wanted:
+            remove(sibling)
+            return
 
 
 def _block_ancestor(el, root):
@@ -198,20 +229,39 @@ def _block_ancestor(el, root):
 
 def _drop_chrome(root):
     for el in list(root.iter("p", "li", "h2", "h3", "h4", "blockquote")):
-        text = " ".join(el.text_content().split())
-        if len(text) <= MAX_CHROME_CHARS and text and CHROME_TEXT.match(text):
-            _remove(el)
+        text = text_of(el)
+        if text and len(text) <= MAX_CHROME_CHARS and CHROME_TEXT.match(text):
+            remove(el)
+
+
+def _drop_link_lists(root):
+    for el in list(root.iter("ul", "ol")):
+        items = el.findall("li")
+        if len(items) >= LINK_LIST_MIN_ITEMS and link_density(el) >= LINK_LIST_DENSITY:
+            remove(el)
+
+
+def link_density(el):
+    """Share of el's visible characters that sit inside links."""
+    total = len("".join(text_of(el).split()))
+    linked = sum(len("".join(text_of(a).split())) for a in el.iter("a"))
+    return linked / total if total else 0.0
 
 
 def _drop_empty(root):
     for el in reversed(list(root.iter())):
         if el is root or el.tag in ("img", "br", "td", "th"):
             continue
-        if el.find(".//img") is None and not (el.text_content() or "").strip():
-            _remove(el)
+        if el.find(".//img") is None and not text_of(el):
+            remove(el)
 
 
-def _remove(el):
+def text_of(el):
+    """Whitespace-collapsed text of el and its descendants."""
+    return " ".join("".join(el.itertext()).split())
+
+
+def remove(el):
     """Remove el but keep its tail text."""
     parent = el.getparent()
     if parent is None:
@@ -225,10 +275,33 @@ def _remove(el):
     parent.remove(el)
 
 
+def unwrap(el):
+    """Replace el by its children and text (lxml.html's drop_tag, for any element)."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    index = parent.index(el)
+    previous = el.getprevious()
+    if el.text:
+        if previous is not None:
+            previous.tail = (previous.tail or "") + el.text
+        else:
+            parent.text = (parent.text or "") + el.text
+    children = list(el)
+    if el.tail:
+        if children:
+            children[-1].tail = (children[-1].tail or "") + el.tail
+        elif index > 0:
+            parent[index - 1].tail = (parent[index - 1].tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent[index:index + 1] = children
+
+
 def _serialize(root):
     parts = [] if not (root.text and root.text.strip()) else [f"<p>{_escape(root.text.strip())}</p>"]
     for child in root:
-        html = lxml.html.tostring(child, encoding="unicode", with_tail=False)
+        html = etree.tostring(child, encoding="unicode", method="html", with_tail=False)
         parts.append(html if child.tag in BLOCK_TAGS else f"<p>{html}</p>")
         if child.tail and child.tail.strip():
             parts.append(f"<p>{_escape(child.tail.strip())}</p>")

@@ -1,0 +1,313 @@
+"""Page tree -> metadata: JSON-LD first, then OpenGraph and meta tags, then the HTML itself.
+
+Publishers disagree with themselves (a JSON-LD headline and an og:title that differ by a site
+suffix); the order here is the order of trust: structured data, social tags, markup.
+"""
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin
+
+log = logging.getLogger(__name__)
+
+# schema.org types that describe a story (https://schema.org/Article and its subtypes).
+ARTICLE_TYPES = frozenset(
+    "AdvertiserContentArticle AnalysisNewsArticle Article AskPublicNewsArticle BackgroundNewsArticle "
+    "BlogPosting LiveBlogPosting NewsArticle OpinionNewsArticle Report ReportageNewsArticle "
+    "ReviewNewsArticle SatiricalArticle ScholarlyArticle SocialMediaPosting TechArticle "
+    "WebPage".split()
+)
+# Containers whose members are walked for typed objects.
+LD_NESTING_KEYS = ("@graph", "mainEntity", "mainEntityOfPage", "itemListElement")
+# First meta tag present wins; keys are <meta property|name|itemprop> values, lower-cased.
+META_FIELDS = {
+    "title": ("og:title", "twitter:title", "parsely-title", "dc.title", "headline"),
+    "byline": ("author", "article:author", "parsely-author", "dc.creator", "byl", "sailthru.author"),
+    "published": ("article:published_time", "datepublished", "parsely-pub-date", "pubdate",
+                  "publishdate", "date", "dc.date", "dc.date.issued", "sailthru.date", "og:published_time"),
+    "modified": ("article:modified_time", "og:updated_time", "datemodified", "last-modified",
+                 "dc.date.modified"),
+    "site_name": ("og:site_name", "application-name", "twitter:site"),
+    "description": ("og:description", "description", "twitter:description", "dc.description"),
+    "section": ("article:section", "parsely-section", "section", "category"),
+    "image": ("og:image:secure_url", "og:image", "og:image:url", "twitter:image", "twitter:image:src"),
+    "image_alt": ("og:image:alt", "twitter:image:alt"),
+    "url": ("og:url", "twitter:url"),
+    "lang": ("og:locale", "content-language", "language", "dc.language"),
+}
+TAG_META = ("article:tag", "keywords", "news_keywords", "parsely-tags")
+BYLINE_XPATH = (
+    '//*[@itemprop="author"]//*[@itemprop="name"]',
+    '//*[@itemprop="author"]',
+    '//a[@rel="author"]',
+    '//*[contains(concat(" ", normalize-space(@class), " "), " byline ")]',
+    '//*[contains(concat(" ", normalize-space(@class), " "), " author ")]',
+)
+TIME_XPATH = ('//article//time[@datetime]', '//time[@datetime]')
+# Primary language subtags written right to left (ISO 639-1/-3 codes).
+RTL_LANGUAGES = frozenset("ar arc ckb dv fa he iw ps sd syr ug ur yi".split())
+BYLINE_PREFIX = re.compile(r"^\s*(by|von|par|por|di|door|av)\s+", re.I)
+TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·»]\s+")
+MAX_BYLINE_CHARS = 100
+
+
+@dataclass
+class Metadata:
+    title: str = ""
+    byline: str = ""
+    published: datetime | None = None
+    modified: datetime | None = None
+    site_name: str = ""
+    description: str = ""
+    section: str = ""
+    tags: list = field(default_factory=list)
+    url: str = ""
+    lang: str = ""
+    dir: str = "ltr"
+    image: str = ""
+    image_alt: str = ""
+    body_text: str = ""      # JSON-LD articleBody, a fallback for the body
+
+
+def extract_metadata(tree, url):
+    """Read the metadata of a parsed page.
+
+    Args:
+        tree: the page as an lxml.html document (not modified).
+        url: the page URL, used to resolve relative URLs.
+
+    Returns:
+        A Metadata; fields the page does not name are left empty.
+    """
+    ld = _json_ld_article(tree)
+    meta = _meta_tags(tree)
+    found = Metadata()
+    found.title = _clean(_ld_text(ld.get("headline") or ld.get("name")) or _first(meta, "title")
+                         or _html_title(tree))
+    found.byline = _ld_names(ld.get("author")) or _first(meta, "byline") or _html_byline(tree)
+    found.byline = _clean_byline(found.byline)
+    found.published = parse_datetime(ld.get("datePublished")) or parse_datetime(_first(meta, "published")) \
+        or _html_time(tree)
+    found.modified = parse_datetime(ld.get("dateModified")) or parse_datetime(_first(meta, "modified"))
+    found.site_name = _clean(_ld_names(ld.get("publisher")) or _first(meta, "site_name"))
+    found.description = _clean(_ld_text(ld.get("description")) or _first(meta, "description"))
+    found.section = _clean(_ld_first(ld.get("articleSection")) or _first(meta, "section"))
+    found.tags = _tags(ld.get("keywords"), meta)
+    found.url = _canonical(tree, meta, ld, url)
+    found.lang = _language(tree, ld, meta)
+    found.dir = _direction(tree, found.lang)
+    found.image = _absolute(_ld_image(ld.get("image")) or _first(meta, "image"), url)
+    found.image_alt = _clean(_first(meta, "image_alt"))
+    found.body_text = ld.get("articleBody") if isinstance(ld.get("articleBody"), str) else ""
+    return found
+
+
+# --- JSON-LD -------------------------------------------------------------------------------
+
+def _json_ld_article(tree):
+    """The first story-typed JSON-LD object on the page, or {}."""
+    fallback = {}
+    for script in tree.iterfind('.//script[@type="application/ld+json"]'):
+        for obj in _walk_ld(_load_json(script.text)):
+            types = obj.get("@type")
+            types = {types} if isinstance(types, str) else set(types or ())
+            if types & ARTICLE_TYPES - {"WebPage"}:
+                return obj
+            if "WebPage" in types and not fallback:
+                fallback = obj
+    return fallback
+
+
+def _load_json(text):
+    text = (text or "").strip().removeprefix("<!--").removesuffix("-->").strip()
+    try:
+        return json.loads(text, strict=False)
+    except ValueError:
+        return None
+
+
+def _walk_ld(obj):
+    """Every dict in a JSON-LD document, outer first, through lists and @graph."""
+    if isinstance(obj, list):
+        for item in obj:
+            yield from _walk_ld(item)
+    elif isinstance(obj, dict):
+        yield obj
+        for key in LD_NESTING_KEYS:
+            if isinstance(obj.get(key), (list, dict)):
+                yield from _walk_ld(obj[key])
+
+
+def _ld_text(value):
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    if isinstance(value, dict):
+        value = value.get("@value") or value.get("name") or ""
+    return value if isinstance(value, str) else ""
+
+
+def _ld_first(value):
+    return _ld_text(value)
+
+
+def _ld_names(value):
+    """'A, B' from an author/publisher that is a string, an object or a list of either."""
+    values = value if isinstance(value, list) else [value]
+    names = [_clean(_ld_text(item)) for item in values]
+    return ", ".join(dict.fromkeys(name for name in names if name))
+
+
+def _ld_image(value):
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    if isinstance(value, dict):
+        value = value.get("url") or value.get("contentUrl") or ""
+    return value if isinstance(value, str) else ""
+
+
+# --- meta tags and markup ------------------------------------------------------------------
+
+def _meta_tags(tree):
+    """{lower-cased property/name/itemprop: [content, ...]} of the page's meta tags."""
+    found = {}
+    for el in tree.iterfind(".//meta"):
+        key = el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv")
+        content = el.get("content")
+        if key and content and content.strip():
+            found.setdefault(key.strip().lower(), []).append(content.strip())
+    return found
+
+
+def _first(meta, name):
+    for key in META_FIELDS[name]:
+        if key in meta:
+            return meta[key][0]
+    return ""
+
+
+def _tags(keywords, meta):
+    if isinstance(keywords, str):
+        keywords = keywords.split(",")
+    tags = [k for k in keywords or () if isinstance(k, str)]
+    if not tags:
+        for key in TAG_META:
+            for value in meta.get(key, ()):
+                tags.extend(value.split(",") if key != "article:tag" else [value])
+            if tags:
+                break
+    return list(dict.fromkeys(_clean(tag) for tag in tags if _clean(tag)))
+
+
+def _html_title(tree):
+    h1 = tree.find(".//h1")
+    if h1 is not None and h1.text_content().strip():
+        return h1.text_content()
+    title = tree.findtext(".//title") or ""
+    return TITLE_SEPARATORS.split(title.strip())[0] if title.strip() else ""
+
+
+def _html_byline(tree):
+    for xpath in BYLINE_XPATH:
+        for el in tree.xpath(xpath):
+            text = _clean(el.text_content())
+            if text and len(text) <= MAX_BYLINE_CHARS:
+                return text
+    return ""
+
+
+def _clean_byline(text):
+    text = BYLINE_PREFIX.sub("", _clean(text))
+    return "" if text.startswith(("http://", "https://")) else text
+
+
+def _html_time(tree):
+    for xpath in TIME_XPATH:
+        for el in tree.xpath(xpath):
+            when = parse_datetime(el.get("datetime"))
+            if when:
+                return when
+    return None
+
+
+def _canonical(tree, meta, ld, url):
+    for link in tree.iterfind(".//link[@rel]"):
+        if "canonical" in link.get("rel").lower().split() and link.get("href", "").strip():
+            return _absolute(link.get("href"), url)
+    candidate = _first(meta, "url") or (ld.get("url") if isinstance(ld.get("url"), str) else "")
+    return _absolute(candidate, url) or url
+
+
+def _language(tree, ld, meta):
+    root = tree.getroottree().getroot()
+    value = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang") \
+        or _ld_text(ld.get("inLanguage")) or _first(meta, "lang")
+    return bcp47(value)
+
+
+def bcp47(value):
+    """'en_us' -> 'en-US', 'zh-hant-tw' -> 'zh-Hant-TW'; '' when not a language tag."""
+    parts = [p for p in re.split(r"[-_]", (value or "").strip()) if p]
+    if not parts or not re.fullmatch(r"[A-Za-z]{2,3}", parts[0]):
+        return ""
+    out = [parts[0].lower()]
+    for part in parts[1:]:
+        if not part.isalnum():
+            break
+        out.append(part.title() if len(part) == 4 and part.isalpha() else
+                   part.upper() if len(part) == 2 else part.lower())
+    return "-".join(out)
+
+
+def _direction(tree, lang):
+    root = tree.getroottree().getroot()
+    body = root.find("body")
+    for el in (root, body):
+        if el is not None and (el.get("dir") or "").lower() in ("rtl", "ltr"):
+            return el.get("dir").lower()
+    return "rtl" if lang.split("-")[0] in RTL_LANGUAGES else "ltr"
+
+
+# --- values --------------------------------------------------------------------------------
+
+def parse_datetime(value):
+    """A timezone-aware datetime from ISO 8601 or RFC 2822 text; naive times are taken as UTC."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    when = _iso(text) or _rfc2822(text)
+    if when is None:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def _iso(text):
+    text = re.sub(r"\s*Z$", "+00:00", text)
+    text = re.sub(r"([+-]\d\d)(\d\d)$", r"\1:\2", text)   # +0100 -> +01:00
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _rfc2822(text):
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _absolute(value, base_url):
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        return urljoin(base_url, value)
+    except ValueError:
+        return ""
+
+
+def _clean(text):
+    return " ".join((text or "").split()) if isinstance(text, str) else ""
