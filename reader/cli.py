@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from . import topics
 from .ingest import Ingester, Item
@@ -33,6 +33,7 @@ def main():
 
 
 @click.command("init")
+@with_appcontext
 def init_command():
     """Create the data directory and the database (safe to run twice)."""
     get_db()
@@ -40,6 +41,7 @@ def init_command():
 
 
 @click.command("ingest")
+@with_appcontext
 @click.argument("sources", nargs=-1, required=True)
 @click.option("--topic", help="Put every ingested article in this topic too.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
@@ -100,6 +102,7 @@ def _check_topic(topic):
 
 
 @click.command("list")
+@with_appcontext
 @click.option("--topic", help="Only this topic.")
 @click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
 def list_command(topic, limit):
@@ -113,6 +116,7 @@ def list_command(topic, limit):
 
 
 @click.command("show")
+@with_appcontext
 @click.argument("article_id", type=int)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 def show_command(article_id, fmt):
@@ -133,6 +137,7 @@ def show_command(article_id, fmt):
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def demo_command(as_json):
     """Ingest the bundled demo newsroom over loopback HTTP through the real pipeline."""
@@ -149,7 +154,7 @@ def demo_command(as_json):
     _exit_for(results)
 
 
-@click.group("sources")
+@click.group("sources", cls=AppGroup)
 def sources_group():
     """Feeds that `reader poll` reads."""
 
@@ -190,6 +195,7 @@ def sources_remove(feed_url):
 
 
 @click.command("poll")
+@with_appcontext
 @click.option("--every", type=click.IntRange(min=10), help="Poll again every SECONDS, until stopped.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def poll_command(every, as_json):
@@ -205,7 +211,7 @@ def poll_command(every, as_json):
         time.sleep(every)
 
 
-@click.group("topics")
+@click.group("topics", cls=AppGroup)
 def topics_group():
     """Topic rules that tag articles at ingest."""
 

@@ -19,7 +19,7 @@ from .sanitize import sanitize
 from .slugs import slugify, unique
 from .store import articles as article_store
 from .store import images as image_store
-from .store import log as ingest_log
+from .store import ingest_log
 from .store import topics as topic_store
 from .store import transaction
 

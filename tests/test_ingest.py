@@ -1,0 +1,222 @@
+"""The whole pipeline over real loopback HTTP into a real SQLite store."""
+import io
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from reader.ingest import Ingester, Item
+from reader.store import articles
+from reader.store import topics as topic_store
+from servers import LoopbackServer, respond, stream
+
+FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
+FIRST = "Reservoir levels stood at about a third of capacity when the delegations arrived."
+CORRECTED = "Reservoir levels stood at about two fifths of capacity when the delegations arrived."
+
+
+def _jpeg(width=1200, height=675):
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (70, 120, 150)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+class Site:
+    """A loopback publisher whose article text the test can change."""
+
+    def __init__(self):
+        self.sentence = FIRST
+        self.server = LoopbackServer({
+            "/world/water-talks.html": self._article,
+            "/img/dam.jpg": lambda r: respond(r, 200, _jpeg(), "image/jpeg"),
+            "/feed.xml": self._feed,
+            "/feed.json": self._json_feed,
+        })
+
+    def _article(self, request):
+        html = (FIXTURES / "article.html").read_text()
+        html = html.replace("{origin}", self.server.origin).replace("{body_sentence}", self.sentence)
+        respond(request, 200, html.encode())
+
+    def _feed(self, request):
+        rss = ('<?xml version="1.0"?><rss version="2.0"><channel><title>Valley Post</title>'
+               '<item><title>Water</title><link>/world/water-talks.html</link></item>'
+               '<item><title>Gone</title><link>/missing.html</link></item></channel></rss>')
+        respond(request, 200, rss.encode(), "application/rss+xml")
+
+    def _json_feed(self, request):
+        feed = {"version": "https://jsonfeed.org/version/1.1", "title": "Valley Post",
+                "items": [{"id": "1", "url": self.server.url("/world/water-talks.html")}]}
+        respond(request, 200, json.dumps(feed).encode(), "application/feed+json")
+
+
+@pytest.fixture
+def site():
+    publisher = Site()
+    with publisher.server:
+        yield publisher
+
+
+@pytest.fixture
+def ingester(app, db):
+    return Ingester(db, app.config)
+
+
+def _ingest(ingester, url, topic=None):
+    items = ingester.expand(url, topic)
+    return [ingester.ingest(i) if isinstance(i, Item) else i for i in items]
+
+
+def test_new_then_unchanged_then_updated_keeps_the_old_text(site, ingester, db):
+    url = site.server.url("/world/water-talks.html")
+    [first] = _ingest(ingester, url)
+    assert first.status == "new" and first.title == "Water talks resume in Bishkek"
+    [again] = _ingest(ingester, url)
+    assert (again.status, again.id) == ("unchanged", first.id)
+    site.sentence = CORRECTED
+    [corrected] = _ingest(ingester, url)
+    assert (corrected.status, corrected.id) == ("updated", first.id)
+    row = articles.get(db, first.id)
+    assert row["version"] == 2 and "two fifths" in row["body_text"]
+    assert "a third" in articles.versions(db, first.id)[0]["body_html"]
+    assert articles.count(db) == 1
+
+
+def test_stored_article_has_metadata_local_images_and_no_chrome(site, ingester, db):
+    [result] = _ingest(ingester, site.server.url("/world/water-talks.html"))
+    row = articles.get(db, result.id)
+    assert row["url"] == site.server.url("/world/water-talks.html")  # the canonical URL
+    assert row["byline"] == "Aida Bekova" and row["lang"] == "en"
+    assert row["published"] == "2025-12-18T02:30:00+00:00"
+    assert row["slug"] == "water-talks-resume-in-bishkek"
+    assert 'src="/media/' in row["body_html"] and "srcset=" in row["body_html"]
+    assert site.server.origin + "/img/" not in row["body_html"]
+    for chrome in ("Exit mobile version", "cookies", "Related posts", "Site icon", "Telegram"):
+        assert chrome not in row["body_html"]
+    assert row["lead_image_id"] is not None
+    media = Path(ingester.media_dir)
+    assert len(list(media.glob("*.webp"))) == 2
+
+
+@pytest.mark.parametrize("path", ["/feed.xml", "/feed.json"])
+def test_feeds_ingest_each_entry_and_report_the_broken_one(site, ingester, path):
+    results = _ingest(ingester, site.server.url(path))
+    statuses = sorted(r.status for r in results)
+    assert "new" in statuses
+    if path == "/feed.xml":
+        assert statuses == ["error", "new"]
+        assert [r.error for r in results if r.status == "error"] == ["HTTP 404"]
+
+
+def test_topics_from_rules_and_from_the_option_record_one_event(site, ingester, db):
+    topic_store.upsert(db, "water", "Water", keywords=["reservoir"])
+    [result] = _ingest(ingester, site.server.url("/world/water-talks.html"), topic="region")
+    assert topic_store.for_article(db, result.id) == ["region", "water"]
+    _ingest(ingester, site.server.url("/world/water-talks.html"), topic="region")
+    events = [(e["topic"], e["article_id"]) for e in topic_store.pending_events(db)]
+    assert events == [("region", result.id), ("water", result.id)]
+
+
+def test_a_local_file_is_ingested_with_its_images(tmp_path, ingester, db):
+    html = (FIXTURES / "article.html").read_text().replace("{body_sentence}", FIRST)
+    html = html.replace('<link rel="canonical" href="{origin}/world/water-talks.html">', "")
+    (tmp_path / "img").mkdir()
+    (tmp_path / "img" / "dam.jpg").write_bytes(_jpeg())
+    page = tmp_path / "story.html"
+    page.write_text(html.replace('src="/img/dam.jpg"', 'src="img/dam.jpg"'))
+    [result] = _ingest(ingester, str(page))
+    assert result.status == "new"
+    assert 'src="/media/' in articles.get(db, result.id)["body_html"]
+
+
+def test_a_failure_while_storing_leaves_no_half_article(site, ingester, db, monkeypatch):
+    def broken(*args):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(topic_store, "assign", broken)
+    topic_store.upsert(db, "water", "Water", keywords=["reservoir"])
+    with pytest.raises(sqlite3.OperationalError):
+        _ingest(ingester, site.server.url("/world/water-talks.html"))
+    assert articles.count(db) == 0
+    assert db.execute("SELECT COUNT(*) FROM images").fetchone()[0] == 0
+
+
+# -- bad input: one clear line each, recorded, never stopping the others -------------------
+
+
+BAD = {
+    "/empty.html": (lambda r: respond(r, 200, b""), "empty"),
+    "/binary.html": (lambda r: respond(r, 200, bytes(range(256)) * 64), ""),
+    "/image.html": (lambda r: respond(r, 200, _jpeg(), "image/jpeg"), "content-type image/jpeg"),
+    "/huge.html": (lambda r: stream(r, (b"<p>" + b"x" * 65536 for _ in range(330))), "larger than"),
+    "/malformed.html": (lambda r: respond(r, 200, b"<html><body><div><p>Half a <b>tag</p></tabl"), ""),
+    "/404.html": (lambda r: respond(r, 404, b"gone"), "HTTP 404"),
+    "/500.html": (lambda r: respond(r, 500, b"oops"), "HTTP 500"),
+    "/loop.html": (lambda r: respond(r, 302, headers=[("Location", "/loop.html")]), "redirect"),
+    "/broken-feed.xml": (lambda r: respond(r, 200, b'<?xml version="1.0"?><rss><channel><item>',
+                                           "application/rss+xml"), "broken feed"),
+}
+
+
+@pytest.mark.parametrize("path", sorted(BAD))
+def test_bad_sources_give_one_clear_line(app, path):
+    handler, reason = BAD[path]
+    with LoopbackServer({path: handler, "/ok.html": _ok_page}) as server:
+        result = app.test_cli_runner().invoke(args=["ingest", "--json", server.url(path),
+                                                    server.url("/ok.html")])
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    bad = [line for line in lines if line["url"] == server.url(path)]
+    assert [line["status"] for line in bad] == ["error"], lines
+    assert reason in bad[0]["error"] and "\n" not in bad[0]["error"]
+    assert "Traceback" not in result.output
+    assert [line["status"] for line in lines if line["url"] != server.url(path)] == ["new"]
+    assert result.exit_code == 0  # one source succeeded
+
+
+def _ok_page(request):
+    html = (FIXTURES / "article.html").read_text().replace("{body_sentence}", FIRST)
+    html = html.replace('<link rel="canonical" href="{origin}/world/water-talks.html">', "")
+    respond(request, 200, html.encode())
+
+
+def test_nothing_succeeded_exits_non_zero_and_is_logged(app, db):
+    with LoopbackServer({"/404.html": lambda r: respond(r, 404)}) as server:
+        result = app.test_cli_runner().invoke(args=["ingest", server.url("/404.html"), "/no/such/file"])
+    assert result.exit_code == 1
+    assert "HTTP 404" in result.output and "no such file" in result.output
+    logged = db.execute("SELECT status, error FROM ingest_log ORDER BY id").fetchall()
+    assert [row["status"] for row in logged] == ["error", "error"]
+
+
+def test_a_timeout_is_an_error_not_a_hang(tmp_path):
+    from reader import create_app
+
+    app = create_app({"DATA_DIR": tmp_path, "FETCH_ALLOW_PRIVATE": True, "FETCH_TIMEOUT": 0.5})
+    with LoopbackServer() as server:
+        server.routes["/slow.html"] = lambda r: server.stopping.wait(5)
+        result = app.test_cli_runner().invoke(args=["ingest", "--json", server.url("/slow.html")])
+    [line] = [json.loads(x) for x in result.output.splitlines()]
+    assert line["status"] == "error" and "timed out" in line["error"]
+    assert result.exit_code == 1
+
+
+def test_an_image_that_is_not_an_image_drops_only_that_image(app, db):
+    with LoopbackServer() as server:
+        server.routes["/img/dam.jpg"] = lambda r: respond(r, 200, b"<html>nope</html>", "image/jpeg")
+        server.routes["/ok.html"] = _ok_page
+        [result] = _ingest(Ingester(db, app.config), server.url("/ok.html"))
+    row = articles.get(db, result.id)
+    assert result.status == "new" and "<img" not in row["body_html"] and "reservoirs" in row["body_text"]
+
+
+def test_private_addresses_are_refused_by_default(tmp_path):
+    from reader import create_app
+
+    app = create_app({"DATA_DIR": tmp_path})
+    with LoopbackServer({"/ok.html": _ok_page}) as server:
+        result = app.test_cli_runner().invoke(args=["ingest", "--json", server.url("/ok.html")])
+        assert server.requests == []
+    [line] = [json.loads(x) for x in result.output.splitlines()]
+    assert line["status"] == "error" and "blocked" in line["error"]
