@@ -7,6 +7,7 @@ short: the page's JSON-LD articleBody, then readability-lxml.
 """
 import logging
 import re
+from copy import deepcopy
 
 import lxml.html
 from lxml import etree
@@ -15,7 +16,8 @@ from trafilatura import bare_extraction
 from trafilatura.htmlprocessing import convert_to_html
 
 from .normalize import absolute_url, image_source, remove, text_of
-from .sites import prune_xpaths
+from .sites import prune_xpaths, site_rule
+from .text import element_text
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +29,12 @@ TRAFILATURA_OPTIONS = {
     "include_links": True,
     "include_tables": True,
 }
-# Below this many characters of body text trafilatura has probably missed the story;
-# a long article is thousands. Pages that are really that short keep the best of the three.
-MIN_BODY_CHARS = 250
+# Below this many characters of prose trafilatura has probably missed the story (a short
+# news item is 500+); then the fallbacks run and the candidate with the most prose wins.
+MIN_PROSE_CHARS = 250
+# Prose is text in lines of at least this many characters: menus and tag clouds are many short
+# lines. 40 keeps CJK sentences (about 30-50 characters) and drops 2-5 word link labels.
+PROSE_LINE_CHARS = 40
 CAPTION_XPATH = (
     "//figure[.//img]",
     '//*[contains(concat(" ", normalize-space(@class), " "), " wp-caption ")]',
@@ -49,12 +54,25 @@ def extract_body(tree, html, url, *, title="", ld_body=""):
         title: the story title; a leading heading repeating it is dropped.
         ld_body: the JSON-LD articleBody, a fallback when the markup yields too little.
     """
-    body = _trafilatura(tree, url)
-    if _length(body) < MIN_BODY_CHARS:
-        body = max((body, _from_text(ld_body), _readability(html, url)), key=_length)
+    body = _trafilatura(_site_body(tree, url), url)
+    if _prose(body) < MIN_PROSE_CHARS:
+        body = max((body, _from_text(ld_body), _readability(html, url)), key=_prose)
     if body is not None:
         _drop_title(body, title)
     return body if _length(body) else None
+
+
+def _site_body(tree, url):
+    """The page, or a page holding only the story containers its site rule names."""
+    selector = site_rule(url).body
+    parts = tree.xpath(selector) if selector else []
+    if not parts:
+        return tree
+    page = lxml.html.Element("html")
+    container = etree.SubElement(etree.SubElement(page, "body"), "article")
+    for part in parts:
+        container.append(deepcopy(part))
+    return page
 
 
 def _trafilatura(tree, url):
@@ -84,6 +102,13 @@ def _readability(html, url):
 
 def _length(body):
     return len(text_of(body)) if body is not None else 0
+
+
+def _prose(body):
+    """Characters of body text in prose-length lines."""
+    if body is None:
+        return 0
+    return sum(len(line) for line in element_text(body).splitlines() if len(line) >= PROSE_LINE_CHARS)
 
 
 def _drop_title(body, title):

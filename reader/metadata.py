@@ -93,6 +93,7 @@ def extract_metadata(tree, url):
         or _html_time(tree)
     found.modified = parse_datetime(ld.get("dateModified")) or parse_datetime(_first(meta, "modified"))
     found.site_name = _clean(_ld_names(ld.get("publisher")) or _first(meta, "site_name"))
+    found.title = _strip_site_name(found.title, found.site_name)
     found.description = _clean(_ld_text(ld.get("description")) or _first(meta, "description"))
     found.section = _clean(_ld_first(ld.get("articleSection")) or _first(meta, "section"))
     found.tags = _tags(ld.get("keywords"), meta)
@@ -207,6 +208,18 @@ def _html_title(tree):
         return h1.text_content()
     title = tree.findtext(".//title") or ""
     return TITLE_SEPARATORS.split(title.strip())[0] if title.strip() else ""
+
+
+def _strip_site_name(title, site_name):
+    """'Story - Site' -> 'Story' when the suffix (or prefix) is the site's name."""
+    parts = TITLE_SEPARATORS.split(title)
+    if len(parts) > 1 and site_name:
+        site = site_name.lower()
+        if parts[-1].lower() == site:
+            return title[: title.lower().rindex(parts[-1].lower())].rstrip(" |-–—:·»")
+        if parts[0].lower() == site:
+            return title[len(parts[0]):].lstrip(" |-–—:·»")
+    return title
 
 
 def _html_byline(tree):

@@ -28,9 +28,21 @@ COMMON_PRUNE = (
 @dataclass(frozen=True)
 class SiteRule:
     prune: tuple = ()        # XPath of page parts that are never the story
+    body: str = ""           # XPath of the story's container(s); all matches, in page order
 
 
-SITE_RULES = {}
+# Sorted by domain. Each entry names what the template does wrong for the general algorithm.
+SITE_RULES = {
+    # related-story teasers after the story are marked up like the story itself
+    "cbssports.com": SiteRule(prune=(f'//*[{_class("article-list-stack")}]',
+                                     f'//*[{_class("NewsletterSignup")} or {_class("newsletter-signup")}]')),
+    # the sidebar "guide" box outscores a story set as <br>-separated text
+    "macrumors.com": SiteRule(prune=('//*[@id="right"]', '//*[@id="guide-products"]')),
+    # hover cards for people named in the story repeat their name and latest headlines
+    "thehill.com": SiteRule(prune=(f'//*[{_class("rollover-block")}]',)),
+    # the story is split into several chunks around ad slots; trafilatura keeps only the first
+    "wired.com": SiteRule(body=f'//*[{_class("article__chunks")}]'),
+}
 
 
 def site_rule(url):
