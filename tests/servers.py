@@ -1,0 +1,101 @@
+"""Loopback HTTP servers for tests: real sockets on 127.0.0.1, a route table, a request log."""
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class LoopbackServer:
+    """A ThreadingHTTPServer on 127.0.0.1:<free port> serving `routes` {path: handler(request)}.
+
+    A handler gets the BaseHTTPRequestHandler and writes the whole response. Every request is
+    logged in `requests` as a dict: path, headers (lower-case names), at (time.monotonic()).
+    """
+
+    def __init__(self, routes=None):
+        self.routes = dict(routes or {})
+        self.requests = []
+        self.stopping = threading.Event()  # handlers that wait should wait on this
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(self))
+        self.httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def port(self):
+        return self.httpd.server_address[1]
+
+    @property
+    def origin(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def url(self, path):
+        return self.origin + path
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self.stopping.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def _handler_class(server):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):
+            server.requests.append({"path": self.path, "at": time.monotonic(),
+                                    "headers": {k.lower(): v for k, v in self.headers.items()}})
+            route = server.routes.get(self.path.split("?")[0])
+            if route is None:
+                return respond(self, 404, b"not found", "text/plain")
+            try:
+                route(self)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client hung up, which is what some tests want
+
+        def log_message(self, *args):
+            pass
+
+    return Handler
+
+
+def respond(request, status, body=b"", content_type="text/html; charset=utf-8", headers=()):
+    """Write a complete response with Content-Length and close the connection."""
+    request.send_response(status)
+    if content_type:
+        request.send_header("Content-Type", content_type)
+    for name, value in headers:
+        request.send_header(name, value)
+    request.send_header("Content-Length", str(len(body)))
+    request.send_header("Connection", "close")
+    request.end_headers()
+    request.wfile.write(body)
+    request.close_connection = True
+
+
+def stream(request, chunks, content_type="text/html", headers=()):
+    """Write a body of unknown length (ended by closing); return the bytes written."""
+    request.send_response(200)
+    request.send_header("Content-Type", content_type)
+    for name, value in headers:
+        request.send_header(name, value)
+    request.send_header("Connection", "close")
+    request.end_headers()
+    request.close_connection = True
+    sent = 0
+    try:
+        for chunk in chunks:
+            request.wfile.write(chunk)
+            sent += len(chunk)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    return sent
