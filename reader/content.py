@@ -16,7 +16,7 @@ from trafilatura import bare_extraction
 from trafilatura.htmlprocessing import convert_to_html
 
 from .normalize import absolute_url, image_source, remove, text_of
-from .sites import prune_xpaths, site_rule
+from .sites import prune, site_rule
 from .text import element_text
 
 log = logging.getLogger(__name__)
@@ -48,13 +48,14 @@ def extract_body(tree, html, url, *, title="", ld_body=""):
     """The story body of a parsed page as an element (not yet normalised), or None.
 
     Args:
-        tree: the page as an lxml.html document (not modified: trafilatura works on a copy).
+        tree: the page as an lxml.html document; pruned in place, so read metadata first.
         html: the page source, for the readability fallback.
         url: the page URL.
         title: the story title; a leading heading repeating it is dropped.
         ld_body: the JSON-LD articleBody, a fallback when the markup yields too little.
     """
-    body = _trafilatura(_site_body(tree, url), url)
+    prune(tree, url)
+    body = _merge(_trafilatura(page, url) for page in _site_pages(tree, url))
     if _prose(body) < MIN_PROSE_CHARS:
         body = max((body, _from_text(ld_body), _readability(html, url)), key=_prose)
     if body is not None:
@@ -62,21 +63,40 @@ def extract_body(tree, html, url, *, title="", ld_body=""):
     return body if _length(body) else None
 
 
-def _site_body(tree, url):
-    """The page, or a page holding only the story containers its site rule names."""
+def _site_pages(tree, url):
+    """[the page], or one small page per story container that the site rule names.
+
+    Each container is extracted on its own: given them together, trafilatura keeps one.
+    """
     selector = site_rule(url).body
     parts = tree.xpath(selector) if selector else []
     if not parts:
-        return tree
-    page = lxml.html.Element("html")
-    container = etree.SubElement(etree.SubElement(page, "body"), "article")
+        return [tree]
+    pages = []
     for part in parts:
-        container.append(deepcopy(part))
-    return page
+        page = lxml.html.Element("html")
+        etree.SubElement(etree.SubElement(page, "body"), "article").append(deepcopy(part))
+        pages.append(page)
+    return pages
+
+
+def _merge(bodies):
+    """One body element holding the blocks of all bodies, in order (None when all are None)."""
+    merged = None
+    for body in bodies:
+        if body is None:
+            continue
+        if merged is None:
+            merged = body
+        else:
+            merged.extend(list(body))
+    return merged
 
 
 def _trafilatura(tree, url):
-    document = bare_extraction(tree, url=url, prune_xpath=prune_xpaths(url), **TRAFILATURA_OPTIONS)
+    # No url: trafilatura would resolve every link through courlan (a tenth of the time);
+    # the normaliser resolves the few links that survive.
+    document = bare_extraction(tree, **TRAFILATURA_OPTIONS)
     if document is None or document.body is None:
         return None
     return convert_to_html(document.body).find("body")
