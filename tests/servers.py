@@ -17,7 +17,7 @@ class LoopbackServer:
         self.stopping = threading.Event()  # handlers that wait should wait on this
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(self))
         self.httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
 
     @property
     def port(self):
