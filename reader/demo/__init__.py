@@ -30,8 +30,8 @@ FEED_PATH = "/feed.xml"
 
 # Every article page, newest first; the feed lists the same paths.
 ARTICLE_PATHS = (
-    "/news/2025/12/22/kyrgyzstan-earthquake-osh.html",
     "/economy/2025/12/22/uzbekistan-export-growth.html",
+    "/news/2025/12/22/kyrgyzstan-earthquake-osh.html",
     "/business/2025/12/21/japan-critical-minerals-supply-chains.html",
     "/politics/2025/12/21/astana-tashkent-react-tokyo-summit.html",
     "/business/2025/12/21/middle-corridor-titr-after-tokyo.html",
