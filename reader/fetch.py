@@ -307,8 +307,8 @@ class Fetcher:
             except ConnectTimeoutError as exc:  # and NewConnectionError: try the next address
                 error = exc
             except (HTTPError, OSError) as exc:
-                raise FetchError(url, self._reason(exc)) from None
-        raise FetchError(url, self._reason(error)) from None
+                raise FetchError(url, network_reason(exc, self.timeout)) from None
+        raise FetchError(url, network_reason(error, self.timeout)) from None
 
     def _request_at(self, url, target, address, headers, limit):
         pool = self._pool(target, address)
@@ -318,7 +318,7 @@ class Fetcher:
                 redirect=False, retries=False, preload_content=False, decode_content=False,
                 assert_same_host=False)
             try:
-                return self._answer(url, target, response, limit)
+                return self._answer(url, response, limit)
             finally:
                 response.close()  # never reused: drop the socket, unread bytes and all
         finally:
@@ -335,7 +335,7 @@ class Fetcher:
             cert_reqs="CERT_REQUIRED", ca_certs=self.ca_certs,
             server_hostname=target.host, assert_hostname=target.host)
 
-    def _answer(self, url, target, response, limit):
+    def _answer(self, url, response, limit):
         """Turn one response into (status, headers, redirect location or None, body)."""
         status = response.status
         headers = {name.lower(): response.headers.get(name) for name in response.headers}
@@ -362,13 +362,17 @@ class Fetcher:
             log.debug("waiting %.2fs before the next request to %s", slot - now, host)
             self._sleep(slot - now)
 
-    def _reason(self, exc):
-        """One line saying what went wrong on the network."""
-        return network_reason(exc, self.timeout)
-
 
 def network_reason(exc, timeout):
-    """One line for a urllib3 or socket error."""
+    """One line for a urllib3 or socket error.
+
+    Args:
+        exc: the exception urllib3 or the socket raised.
+        timeout: the timeout in force, to name in the message.
+
+    Returns:
+        str: e.g. "timed out after 15s", "cannot connect: Connection refused".
+    """
     if isinstance(exc, NewConnectionError):  # before timeouts: urllib3 subclasses it
         return "cannot connect: " + _last_words(exc)
     if isinstance(exc, (Urllib3Timeout, socket.timeout)):
@@ -382,9 +386,10 @@ def _last_words(exc):
     """The innermost message of a wrapped exception, on one line."""
     while getattr(exc, "reason", None) is not None and isinstance(exc.reason, BaseException):
         exc = exc.reason
-    text = str(exc).split(": ", 1)[-1] if isinstance(exc, NewConnectionError) else str(exc)
-    text = " ".join(text.split()) or type(exc).__name__
-    return text[:200]
+    cause = exc.__cause__ if isinstance(exc, NewConnectionError) else None
+    text = getattr(cause, "strerror", None) or str(exc)
+    text = re.sub(r"\[SSL: \w+\] | \(_ssl\.c:\d+\)", "", text)
+    return " ".join(text.split())[:200] or type(exc).__name__
 
 
 def blocked_kind(address):

@@ -11,12 +11,15 @@ class LoopbackServer:
     logged in `requests` as a dict: path, headers (lower-case names), at (time.monotonic()).
     """
 
-    def __init__(self, routes=None):
+    def __init__(self, routes=None, ssl_context=None):
         self.routes = dict(routes or {})
+        self.scheme = "https" if ssl_context else "http"
         self.requests = []
         self.stopping = threading.Event()  # handlers that wait should wait on this
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(self))
         self.httpd.daemon_threads = True
+        if ssl_context:
+            self.httpd.socket = ssl_context.wrap_socket(self.httpd.socket, server_side=True)
         self._thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
 
     @property
@@ -25,7 +28,7 @@ class LoopbackServer:
 
     @property
     def origin(self):
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def url(self, path):
         return self.origin + path
@@ -99,3 +102,43 @@ def stream(request, chunks, content_type="text/html", headers=()):
     except (BrokenPipeError, ConnectionResetError):
         pass
     return sent
+
+
+def make_certificates(directory, name):
+    """A test CA and a certificate for `name` signed by it; returns (ca.pem, key.pem, cert.pem)."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Reader Test CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
+          .public_key(ca_key.public_key()).serial_number(1)
+          .not_valid_before(now - datetime.timedelta(days=1))
+          .not_valid_after(now + datetime.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+                         critical=True)
+          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()),
+                         critical=False)
+          .sign(ca_key, hashes.SHA256()))
+    cert = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+            .issuer_name(ca_name).public_key(key.public_key()).serial_number(2)
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+                           critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    paths = [directory / "ca.pem", directory / "key.pem", directory / "cert.pem"]
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    paths[2].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return paths
