@@ -28,13 +28,13 @@ TOPICS_PATH = Path(__file__).parent / "topics.json"
 ORIGIN_PLACEHOLDER = b"{{ORIGIN}}"
 FEED_PATH = "/feed.xml"
 
-# Every article page, newest first; the feed lists the same paths.
+# Every article page, newest first, in the feed's order.
 ARTICLE_PATHS = (
     "/economy/2025/12/22/uzbekistan-export-growth.html",
     "/news/2025/12/22/kyrgyzstan-earthquake-osh.html",
-    "/business/2025/12/21/japan-critical-minerals-supply-chains.html",
     "/politics/2025/12/21/astana-tashkent-react-tokyo-summit.html",
     "/business/2025/12/21/middle-corridor-titr-after-tokyo.html",
+    "/business/2025/12/21/japan-critical-minerals-supply-chains.html",
     "/news/2025/12/20/japan-central-asia-summit-tokyo.html",
     "/ru/2025/12/19/kyrgyzstan-zima-energetika.cp1251.html",
     "/features/2025/12/18/trans-caspian-route-photo-essay.html",
