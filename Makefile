@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/reader init
 	$(VENV)/bin/reader demo
-	$(VENV)/bin/reader list
+	$(VENV)/bin/reader serve --host 127.0.0.1 --port 8000
 
 test: $(STAMP) chromium
 	$(PY) -m pytest

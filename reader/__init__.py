@@ -29,9 +29,10 @@ def create_app(config=None):
     Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
     app.config["SECRET_KEY"] = settings["SECRET_KEY"] or _secret_key(app.config["DATA_DIR"])
     app.teardown_appcontext(store.close_db)
-    from . import cli
+    from . import cli, web
 
     cli.init_app(app)
+    web.init_app(app)
     return app
 
 

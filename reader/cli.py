@@ -20,7 +20,7 @@ FORMATS = ("html", "text", "json")
 
 def init_app(app):
     for command in (init_command, ingest_command, list_command, show_command, demo_command,
-                    poll_command, sources_group, topics_group):
+                    poll_command, serve_command, sources_group, topics_group):
         app.cli.add_command(command)
 
 
@@ -209,6 +209,19 @@ def poll_command(every, as_json):
         if not every:
             return
         time.sleep(every)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", type=click.IntRange(1, 64), help="Worker processes (default: 2 per core).")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="Threads per worker.")
+def serve_command(host, port, workers, threads):
+    """Serve Reader with a production WSGI server (gunicorn)."""
+    from .serve import serve
+
+    serve(host=host, port=port, workers=workers, threads=threads)
 
 
 @click.group("topics", cls=AppGroup)

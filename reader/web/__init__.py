@@ -1,0 +1,77 @@
+"""The web app: blueprints, static files through WhiteNoise, security and caching headers."""
+from datetime import timezone
+from pathlib import Path
+
+from markupsafe import Markup
+
+from flask import jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+from whitenoise import WhiteNoise
+
+from .. import SHARE, assets
+
+STATIC_MAX_AGE = 31536000  # a year: every static URL carries its content hash
+CSP = "; ".join((
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "manifest-src 'self'",
+    "worker-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+))
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+}
+
+
+def init_app(app):
+    from . import api, compress, pages, render, syndication
+
+    build_dir = Path(app.config["DATA_DIR"]) / assets.BUILD_DIR
+    app.extensions["assets"] = assets.build(SHARE / "static", build_dir)
+    app.wsgi_app = WhiteNoise(app.wsgi_app, root=str(build_dir), prefix="static/",
+                              max_age=STATIC_MAX_AGE, immutable_file_test=lambda path, url: True)
+    app.jinja_env.globals["asset_url"] = asset_url
+    app.jinja_env.filters["timetag"] = timetag
+    app.context_processor(lambda: {"prefs": render.preferences()})
+    for blueprint in (pages.bp, api.bp, syndication.bp):
+        app.register_blueprint(blueprint)
+    app.after_request(_headers)
+    app.after_request(compress.compress)
+    app.register_error_handler(HTTPException, _error)
+
+
+def asset_url(logical):
+    """The hashed URL of a static file, e.g. asset_url("css/app.css")."""
+    from flask import current_app
+
+    return "/static/" + current_app.extensions["assets"][logical]["url_path"]
+
+
+def timetag(moment):
+    """A <time> element in UTC that app.js rewrites into the reader's own time zone."""
+    utc = moment.astimezone(timezone.utc)
+    text = f"{utc.day} {utc:%b %Y, %H:%M} UTC"
+    return Markup(f'<time datetime="{utc.isoformat()}" data-local>{text}</time>')
+
+
+def _headers(response):
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def _error(exc):
+    """Every HTTP error is a clear page (or JSON under /api/) with its own status, never a 500 trace."""
+    if request.path.startswith("/api/"):
+        return jsonify(error=exc.name, message=exc.description), exc.code
+    return render_template("error.html", error=exc), exc.code

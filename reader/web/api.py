@@ -1,0 +1,92 @@
+"""JSON API: stories for the service worker's edition downloads and for other clients."""
+import json
+from datetime import datetime, timezone
+from functools import lru_cache
+
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+
+from ..images import MEDIA_URL, default_variant
+from ..store import articles as article_store
+from ..store import get_db
+from ..store import images as image_store
+from ..store import topics as topic_store
+from . import render
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+MAX_LIMIT = 200
+DEFAULT_LIMIT = 20
+
+
+@bp.get("/articles")
+def articles():
+    db = get_db()
+    topic = request.args.get("topic") or None
+    if topic and topic_store.get(db, topic) is None:
+        abort(400, f"unknown topic {topic!r}")
+    since = _since(request.args.get("since"))
+    limit = _limit(request.args.get("limit"))
+    rows = article_store.latest(db, topic=topic, limit=limit, since=since)
+    return jsonify(articles=[summary(db, row) for row in rows])
+
+
+@bp.get("/articles/<int:article_id>")
+def article(article_id):
+    db = get_db()
+    row = article_store.get(db, article_id)
+    if row is None:
+        abort(404, f"no article with id {article_id}")
+    record = summary(db, row)
+    record.update(byline=row["byline"], description=row["description"], lang=row["lang"],
+                  dir=row["dir"], published=row["published"], body_html=row["body_html"],
+                  version=row["version"], tags=json.loads(row["tags"]))
+    return jsonify(record)
+
+
+def summary(db, row):
+    """id, URLs, title, update time, topics and the bytes a phone needs to keep the story."""
+    stored = image_store.for_article(db, row["id"])
+    return {
+        "id": row["id"], "url": render.article_url(row), "source_url": row["url"],
+        "title": row["title"], "updated": row["updated_at"], "revision": row["content_hash"][:16],
+        "topics": topic_store.for_article(db, row["id"]),
+        "page_bytes": page_bytes(row["id"], row["content_hash"]),
+        "images": [MEDIA_URL + default_variant(i["variants"])["file"] for i in stored],
+        "image_bytes": sum(default_variant(i["variants"])["bytes"] for i in stored),
+        "images_low": [MEDIA_URL + i["variants"][0]["file"] for i in stored],
+        "image_bytes_low": sum(i["variants"][0]["bytes"] for i in stored),
+    }
+
+
+def page_bytes(article_id, content_hash):
+    """Size of the rendered article page (cached per content version)."""
+    return _page_bytes(current_app._get_current_object(), article_id, content_hash)
+
+
+@lru_cache(maxsize=4096)
+def _page_bytes(app, article_id, _content_hash):
+    row = article_store.get(get_db(), article_id)
+    with app.test_request_context(url_for("pages.article", slug=row["slug"])):
+        view = render.article(get_db(), row)
+        html = render_template("pages/article.html", article=view,
+                               next_stories=render.next_stories(get_db(), row))
+    return len(html.encode())
+
+
+def _since(value):
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        abort(400, "since must be an ISO 8601 time, e.g. 2025-12-20T09:00:00Z")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def _limit(value):
+    if value is None or value == "":
+        return DEFAULT_LIMIT
+    if not value.isdigit() or not 1 <= int(value) <= MAX_LIMIT:
+        abort(400, f"limit must be a whole number from 1 to {MAX_LIMIT}")
+    return int(value)

@@ -1,0 +1,127 @@
+"""Reader's HTML pages: thin views over the store and render."""
+import json
+from pathlib import Path
+
+from flask import (Blueprint, abort, current_app, redirect, render_template, request,
+                   send_from_directory, url_for)
+
+from .. import SHARE
+from ..images import MEDIA_DIR
+from ..store import articles as article_store
+from ..store import get_db
+from ..store import topics as topic_store
+from . import render
+from .responses import revalidated
+
+bp = Blueprint("pages", __name__)
+FRONT_PAGE_STORIES = 12
+SECTION_STORIES = 4
+MAX_QUERY = 200
+MEDIA_MAX_AGE = 31536000  # media files are named by their content hash
+SETTINGS_MAX_AGE = 400 * 24 * 3600  # the longest cookie lifetime browsers keep (RFC 6265bis)
+
+
+@bp.get("/")
+def front():
+    db = get_db()
+    latest = [render.story(db, r) for r in article_store.latest(db, limit=FRONT_PAGE_STORIES)]
+    sections = []
+    for topic in topic_store.all(db):
+        rows = article_store.latest(db, topic=topic["slug"], limit=SECTION_STORIES)
+        if rows:
+            sections.append({"topic": topic, "stories": [render.story(db, r) for r in rows]})
+    return revalidated(render_template("pages/front.html", latest=latest, sections=sections))
+
+
+@bp.get("/articles/<slug>/")
+def article(slug):
+    db = get_db()
+    row = article_store.by_slug(db, slug)
+    if row is None:
+        abort(404, "No story with this address.")
+    prefs = render.preferences()
+    view = render.article(db, row, lowdata=prefs["lowdata"])
+    html = render_template("pages/article.html", article=view, next_stories=render.next_stories(db, row))
+    return revalidated(html, vary=("Save-Data", "Cookie"))
+
+
+@bp.get("/topics/<slug>/")
+def topic(slug):
+    db = get_db()
+    found = topic_store.get(db, slug)
+    if found is None:
+        abort(404, "No such topic.")
+    stories = [render.story(db, r) for r in article_store.latest(db, topic=slug, limit=50)]
+    return revalidated(render_template("pages/topic.html", topic=found, stories=stories))
+
+
+@bp.get("/search")
+def search():
+    query = request.args.get("q", "").strip()[:MAX_QUERY]
+    db = get_db()
+    results = [dict(render.story(db, r), snippet=r["snippet"]) for r in article_store.search(db, query)]
+    return revalidated(render_template("pages/search.html", query=query, results=results))
+
+
+@bp.get("/offline/")
+def offline():
+    return revalidated(render_template("pages/offline.html"))
+
+
+@bp.get("/saved/")
+def saved():
+    return revalidated(render_template("pages/saved.html"))
+
+
+@bp.get("/settings/")
+def settings():
+    return revalidated(render_template("pages/settings.html", themes=render.THEMES,
+                                       sizes=render.TEXT_SIZES), vary=("Cookie",))
+
+
+@bp.post("/settings/")
+def save_settings():
+    """Store display settings as cookies (works without JavaScript)."""
+    form = request.form
+    if form.get("theme") not in render.THEMES or form.get("text") not in render.TEXT_SIZES:
+        abort(400, "Choose a theme and a text size from the lists.")
+    response = redirect(url_for("pages.settings", saved=1), code=303)
+    for name, value in (("theme", form["theme"]), ("text", form["text"]),
+                        (render.LOW_DATA_COOKIE, "1" if form.get("lowdata") else "0")):
+        response.set_cookie(name, value, max_age=SETTINGS_MAX_AGE, samesite="Lax",
+                            secure=request.is_secure)
+    return response
+
+
+@bp.get("/manifest.json")
+def manifest():
+    data = json.loads((SHARE / "manifest.json").read_text(encoding="utf-8"))
+    from . import asset_url
+
+    for icon in data.get("icons", []):
+        icon["src"] = asset_url(icon["src"])
+    body = json.dumps(data, ensure_ascii=False, indent=1)
+    return revalidated(body, mimetype="application/manifest+json")
+
+
+@bp.get("/sw.js")
+def service_worker():
+    body = (SHARE / "static" / "sw" / "sw.js").read_text(encoding="utf-8")
+    response = revalidated(body, mimetype="text/javascript")
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@bp.get("/media/<path:name>")
+def media(name):
+    response = send_from_directory(Path(current_app.config["DATA_DIR"]) / MEDIA_DIR, name,
+                                   max_age=MEDIA_MAX_AGE)
+    response.headers["Cache-Control"] = f"public, max-age={MEDIA_MAX_AGE}, immutable"
+    return response
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    from . import asset_url
+
+    return redirect(asset_url("icons/icon-192.png"), code=301)

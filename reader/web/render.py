@@ -1,0 +1,109 @@
+"""How stored stories are presented: view models for templates, low-data images."""
+import json
+from datetime import datetime, timezone
+
+import lxml.html
+from flask import request, url_for
+
+from .. import images as image_module
+from ..store import articles as article_store
+from ..store import images as image_store
+from ..store import topics as topic_store
+
+LOW_DATA_COOKIE = "lowdata"
+THEMES = ("system", "light", "dark")
+TEXT_SIZES = ("s", "m", "l", "xl")
+
+
+def preferences():
+    """The reader's display settings, stored on the device as cookies."""
+    cookies = request.cookies
+    theme = cookies.get("theme") if cookies.get("theme") in THEMES else "system"
+    size = cookies.get("text") if cookies.get("text") in TEXT_SIZES else "m"
+    save_data = request.headers.get("Save-Data", "").lower() == "on"
+    return {"theme": theme, "text": size, "lowdata": save_data or cookies.get(LOW_DATA_COOKIE) == "1"}
+
+
+def story(db, row):
+    """A story card: title, time, reading time, small image."""
+    lead = image_store.get(db, row["lead_image_id"]) if row["lead_image_id"] else None
+    thumb = lead["variants"][0] if lead else None
+    return {
+        "id": row["id"], "title": row["title"], "url": article_url(row),
+        "published": parse_time(row["published"]), "updated": parse_time(row["updated_at"]),
+        "minutes": row["reading_minutes"], "description": row["description"] or "",
+        "lang": row["lang"] or "", "dir": row["dir"],
+        "thumb": thumb and {"src": image_module.MEDIA_URL + thumb["file"], "alt": lead["alt"],
+                            "width": thumb["width"], "height": thumb["height"]},
+    }
+
+
+def article_url(row):
+    return url_for("pages.article", slug=row["slug"])
+
+
+def parse_time(value):
+    if not value:
+        return None
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def article(db, row, lowdata=False):
+    """Everything the article template shows."""
+    stored_images = image_store.for_article(db, row["id"])
+    body = row["body_html"]
+    lead = next((i for i in stored_images if i["id"] == row["lead_image_id"]), None)
+    if lead and any(v["file"] in body for v in lead["variants"]):
+        lead = None  # the body already shows it
+    if lowdata:
+        body = tap_to_load(body, stored_images)
+    return {
+        **story(db, row), "body_html": body, "byline": row["byline"] or "",
+        "site_name": row["site_name"] or "", "source_url": row["url"],
+        "tags": json.loads(row["tags"]), "section": row["section"] or "",
+        "corrected": parse_time(row["updated_at"]) if row["version"] > 1 else None,
+        "version": row["version"], "lead": lead and lead_image(lead, lowdata),
+        "topics": topic_store.for_article(db, row["id"]),
+    }
+
+
+def lead_image(image, lowdata):
+    small, main = image["variants"][0], image_module.default_variant(image["variants"])
+    return {"src": image_module.MEDIA_URL + (small if lowdata else main)["file"],
+            "srcset": "" if lowdata else image_module.srcset(image["variants"]),
+            "width": main["width"], "height": main["height"], "alt": image["alt"],
+            "caption": image["caption"], "bytes": small["bytes"], "lowdata": lowdata}
+
+
+def tap_to_load(body_html, stored_images):
+    """Replace each image with a link to its smallest variant, which app.js loads on tap."""
+    smallest = {}
+    for image in stored_images:
+        for variant in image["variants"]:
+            smallest[variant["file"]] = image["variants"][0]
+    root = lxml.html.fragment_fromstring(body_html or "<p></p>", create_parent="div")
+    for img in list(root.iter("img")):
+        name = (img.get("src") or "").rsplit("/", 1)[-1]
+        variant = smallest.get(name)
+        if variant is None:
+            continue
+        link = lxml.html.Element("a", {
+            "href": image_module.MEDIA_URL + variant["file"], "class": "tap-image",
+            "data-width": str(variant["width"]), "data-height": str(variant["height"]),
+            "data-alt": img.get("alt") or ""})
+        link.text = f"Show image ({max(1, round(variant['bytes'] / 1024))} KB)"
+        link.tail = img.tail
+        img.getparent().replace(img, link)
+    return "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
+
+
+def next_stories(db, row, limit=3):
+    """Stories to read next: the newest others, same topic first."""
+    topics = topic_store.for_article(db, row["id"])
+    candidates = article_store.latest(db, topic=topics[0], limit=limit + 1) if topics else []
+    rows = [r for r in candidates if r["id"] != row["id"]]
+    if len(rows) < limit:
+        seen = {r["id"] for r in rows} | {row["id"]}
+        rows += [r for r in article_store.latest(db, limit=limit + len(seen)) if r["id"] not in seen]
+    return [story(db, r) for r in rows[:limit]]
