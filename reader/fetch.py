@@ -31,8 +31,8 @@ except ImportError:  # pragma: no cover - a declared dependency
 
 log = logging.getLogger(__name__)
 
-ACCEPT = "text/html, application/xhtml+xml, application/rss+xml, application/atom+xml, " \
-         "application/feed+json, application/xml;q=0.9, image/*;q=0.8, */*;q=0.5"
+ACCEPT = ("text/html, application/xhtml+xml, application/rss+xml, application/atom+xml, "
+          "application/feed+json, application/xml;q=0.9, image/*;q=0.8, */*;q=0.5")
 ACCEPT_ENCODING = "gzip, deflate"  # both decoded here under the size cap; br/zstd are not
 CHUNK_SIZE = 64 * 1024
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -266,7 +266,7 @@ class Fetcher:
         target = _target(url, current)
         if target.origin in self.allowed_origins:
             return target
-        if target.port in BAD_PORTS and target.port != DEFAULT_PORTS[target.scheme]:
+        if target.port in BAD_PORTS:
             raise FetchError(url, f"blocked: port {target.port} is not for the web")
         return target
 
@@ -308,6 +308,8 @@ class Fetcher:
                 error = exc
             except (HTTPError, OSError) as exc:
                 raise FetchError(url, network_reason(exc, self.timeout)) from None
+            except ValueError as exc:  # http.client refuses a header value (CR/LF, non-Latin-1)
+                raise FetchError(url, f"invalid request: {_last_words(exc)}") from None
         raise FetchError(url, network_reason(error, self.timeout)) from None
 
     def _request_at(self, url, target, address, headers, limit):

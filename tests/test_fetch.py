@@ -360,6 +360,12 @@ def test_bad_urls(url, reason):
     assert fetch_error(Fetcher(), url) == reason
 
 
+def test_bad_validator_is_a_fetch_error(server, fetcher):
+    reason = fetch_error(fetcher, server.url("/"), etag='"v1"\r\nX-Injected: 1')
+    assert reason.startswith("invalid request: ")
+    assert server.requests == []
+
+
 def test_connection_refused(fetcher):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
