@@ -160,3 +160,15 @@ def captions(tree, base_url):
                 if src:
                     found.setdefault(src, text)
     return found
+
+
+def image_sizes(tree, base_url):
+    """{absolute image URL: (width, height)} from the original page (extractors drop them)."""
+    found = {}
+    for img in tree.iter("img"):
+        width, height = img.get("width"), img.get("height")
+        if width and height:
+            src = absolute_url(image_source(img), base_url)
+            if src:
+                found.setdefault(src, (width, height))
+    return found

@@ -16,7 +16,7 @@ from datetime import datetime
 import lxml.html
 from lxml import etree
 
-from .content import captions, extract_body
+from .content import captions, extract_body, image_sizes
 from .metadata import extract_metadata
 from .normalize import normalize_element
 from .sanitize import sanitize
@@ -35,6 +35,9 @@ MAX_BINARY_SHARE = 0.05
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\ufffd]")
 BINARY_SIGNATURES = ("%PDF-", "\x89PNG", "GIF8", "PK\x03\x04", "\xff\xd8\xff")
 HAS_TAG = re.compile(r"<\s*[a-zA-Z!]")
+# Fewer word characters than this is a menu label or a button, not a story (the shortest
+# real news brief is a sentence or two).
+MIN_TEXT_CHARS = 20
 
 
 class ExtractError(Exception):
@@ -88,13 +91,13 @@ def extract_article(html, url):
     """
     tree = parse_page(html, url)
     meta = extract_metadata(tree, url)
-    page_captions = captions(tree, url)
+    page_captions, sizes = captions(tree, url), image_sizes(tree, url)
     body = extract_body(tree, html, url, title=meta.title, ld_body=meta.body_text)
     if body is None:
         raise ExtractError(url, "no readable text")
-    body_html = sanitize(normalize_element(body, url, captions=page_captions))
+    body_html = sanitize(normalize_element(body, url, captions=page_captions, sizes=sizes))
     text = html_text(body_html)
-    if not text:
+    if len(re.findall(r"\w", text)) < MIN_TEXT_CHARS:
         raise ExtractError(url, "no readable text")
     count = word_count(text, meta.lang)
     return Article(

@@ -52,25 +52,26 @@ LINK_LIST_MIN_ITEMS = 3
 MIN_IMAGE_WIDTH = 48
 
 
-def normalize(html, base_url, *, captions=None):
+def normalize(html, base_url, *, captions=None, sizes=None):
     """Reshape an article body into the mobile vocabulary.
 
     Args:
         html: the article body as an HTML fragment (or a whole page).
         base_url: the page URL; relative links and image sources resolve against it.
         captions: optional {absolute image URL: caption} to wrap bare images in figures.
+        sizes: optional {absolute image URL: (width, height)} for images that lost theirs.
 
     Returns:
         The normalised HTML as a string (may be empty).
     """
     if not html or not html.strip():
         return ""
-    return normalize_element(_parse(html), base_url, captions=captions)
+    return normalize_element(_parse(html), base_url, captions=captions, sizes=sizes)
 
 
-def normalize_element(root, base_url, *, captions=None):
+def normalize_element(root, base_url, *, captions=None, sizes=None):
     """Like normalize, for a parsed element (changed in place); returns the HTML string."""
-    _walk(root, base_url)
+    _walk(root, base_url, sizes or {})
     _figures(root, captions or {})
     _drop_chrome(root)
     _drop_link_lists(root)
@@ -87,7 +88,7 @@ def _parse(html):
     return body if body is not None else doc
 
 
-def _walk(el, base_url):
+def _walk(el, base_url, sizes):
     for child in list(el):
         if not isinstance(child.tag, str):  # comment or processing instruction
             remove(child)
@@ -96,10 +97,10 @@ def _walk(el, base_url):
         if tag in DROP_TAGS or _hidden(child):
             remove(child)
             continue
-        _walk(child, base_url)
+        _walk(child, base_url, sizes)
         tag = RENAME_TAGS.get(tag, tag)
         if tag == "img":
-            _image(child, base_url)
+            _image(child, base_url, sizes)
         elif tag == "a":
             _link(child, base_url)
         elif tag in ALLOWED_TAGS:
@@ -155,9 +156,10 @@ def image_source(el):
     return None
 
 
-def _image(el, base_url):
+def _image(el, base_url, sizes):
     src = absolute_url(image_source(el), base_url)
-    width, height = _dimension(el.get("width")), _dimension(el.get("height"))
+    width, height = sizes.get(src, (el.get("width"), el.get("height")))
+    width, height = _dimension(width), _dimension(height)
     alt = " ".join((el.get("alt") or "").split())
     _strip_attributes(el)
     if src is None or ICON_HINT.search(urlsplit(src).path) or (width and width < MIN_IMAGE_WIDTH):

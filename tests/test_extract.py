@@ -1,0 +1,100 @@
+"""Page -> Article: golden bodies for fixture pages, and the errors for pages with no story.
+
+Golden files: tests/fixtures/extract/NAME.html -> NAME.expected.html (Article.body_html).
+Regenerate deliberately with REGEN_GOLDEN=1 and review the diff before committing.
+"""
+import os
+from pathlib import Path
+
+import pytest
+
+from reader.extract import ExtractError, article_text, extract_article
+
+FIXTURES = Path(__file__).parent / "fixtures" / "extract"
+PAGES = sorted(p for p in FIXTURES.glob("*.html") if not p.name.endswith(".expected.html"))
+REGEN = os.environ.get("REGEN_GOLDEN") == "1"
+
+
+def page_url(path):
+    return f"https://{path.stem.replace('_', '-')}.example/story/1"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.stem)
+def test_golden_body(page):
+    article = extract_article(page.read_text(encoding="utf-8"), page_url(page))
+    expected = page.with_name(page.stem + ".expected.html")
+    if REGEN or not expected.exists():
+        expected.write_text(article.body_html + "\n", encoding="utf-8")
+    assert article.body_html + "\n" == expected.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def harbour():
+    path = FIXTURES / "harbour_news.html"
+    return extract_article(path.read_text(encoding="utf-8"), page_url(path))
+
+
+def test_chrome_is_gone(harbour):
+    for chrome in ("cookies", "Share", "newsletter", "More from Local", "Exit mobile version",
+                   "Related stories", "Lifeboat crew", "© The Coastal Ledger"):
+        assert chrome not in harbour.body_html
+
+
+def test_title_not_repeated_in_body(harbour):
+    assert harbour.title not in harbour.text
+
+
+def test_lazy_image_gets_figure_caption_and_size(harbour):
+    assert ('<figure><img src="https://harbour-news.example/img/ferry-wide.jpg" '
+            'alt="The blue ferry at the north quay" width="1200" height="675" loading="lazy">'
+            "<figcaption>The ferry tied up at the north quay on Monday morning.</figcaption></figure>"
+            in harbour.body_html)
+
+
+def test_links_are_absolute(harbour):
+    assert 'href="https://harbour-news.example/local/2023/11/ferry-petition"' in harbour.body_html
+
+
+def test_text_is_block_aware_and_skips_captions(harbour):
+    lines = harbour.text.splitlines()
+    assert lines[0].startswith("The small blue ferry")
+    assert "A later last sailing" in lines
+    assert "Weekday fares stay at £1.80 for adults." in lines
+    assert "north quay on Monday morning" not in harbour.text
+
+
+def test_article_text_matches_article(harbour):
+    path = FIXTURES / "harbour_news.html"
+    assert article_text(path.read_text(encoding="utf-8"), page_url(path)) == harbour.text
+
+
+@pytest.mark.parametrize("html, reason", [
+    ("", "empty page"),
+    ("   \n\t ", "empty page"),
+    ("\x00\x01\x02\x03binary\x00\x00\x00\x04\x05" * 40, "not HTML (binary content)"),
+    ("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "not HTML (binary content)"),
+    ("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not HTML (binary content)"),
+    ("just a line of plain text, no markup at all", "not HTML (no markup)"),
+    ("<html><body><nav><a href='/'>Home</a></nav></body></html>", "no readable text"),
+    ("<html><body><script>var story = 'not for readers';</script></body></html>", "no readable text"),
+], ids=["empty", "whitespace", "control-bytes", "pdf", "png", "plain-text", "menu-only", "script-only"])
+def test_pages_without_a_story_raise(html, reason):
+    with pytest.raises(ExtractError) as caught:
+        extract_article(html, "https://news.example/x")
+    assert caught.value.reason == reason
+    assert caught.value.url == "https://news.example/x"
+
+
+def test_article_text_never_raises():
+    assert article_text("", "https://news.example/x") == ""
+    assert article_text("\x00\x01" * 500, "https://news.example/x") == ""
+
+
+def test_bytes_input_is_accepted():
+    html = (FIXTURES / "village_blog.html").read_bytes()
+    assert extract_article(html, "https://blog.example/p").title == "Le marché du samedi change de place"
+
+
+def test_xml_declaration_is_tolerated():
+    html = '<?xml version="1.0" encoding="utf-8"?>\n' + (FIXTURES / "village_blog.html").read_text(encoding="utf-8")
+    assert "champ de foire" in extract_article(html, "https://blog.example/p").text

@@ -1,0 +1,79 @@
+"""normalize: the small vocabulary, absolute URLs, figures with captions, chrome dropped."""
+import pytest
+
+from reader.normalize import ALLOWED_TAGS, normalize
+
+BASE = "https://paper.example/news/today/story.html"
+
+
+def test_vocabulary_only():
+    html = normalize('<div class="x"><h1>Head</h1><section><p style="color:red">Text <u>under</u> '
+                     '<span>span</span></p></section><h5>small</h5><dl><dt>Term</dt><dd>Def</dd></dl></div>', BASE)
+    assert html == "<h2>Head</h2>\n<p>Text under span</p>\n<h4>small</h4>\n<p>Term</p>\n<p>Def</p>"
+
+
+def test_links_absolute_and_unsafe_unwrapped():
+    html = normalize('<p><a href="../other.html">rel</a> <a href="javascript:alert(1)">js</a> '
+                     '<a href="#top">frag</a></p>', BASE)
+    assert html == '<p><a href="https://paper.example/news/other.html">rel</a> js frag</p>'
+
+
+def test_image_gets_figure_caption_lazy_and_size():
+    html = normalize('<p>Before</p><p><img data-src="/img/a.jpg" src="data:image/gif;base64,AA" alt="A"></p>',
+                     BASE, captions={"https://paper.example/img/a.jpg": "A caption"},
+                     sizes={"https://paper.example/img/a.jpg": ("800", "600")})
+    assert html == ('<p>Before</p>\n<figure><img src="https://paper.example/img/a.jpg" alt="A" width="800" '
+                    'height="600" loading="lazy"><figcaption>A caption</figcaption></figure>')
+
+
+def test_caption_copy_beside_figure_is_dropped():
+    html = normalize('<img src="/a.jpg" alt=""><p>The harbour at dawn.</p><p>Story text.</p>', BASE,
+                     captions={"https://paper.example/a.jpg": "The harbour at dawn."})
+    assert html.count("The harbour at dawn.") == 1
+
+
+def test_image_inside_paragraph_moves_after_it():
+    html = normalize('<p>Words <img src="/b.jpg" alt="b"> more words</p>', BASE)
+    assert html.startswith("<p>Words  more words</p>\n<figure><img")
+
+
+@pytest.mark.parametrize("src", ["/static/icons/share.png", "/favicon.ico", "/img/site-logo.svg",
+                                 "/pixel.gif"])
+def test_icons_and_pixels_dropped(src):
+    assert "img" not in normalize(f'<p>Text</p><p><img src="{src}" alt=""></p>', BASE)
+
+
+def test_tiny_images_dropped():
+    assert "img" not in normalize('<p>Text</p><img src="/photo.jpg" width="16" height="16">', BASE)
+
+
+@pytest.mark.parametrize("chrome", ["Exit mobile version", "Share this article", "Advertisement",
+                                    "Sign up for our newsletter today", "Read more", "Like this story? Share it with a friend!"])
+def test_chrome_paragraphs_dropped(chrome):
+    assert normalize(f"<p>Real sentence of the story.</p><p>{chrome}</p>", BASE) == "<p>Real sentence of the story.</p>"
+
+
+def test_link_lists_dropped_but_story_lists_kept():
+    menu = "<ul>" + "".join(f'<li><a href="/s{i}">Other headline {i}</a></li>' for i in range(4)) + "</ul>"
+    story = "<ul><li>Fares stay the same.</li><li>Bikes travel free, says <a href='/x'>the operator</a>.</li><li>Dogs too.</li></ul>"
+    html = normalize(f"<p>Intro.</p>{menu}{story}", BASE)
+    assert "Other headline" not in html and "Fares stay the same." in html
+
+
+def test_drop_tags_and_hidden():
+    html = normalize('<p>Keep</p><nav>menu</nav><form><input></form><p hidden>no</p>'
+                     '<p style="display: none">no</p><script>x()</script>', BASE)
+    assert html == "<p>Keep</p>"
+
+
+def test_output_tags_are_in_vocabulary():
+    import lxml.html
+    html = normalize('<article><h2>A</h2><table><tfoot><tr><td colspan="2">t</td></tr></tfoot></table>'
+                     '<pre><kbd>k</kbd></pre><blockquote>q</blockquote></article>', BASE)
+    tags = {el.tag for el in lxml.html.fragment_fromstring(html, create_parent="div").iter()} - {"div"}
+    assert tags <= ALLOWED_TAGS
+    assert 'colspan="2"' in html
+
+
+def test_empty_input():
+    assert normalize("", BASE) == "" and normalize("   ", BASE) == ""

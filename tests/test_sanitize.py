@@ -1,0 +1,53 @@
+"""sanitize: a hostile-input table; every row names what must not survive."""
+import pytest
+
+from reader.sanitize import sanitize
+
+HOSTILE = [
+    ("script", "<p>a</p><script>alert(1)</script>", "alert"),
+    ("script-in-p", "<p>a<script>alert(1)</script></p>", "<script"),
+    ("onerror", '<img src="https://x.example/a.jpg" onerror="alert(1)">', "onerror"),
+    ("onclick", '<p onclick="steal()">hi</p>', "onclick"),
+    ("javascript-href", '<a href="javascript:alert(1)">x</a>', "javascript:"),
+    ("javascript-entity", '<a href="jav&#x09;ascript:alert(1)">x</a>', "ascript:"),
+    ("javascript-case", '<a href="JaVaScRiPt:alert(1)">x</a>', "alert"),
+    ("vbscript", '<a href="vbscript:msgbox(1)">x</a>', "vbscript"),
+    ("data-uri-img", '<img src="data:image/svg+xml;base64,PHN2Zz4=">', "data:"),
+    ("data-uri-link", '<a href="data:text/html,<script>alert(1)</script>">x</a>', "data:"),
+    ("svg", '<svg><script>alert(1)</script><circle r="5"/></svg>', "svg"),
+    ("svg-onload", '<svg onload="alert(1)"></svg>', "onload"),
+    ("iframe", '<iframe src="https://evil.example"></iframe>', "iframe"),
+    ("object", '<object data="x.swf"></object><embed src="y.swf">', "swf"),
+    ("style-tag", "<style>body{display:none}</style><p>t</p>", "display"),
+    ("style-attr", '<p style="position:fixed;top:0">t</p>', "style"),
+    ("form", '<form action="https://evil.example"><input name="pw"><button>go</button></form>', "form"),
+    ("meta-refresh", '<meta http-equiv="refresh" content="0;url=https://evil.example">', "refresh"),
+    ("base", '<base href="https://evil.example/">', "base"),
+    ("link-css", '<link rel="stylesheet" href="https://evil.example/x.css">', "stylesheet"),
+    ("class-id", '<p class="trap" id="login">t</p>', "trap"),
+    ("nested-tags", "<scr<script>ipt>alert(1)</scr</script>ipt>", "<script"),
+    ("comment-trick", "<!--<script>alert(1)</script>--><p>t</p>", "alert"),
+    ("noscript-trick", '<noscript><p title="</noscript><img src=x onerror=alert(1)>"></p></noscript>', "onerror"),
+    ("math-mxss", "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>", "onerror"),
+    ("srcdoc", '<iframe srcdoc="<script>alert(1)</script>"></iframe>', "srcdoc"),
+    ("formaction", '<button formaction="javascript:alert(1)">x</button>', "formaction"),
+    ("template", "<template><img src=x onerror=alert(1)></template>", "onerror"),
+]
+
+
+@pytest.mark.parametrize("html, banned", [row[1:] for row in HOSTILE], ids=[row[0] for row in HOSTILE])
+def test_hostile_input_is_neutralised(html, banned):
+    assert banned.lower() not in sanitize(html).lower()
+
+
+def test_allowed_markup_survives():
+    html = ('<figure><img src="https://x.example/a.jpg" alt="a" width="10" height="5" loading="lazy">'
+            "<figcaption>c</figcaption></figure><p><a href=\"https://x.example/\">l</a> <em>e</em></p>")
+    out = sanitize(html)
+    assert '<img src="https://x.example/a.jpg" alt="a" width="10" height="5" loading="lazy">' in out
+    assert '<a href="https://x.example/" rel="noopener noreferrer nofollow">l</a>' in out
+    assert "<figcaption>c</figcaption>" in out
+
+
+def test_none_and_empty():
+    assert sanitize(None) == "" and sanitize("") == ""
