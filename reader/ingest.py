@@ -118,7 +118,7 @@ class Ingester:
             page = self.fetcher.get(item.url, kinds=("html",))
             html, base_url = page.text(), page.final_url
         article = extract_article(html, base_url)
-        content_hash = _hash(article.title, article.body_html)
+        content_hash = _hash(article.title, article.text)
         old = article_store.by_url(self.db, article.url) or article_store.by_url(self.db, base_url)
         if old is not None and old["content_hash"] == content_hash:
             self._refresh_topics(old["id"], article, item.topic)
@@ -190,8 +190,9 @@ def _os_reason(exc):
     return str(exc.args[-1] if isinstance(exc, OSError) and exc.args else exc)
 
 
-def _hash(title, body_html):
-    return hashlib.sha256(f"{title}\n{body_html}".encode()).hexdigest()
+def _hash(title, text):
+    """What a correction changes: the words readers see (not markup or link targets)."""
+    return hashlib.sha256(f"{title}\n{text}".encode()).hexdigest()
 
 
 def _first(ids):

@@ -26,6 +26,10 @@ logger = logging.getLogger(__name__)
 SITE_DIR = Path(__file__).parent / "site"
 TOPICS_PATH = Path(__file__).parent / "topics.json"
 ORIGIN_PLACEHOLDER = b"{{ORIGIN}}"
+# Canonical URLs name the publisher's stable public address, not the random loopback port,
+# so running the demo twice updates the same stories instead of duplicating them.
+PUBLIC_PLACEHOLDER = b"{{PUBLIC}}"
+PUBLIC_ORIGIN = "https://steppe-dispatch.example"
 FEED_PATH = "/feed.xml"
 
 # Every article page, newest first, in the feed's order.
@@ -110,6 +114,7 @@ class _Handler(BaseHTTPRequestHandler):
         data = file.read_bytes()
         if ctype.startswith(TEXT_TYPES):
             data = data.replace(ORIGIN_PLACEHOLDER, self.server.origin.encode("ascii"))
+            data = data.replace(PUBLIC_PLACEHOLDER, PUBLIC_ORIGIN.encode("ascii"))
         etag = '"%s"' % hashlib.sha256(data).hexdigest()[:16]
         if self.headers.get("If-None-Match") == etag:
             return self._send(HTTPStatus.NOT_MODIFIED, ctype, b"", False, etag)
