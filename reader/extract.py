@@ -95,7 +95,8 @@ def extract_article(html, url):
     body = extract_body(tree, html, url, title=meta.title, ld_body=meta.body_text)
     if body is None:
         raise ExtractError(url, "no readable text")
-    body_html = sanitize(normalize_element(body, url, captions=page_captions, sizes=sizes))
+    body_html = sanitize(normalize_element(body, url, captions=page_captions, sizes=sizes),
+                         local_files=url.startswith("file:"))
     text = html_text(body_html)
     if len(re.findall(r"\w", text)) < MIN_TEXT_CHARS:
         raise ExtractError(url, "no readable text")

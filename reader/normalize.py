@@ -121,8 +121,8 @@ def _strip_attributes(el, keep=()):
             del el.attrib[name]
 
 
-def absolute_url(url, base_url):
-    """url resolved against base_url, or None when empty, a fragment or an unsafe scheme."""
+def absolute_url(url, base_url, schemes=SAFE_SCHEMES):
+    """url resolved against base_url, or None when empty, a fragment or not one of schemes."""
     url = (url or "").strip()
     if not url or url.startswith("#"):
         return None
@@ -131,7 +131,7 @@ def absolute_url(url, base_url):
         scheme = urlsplit(full).scheme.lower()
     except ValueError:
         return None
-    return full if scheme in SAFE_SCHEMES else None
+    return full if scheme in schemes else None
 
 
 def _link(el, base_url):
@@ -157,7 +157,9 @@ def image_source(el):
 
 
 def _image(el, base_url, sizes):
-    src = absolute_url(image_source(el), base_url)
+    # A page read from a local file keeps its local images (ingest copies them into media).
+    schemes = SAFE_SCHEMES + ("file",) if base_url.startswith("file:") else SAFE_SCHEMES
+    src = absolute_url(image_source(el), base_url, schemes)
     width, height = sizes.get(src, (el.get("width"), el.get("height")))
     width, height = _dimension(width), _dimension(height)
     alt = " ".join((el.get("alt") or "").split())

@@ -19,17 +19,18 @@ ATTRIBUTES = {
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
-def sanitize(html):
+def sanitize(html, *, local_files=False):
     """Return html with everything outside the allowlist removed.
 
     Links get rel="noopener noreferrer nofollow"; only http(s) and mailto URLs survive
-    (root-relative URLs of Reader's own media are kept).
+    (root-relative URLs of Reader's own media are kept). local_files=True also keeps file:
+    URLs, for a page read from disk whose images ingest will copy; never for stored HTML.
     """
     return nh3.clean(
         html or "",
         tags=TAGS,
         attributes=ATTRIBUTES,
-        url_schemes=URL_SCHEMES,
+        url_schemes=URL_SCHEMES | {"file"} if local_files else URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
         clean_content_tags={"script", "style"},

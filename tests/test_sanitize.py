@@ -51,3 +51,9 @@ def test_allowed_markup_survives():
 
 def test_none_and_empty():
     assert sanitize(None) == "" and sanitize("") == ""
+
+
+def test_file_urls_only_when_asked():
+    html = '<img src="file:///tmp/story/img/a.jpg" alt=""><a href="file:///etc/passwd">x</a>'
+    assert "file:" not in sanitize(html)
+    assert 'src="file:///tmp/story/img/a.jpg"' in sanitize(html, local_files=True)
