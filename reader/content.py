@@ -35,10 +35,7 @@ MIN_PROSE_CHARS = 250
 # Prose is text in lines of at least this many characters: menus and tag clouds are many short
 # lines. 40 keeps CJK sentences (about 30-50 characters) and drops 2-5 word link labels.
 PROSE_LINE_CHARS = 40
-CAPTION_XPATH = (
-    "//figure[.//img]",
-    '//*[contains(concat(" ", normalize-space(@class), " "), " wp-caption ")]',
-)
+# Caption containers: <figure>, and WordPress's classic div.wp-caption (p.wp-caption-text).
 CAPTION_TEXT_XPATH = './/figcaption|.//*[contains(@class, "caption-text")]'
 HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 PUNCTUATION = re.compile(r"[\W_]+")
@@ -149,16 +146,15 @@ def _key(text):
 def captions(tree, base_url):
     """{absolute image URL: caption} for the captioned pictures of the original page."""
     found = {}
-    for xpath in CAPTION_XPATH:
-        for container in tree.xpath(xpath):
-            caption = next(iter(container.xpath(CAPTION_TEXT_XPATH)), None)
-            text = text_of(caption) if caption is not None else ""
-            if not text:
-                continue
-            for img in container.iter("img"):
-                src = absolute_url(image_source(img), base_url)
-                if src:
-                    found.setdefault(src, text)
+    for container in tree.iter("figure", "div", "p", "span"):
+        if container.tag != "figure" and "wp-caption" not in (container.get("class") or ""):
+            continue
+        caption = next(iter(container.xpath(CAPTION_TEXT_XPATH)), None)
+        text = text_of(caption) if caption is not None else ""
+        for img in container.iter("img") if text else ():
+            src = absolute_url(image_source(img), base_url)
+            if src:
+                found.setdefault(src, text)
     return found
 
 
