@@ -36,6 +36,11 @@ MIN_PROSE_CHARS = 250
 # lines. 40 keeps CJK sentences (about 30-50 characters) and drops 2-5 word link labels.
 PROSE_LINE_CHARS = 40
 # Caption containers: <figure>, and WordPress's classic div.wp-caption (p.wp-caption-text).
+# An <article> that holds this many paragraphs and this share of the page's is the story's
+# container. Measured on the scrapinghub set: 0.8 keeps F1 unchanged; lower shares let in
+# teaser <article>s holding a few of the page's paragraphs.
+MIN_ARTICLE_PARAGRAPHS = 3
+ARTICLE_PARAGRAPH_SHARE = 0.8
 CAPTION_TEXT_XPATH = './/figcaption|.//*[contains(@class, "caption-text")]'
 HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 PUNCTUATION = re.compile(r"[\W_]+")
@@ -66,7 +71,7 @@ def _site_pages(tree, url):
     Each container is extracted on its own: given them together, trafilatura keeps one.
     """
     selector = site_rule(url).body
-    parts = tree.xpath(selector) if selector else []
+    parts = tree.xpath(selector) if selector else _story_article(tree)
     if not parts:
         return [tree]
     pages = []
@@ -75,6 +80,21 @@ def _site_pages(tree, url):
         etree.SubElement(etree.SubElement(page, "body"), "article").append(deepcopy(part))
         pages.append(page)
     return pages
+
+
+def _story_article(tree):
+    """[the page's one <article>] when it holds nearly all paragraphs, else [].
+
+    trafilatura's cost grows with the page; handing it only the story's own container
+    halves the time on the many templates that mark the story up this way.
+    """
+    articles = tree.xpath("//article[not(ancestor::article)]")
+    if len(articles) != 1:
+        return []
+    inside, total = articles[0].xpath("count(.//p)"), tree.xpath("count(//p)")
+    if inside >= MIN_ARTICLE_PARAGRAPHS and inside >= ARTICLE_PARAGRAPH_SHARE * total:
+        return articles
+    return []
 
 
 def _merge(bodies):
