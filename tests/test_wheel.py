@@ -1,0 +1,68 @@
+"""A wheel built from the repo, installed without -e, serves pages, static files and the manifest."""
+import os
+import socket
+import subprocess
+import sys
+import sysconfig
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """A fresh venv holding only the built wheel; dependencies come from this venv's site-packages."""
+    work = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+                    "-w", str(work / "dist"), str(ROOT)], check=True, capture_output=True)
+    [wheel] = (work / "dist").glob("reader-*.whl")
+    venv = work / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site = Path(subprocess.check_output([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                                        text=True).strip())
+    # A plain path line: the dependencies are importable, but this venv's editable hook is not.
+    (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
+                    "--no-deps", str(wheel)], check=True, capture_output=True)
+    return venv, work
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_installed_wheel_serves_pages_static_files_and_manifest(installed):
+    venv, work = installed
+    location = subprocess.check_output([venv / "bin" / "python", "-c", "import reader; print(reader.__file__)"],
+                                       cwd=work, text=True)
+    assert str(ROOT) not in location  # the installed copy, not the checkout
+    port = _free_port()
+    env = {**os.environ, "READER_DATA_DIR": str(work / "data")}
+    server = subprocess.Popen([venv / "bin" / "reader", "serve", "--port", str(port), "--workers", "1"],
+                              cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        home = _get(f"http://127.0.0.1:{port}/")
+        css = next(part.split('"')[0] for part in home.split('href="')[1:] if part.startswith("/static/css/"))
+        assert "body" in _get(f"http://127.0.0.1:{port}{css}")
+        assert '"standalone"' in _get(f"http://127.0.0.1:{port}/manifest.json")
+        assert "addEventListener" in _get(f"http://127.0.0.1:{port}/sw.js")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _get(url, attempts=100):
+    for _ in range(attempts):
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.read().decode()
+        except OSError:
+            time.sleep(0.1)  # the server is still starting
+    raise AssertionError(f"no answer from {url}")
