@@ -59,8 +59,13 @@ SETTINGS = [
     Setting("IMAGE_WIDTHS", [360, 720], "Widths in CSS pixels to which article images are resized.",
             _int_list),
     Setting("IMAGES_PER_ARTICLE", 30, "Most images downloaded for one article; the rest are dropped."),
+    Setting("OFFLINE_MAX_MB", 50, "Storage a phone may use for kept stories, in MB; least recently read go first."),
+    Setting("OFFLINE_MAX_STORIES", 200, "Most stories a phone keeps offline; least recently read go first."),
+    Setting("OFFLINE_NETWORK_TIMEOUT_MS", 2500,
+            "Milliseconds the service worker waits for the network before showing the kept copy."),
     Setting("POLL_HOST_DELAY", 2.0, "Seconds to wait between two requests to the same host while polling."),
     Setting("POLL_INTERVAL", 900, "Default seconds between polls for `reader poll --every`."),
+    Setting("RELEASE", "", "A release label mixed into the service worker's version; change it to roll out a new worker."),
     Setting("SECRET_KEY", None, "Flask secret key; created in the data directory when not set."),
     Setting("USER_AGENT", "ReaderBot/0.1 (+https://github.com/reader-news/reader; offline news reader)",
             "User-Agent sent with every outbound request."),
@@ -106,7 +111,8 @@ def load(overrides=None, environ=None):
 
 
 def _validate(values):
-    for name in ("FETCH_MAX_BYTES", "FETCH_MAX_REDIRECTS", "IMAGE_MAX_BYTES", "IMAGES_PER_ARTICLE"):
+    for name in ("FETCH_MAX_BYTES", "FETCH_MAX_REDIRECTS", "IMAGE_MAX_BYTES", "IMAGES_PER_ARTICLE",
+                 "OFFLINE_MAX_MB", "OFFLINE_MAX_STORIES", "OFFLINE_NETWORK_TIMEOUT_MS"):
         if values[name] < 0:
             raise ConfigError(f"READER_{name} must not be negative")
     if values["FETCH_TIMEOUT"] <= 0:

@@ -42,6 +42,30 @@ def article(article_id):
     return jsonify(record)
 
 
+@bp.get("/editions/<name>")
+def edition(name):
+    """What downloading an edition costs: the latest stories of the front page or a topic.
+
+    `name` is "front" or a topic slug. Images are the low-data size, so the bytes are what
+    the phone will store.
+    """
+    db = get_db()
+    topic = None if name == "front" else topic_store.get(db, name)
+    if name != "front" and topic is None:
+        abort(404, f"no edition {name!r}: use 'front' or a topic")
+    rows = article_store.latest(db, topic=topic and topic["slug"], limit=_limit(request.args.get("limit")))
+    stories = [_edition_story(db, row) for row in rows]
+    return jsonify(edition=name, title=topic["name"] if topic else "Front page", stories=stories,
+                   bytes=sum(s["page_bytes"] + s["image_bytes"] for s in stories))
+
+
+def _edition_story(db, row):
+    record = summary(db, row)
+    return {"id": record["id"], "url": record["url"], "title": record["title"],
+            "revision": record["revision"], "page_bytes": record["page_bytes"],
+            "images": record["images_low"], "image_bytes": record["image_bytes_low"]}
+
+
 def summary(db, row):
     """id, URLs, title, update time, topics and the bytes a phone needs to keep the story."""
     stored = image_store.for_article(db, row["id"])

@@ -42,7 +42,11 @@ def article(slug):
     prefs = render.preferences()
     view = render.article(db, row, lowdata=prefs["lowdata"])
     html = render_template("pages/article.html", article=view, next_stories=render.next_stories(db, row))
-    return revalidated(html, vary=("Save-Data", "Cookie"))
+    response = revalidated(html, vary=("Save-Data", "Cookie"))
+    # The service worker files kept stories by these (a correction changes the revision).
+    response.headers["X-Reader-Article"] = str(row["id"])
+    response.headers["X-Reader-Revision"] = row["content_hash"][:16]
+    return response
 
 
 @bp.get("/topics/<slug>/")
@@ -102,14 +106,6 @@ def manifest():
         icon["src"] = asset_url(icon["src"])
     body = json.dumps(data, ensure_ascii=False, indent=1)
     return revalidated(body, mimetype="application/manifest+json")
-
-
-@bp.get("/sw.js")
-def service_worker():
-    body = (SHARE / "static" / "sw" / "sw.js").read_text(encoding="utf-8")
-    response = revalidated(body, mimetype="text/javascript")
-    response.headers["Service-Worker-Allowed"] = "/"
-    return response
 
 
 @bp.get("/media/<path:name>")

@@ -1,0 +1,71 @@
+"""The service worker: static/sw/sw.js with its precache list and settings put in at serve time.
+
+Precache entries are {url, revision} (Workbox's shape): hashed static URLs carry their hash,
+shell pages carry a hash of their rendered HTML. The worker's version is a hash of the
+script and every entry, so a deploy that changes any of them installs a new worker, and one
+that changes nothing does not.
+"""
+import hashlib
+import json
+
+from flask import Blueprint, current_app, render_template
+
+from .. import SHARE
+from .responses import revalidated
+
+bp = Blueprint("worker", __name__)
+CONFIG_MARKER = "/*! READER_CONFIG */ {}"
+SHELL_PAGES = ("/offline/", "/saved/", "/settings/")
+SHELL_ASSETS = ("css/app.css", "js/app.js", "js/offline.js", "icons/icon-192.png",
+                "icons/icon-512.png", "icons/apple-touch-icon.png")
+
+
+@bp.get("/sw.js")
+def service_worker():
+    source = (SHARE / "static" / "sw" / "sw.js").read_text(encoding="utf-8")
+    body = source.replace(CONFIG_MARKER, json.dumps(config(source), indent=1), 1)
+    response = revalidated(body, mimetype="text/javascript")
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
+def config(source=""):
+    """What sw.js needs from the server, with the version derived from it."""
+    entries = precache_entries()
+    settings = current_app.config
+    digest = hashlib.sha256(source.encode())
+    for entry in entries:
+        digest.update(f"{entry['url']} {entry['revision']}\n".encode())
+    digest.update(str(settings["RELEASE"]).encode())
+    return {
+        "version": digest.hexdigest()[:12],
+        "precache": entries,
+        "maxStories": settings["OFFLINE_MAX_STORIES"],
+        "maxBytes": settings["OFFLINE_MAX_MB"] * 1024 * 1024,
+        "networkTimeoutMs": settings["OFFLINE_NETWORK_TIMEOUT_MS"],
+    }
+
+
+def precache_entries():
+    from . import asset_url
+
+    assets = current_app.extensions["assets"]
+    entries = [{"url": asset_url(name), "revision": assets[name]["hash"]} for name in SHELL_ASSETS]
+    entries.append({"url": "/manifest.json", "revision": _manifest_revision()})
+    for path in SHELL_PAGES:
+        entries.append({"url": path, "revision": _page_revision(path)})
+    return entries
+
+
+def _manifest_revision():
+    return hashlib.sha256((SHARE / "manifest.json").read_bytes()).hexdigest()[:12]
+
+
+def _page_revision(path):
+    template = {"/offline/": "pages/offline.html", "/saved/": "pages/saved.html",
+                "/settings/": "pages/settings.html"}[path]
+    from . import render
+
+    with current_app.test_request_context(path):
+        html = render_template(template, themes=render.THEMES, sizes=render.TEXT_SIZES)
+    return hashlib.sha256(html.encode()).hexdigest()[:12]
