@@ -43,6 +43,7 @@ def config(source=""):
         "maxStories": settings["OFFLINE_MAX_STORIES"],
         "maxBytes": settings["OFFLINE_MAX_MB"] * 1024 * 1024,
         "networkTimeoutMs": settings["OFFLINE_NETWORK_TIMEOUT_MS"],
+        "smallWidth": min(settings["IMAGE_WIDTHS"]),  # the low-data image size
     }
 
 

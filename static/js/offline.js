@@ -180,11 +180,12 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    var button = document.querySelector("[data-save]");
-    if (button) saveButton(button);
-    document.querySelectorAll("[data-edition]").forEach(editionBox);
-    document.querySelectorAll("[data-kept-list]").forEach(keptList);
+    // Only once a worker runs: where registration is refused, the page stays a plain page.
     navigator.serviceWorker.ready.then(function (registration) {
+      var button = document.querySelector("[data-save]");
+      if (button) saveButton(button);
+      document.querySelectorAll("[data-edition]").forEach(editionBox);
+      document.querySelectorAll("[data-kept-list]").forEach(keptList);
       watchForUpdates(registration);
       if (navigator.serviceWorker.controller) reportSeen();
       else navigator.serviceWorker.addEventListener("controllerchange", reportSeen, { once: true });

@@ -360,7 +360,12 @@ const HANDLERS = {
       if (!old || old.revision !== entry.revision) {
         const response = await fetch(url.href);
         if (!response.ok) continue;
-        record = await keepStory(url, response, { saved: true, images: entry.images });
+        // The story's own images at the low-data size, and the small pictures of its links.
+        const thumbs = mediaIn(await response.clone().text()).filter(function (p) {
+          return p.endsWith("-" + CONFIG.smallWidth + ".webp");
+        });
+        const images = Array.from(new Set((entry.images || []).concat(thumbs)));
+        record = await keepStory(url, response, { saved: true, images: images });
       } else {
         record.saved = true;
         await stories.put(record);
