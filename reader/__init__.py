@@ -25,6 +25,7 @@ def create_app(config=None):
     """
     settings = config_module.load(config)
     app = Flask(__name__, template_folder=str(SHARE / "templates"), static_folder=None)
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024  # no form or JSON body Reader takes is bigger
     app.config.update(settings)
     Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
     app.config["SECRET_KEY"] = settings["SECRET_KEY"] or _secret_key(app.config["DATA_DIR"])

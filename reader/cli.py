@@ -19,8 +19,10 @@ FORMATS = ("html", "text", "json")
 
 
 def init_app(app):
+    from .push.cli import push_group
+
     for command in (init_command, ingest_command, list_command, show_command, demo_command,
-                    poll_command, serve_command, sources_group, topics_group):
+                    poll_command, serve_command, sources_group, topics_group, push_group):
         app.cli.add_command(command)
 
 
@@ -35,9 +37,13 @@ def main():
 @click.command("init")
 @with_appcontext
 def init_command():
-    """Create the data directory and the database (safe to run twice)."""
+    """Create the data directory, the database and the VAPID keys (safe to run twice)."""
+    from .push import keys
+
     get_db()
+    private_key = keys.ensure(current_app.config["DATA_DIR"])
     click.echo(f"data directory ready: {current_app.config['DATA_DIR']}")
+    click.echo(f"push public key: {keys.public_key(private_key)}")
 
 
 @click.command("ingest")
@@ -50,6 +56,7 @@ def ingest_command(sources, topic, as_json):
     _check_topic(topic)
     ingester = Ingester(get_db(), current_app.config)
     results = run_ingest(ingester, sources, topic, as_json)
+    _alerts_from_coverage()
     _exit_for(results)
 
 
@@ -68,6 +75,15 @@ def run_ingest(ingester, sources, topic, as_json):
             results.append(result)
             _print(result, as_json)
     return results
+
+
+def _alerts_from_coverage():
+    """New stories in auto-alert topics become queued alerts (a push worker sends them)."""
+    from .push.outbox import from_events
+
+    made = from_events(get_db())
+    if made:
+        click.echo(f"{len(made)} alerts queued from new coverage", err=True)
 
 
 def _print(result, as_json):
@@ -151,6 +167,7 @@ def demo_command(as_json):
         fetcher = Fetcher.from_config(current_app.config, allowed_origins=(site.origin,))
         results = run_ingest(Ingester(db, current_app.config, fetcher=fetcher), [site.feed_url],
                              None, as_json)
+    _alerts_from_coverage()
     _exit_for(results)
 
 
@@ -206,6 +223,7 @@ def poll_command(every, as_json):
     while True:
         for result in poll_all(db, current_app.config):
             _print(result, as_json)
+        _alerts_from_coverage()
         if not every:
             return
         time.sleep(every)
@@ -217,11 +235,13 @@ def poll_command(every, as_json):
 @click.option("--workers", type=click.IntRange(1, 64), help="Worker processes (default: 2 per core).")
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
               help="Threads per worker.")
-def serve_command(host, port, workers, threads):
+@click.option("--push-worker/--no-push-worker", default=True, show_default=True,
+              help="Also run the push sender in its own process.")
+def serve_command(host, port, workers, threads, push_worker):
     """Serve Reader with a production WSGI server (gunicorn)."""
     from .serve import serve
 
-    serve(host=host, port=port, workers=workers, threads=threads)
+    serve(host=host, port=port, workers=workers, threads=threads, push_worker=push_worker)
 
 
 @click.group("topics", cls=AppGroup)

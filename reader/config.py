@@ -65,6 +65,15 @@ SETTINGS = [
             "Milliseconds the service worker waits for the network before showing the kept copy."),
     Setting("POLL_HOST_DELAY", 2.0, "Seconds to wait between two requests to the same host while polling."),
     Setting("POLL_INTERVAL", 900, "Default seconds between polls for `reader poll --every`."),
+    Setting("PUSH_CONCURRENCY", 512, "Push requests in flight at once, over all push services."),
+    Setting("PUSH_PER_ORIGIN", 256, "Push requests in flight at once to one push service."),
+    Setting("PUSH_SERVICE_HOSTS", ["fcm.googleapis.com", "updates.push.services.mozilla.com",
+                                   "web.push.apple.com", "*.notify.windows.com"],
+            "Push services subscriptions may point at: https host names (a leading *. allows subdomains) "
+            "or exact origins such as http://127.0.0.1:8080 for tests.", _str_list),
+    Setting("PUSH_SUBJECT", "mailto:newsroom@example.org",
+            "Contact URL (mailto: or https:) sent to push services in the VAPID claims (RFC 8292)."),
+    Setting("PUSH_TIMEOUT", 10.0, "Seconds allowed for one request to a push service."),
     Setting("RELEASE", "", "A release label mixed into the service worker's version; change it to roll out a new worker."),
     Setting("SECRET_KEY", None, "Flask secret key; created in the data directory when not set."),
     Setting("USER_AGENT", "ReaderBot/0.1 (+https://github.com/reader-news/reader; offline news reader)",
@@ -115,7 +124,12 @@ def _validate(values):
                  "OFFLINE_MAX_MB", "OFFLINE_MAX_STORIES", "OFFLINE_NETWORK_TIMEOUT_MS"):
         if values[name] < 0:
             raise ConfigError(f"READER_{name} must not be negative")
-    if values["FETCH_TIMEOUT"] <= 0:
-        raise ConfigError("READER_FETCH_TIMEOUT must be positive")
+    if not str(values["PUSH_SUBJECT"]).startswith(("mailto:", "https://")):
+        raise ConfigError("READER_PUSH_SUBJECT must be a mailto: or https: URL")
+    for name in ("PUSH_CONCURRENCY", "PUSH_PER_ORIGIN"):
+        if values[name] < 1:
+            raise ConfigError(f"READER_{name} must be at least 1")
+    if values["FETCH_TIMEOUT"] <= 0 or values["PUSH_TIMEOUT"] <= 0:
+        raise ConfigError("READER_FETCH_TIMEOUT and READER_PUSH_TIMEOUT must be positive")
     if not values["IMAGE_WIDTHS"] or min(values["IMAGE_WIDTHS"]) < 16:
         raise ConfigError("READER_IMAGE_WIDTHS needs widths of at least 16 px")

@@ -66,3 +66,11 @@ def _get(url, attempts=100):
         except OSError:
             time.sleep(0.1)  # the server is still starting
     raise AssertionError(f"no answer from {url}")
+
+
+def test_every_package_is_listed_for_the_wheel():
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "reader").rglob("__init__.py")}
+    assert found <= listed, f"add to pyproject.toml packages: {sorted(found - listed)}"

@@ -115,4 +115,67 @@ MIGRATIONS = [
         VALUES (new.id, new.title, new.description, new.body_text);
     END;
     """,
+    # 2: Web Push: subscribers, alerts (the outbox), deliveries (the ledger), clicks, sender heartbeat
+    """
+    CREATE TABLE subscriptions (
+        id INTEGER PRIMARY KEY,
+        endpoint TEXT NOT NULL UNIQUE,       -- the same endpoint is the same subscriber
+        p256dh TEXT NOT NULL,
+        auth TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE subscription_topics (
+        subscription_id INTEGER NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,
+        topic TEXT NOT NULL REFERENCES topics(slug) ON DELETE CASCADE,
+        PRIMARY KEY (subscription_id, topic)
+    );
+    CREATE INDEX subscription_topics_topic ON subscription_topics(topic);
+    CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY,
+        title TEXT NOT NULL,
+        body TEXT NOT NULL,
+        article_id INTEGER REFERENCES articles(id) ON DELETE SET NULL,
+        topic TEXT NOT NULL REFERENCES topics(slug),
+        urgency TEXT NOT NULL DEFAULT 'normal',
+        ttl INTEGER NOT NULL,
+        image TEXT,
+        state TEXT NOT NULL DEFAULT 'queued'
+            CHECK (state IN ('draft', 'pending_approval', 'scheduled', 'queued', 'sending', 'sent', 'cancelled')),
+        send_at TEXT,                        -- UTC; NULL means as soon as possible
+        created_by TEXT,
+        source TEXT NOT NULL DEFAULT 'cli',  -- cli | editor | auto
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT,
+        lease_owner TEXT,                    -- the sender working on it, while lease_until is ahead
+        lease_until REAL
+    );
+    CREATE INDEX alerts_state ON alerts(state, send_at);
+    CREATE TABLE deliveries (
+        id INTEGER PRIMARY KEY,
+        alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+        subscription_id INTEGER REFERENCES subscriptions(id) ON DELETE SET NULL,
+        endpoint TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'failed', 'expired')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at REAL NOT NULL DEFAULT 0,   -- unix time
+        status INTEGER,                      -- the push service's last HTTP status
+        error TEXT,
+        sent_at TEXT,
+        UNIQUE (alert_id, endpoint)
+    );
+    CREATE INDEX deliveries_pending ON deliveries(alert_id, state, next_attempt_at);
+    CREATE TABLE clicks (
+        id INTEGER PRIMARY KEY,
+        alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX clicks_alert ON clicks(alert_id);
+    CREATE TABLE push_workers (
+        name TEXT PRIMARY KEY,
+        pid INTEGER NOT NULL,
+        heartbeat REAL NOT NULL              -- unix time of the last sign of life
+    );
+    """,
 ]

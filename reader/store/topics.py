@@ -66,3 +66,7 @@ def _decoded(row):
     for name in RULE_FIELDS:
         topic[name] = json.loads(topic[name])
     return topic
+
+
+def mark_handled(db, event_id):
+    db.execute("UPDATE topic_events SET handled_at = ? WHERE id = ?", (utcnow(), event_id))

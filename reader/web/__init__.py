@@ -34,7 +34,7 @@ SECURITY_HEADERS = {
 
 
 def init_app(app):
-    from . import api, compress, pages, render, syndication, worker
+    from . import api, compress, pages, push_api, render, syndication, worker
 
     build_dir = Path(app.config["DATA_DIR"]) / assets.BUILD_DIR
     app.extensions["assets"] = assets.build(SHARE / "static", build_dir)
@@ -43,7 +43,7 @@ def init_app(app):
     app.jinja_env.globals["asset_url"] = asset_url
     app.jinja_env.filters["timetag"] = timetag
     app.context_processor(lambda: {"prefs": render.preferences()})
-    for blueprint in (pages.bp, api.bp, syndication.bp, worker.bp):
+    for blueprint in (pages.bp, api.bp, push_api.bp, syndication.bp, worker.bp):
         app.register_blueprint(blueprint)
     app.after_request(_headers)
     app.after_request(compress.compress)

@@ -1,0 +1,56 @@
+"""What a push message carries: enough for the service worker to fetch the story and show it."""
+import json
+
+from .crypto import MAX_PAYLOAD
+
+URGENCIES = ("very-low", "low", "normal", "high")   # RFC 8030 §5.3
+DEFAULT_TTL = 6 * 3600   # hours, not pywebpush's 0, which drops alerts for phones briefly offline
+MAX_TTL = 28 * 24 * 3600  # push services cap TTL at about four weeks
+MAX_TITLE = 120
+MAX_BODY = 400
+
+
+class AlertError(ValueError):
+    """An alert that cannot be sent as given."""
+
+
+def build(alert, *, article_url=None):
+    """The JSON payload (as bytes) of an alert row or dict.
+
+    Raises:
+        AlertError: the payload would not fit in one push message.
+    """
+    alert = dict(alert)
+    message = {
+        "alert": alert["id"], "title": alert["title"], "body": alert["body"], "topic": alert["topic"],
+        "url": article_url or "/", "tag": f"topic-{alert['topic']}",
+    }
+    if alert.get("image"):
+        message["image"] = alert["image"]
+    data = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode()
+    if len(data) > MAX_PAYLOAD:
+        raise AlertError(f"the alert is {len(data)} bytes once encoded; a push message holds at most "
+                         f"{MAX_PAYLOAD}: shorten the title or body by {len(data) - MAX_PAYLOAD} bytes")
+    return data
+
+
+def check(title, body, urgency, ttl):
+    """Validate what an editor or the CLI typed; returns the cleaned values."""
+    title, body = (title or "").strip(), (body or "").strip()
+    if not title:
+        raise AlertError("an alert needs a title")
+    if len(title) > MAX_TITLE:
+        raise AlertError(f"the title is {len(title)} characters; at most {MAX_TITLE}")
+    if len(body) > MAX_BODY:
+        raise AlertError(f"the body is {len(body)} characters; at most {MAX_BODY}")
+    if urgency not in URGENCIES:
+        raise AlertError(f"urgency must be one of {', '.join(URGENCIES)}")
+    if not isinstance(ttl, int) or not 0 < ttl <= MAX_TTL:
+        raise AlertError(f"TTL must be 1 to {MAX_TTL} seconds")
+    return title, body, urgency, ttl
+
+
+def topic_header(topic):
+    """RFC 8030 §5.4 Topic: at most 32 base64url characters; a newer alert replaces an undelivered one."""
+    cleaned = "".join(ch for ch in topic if ch.isascii() and (ch.isalnum() or ch in "-_"))
+    return cleaned[:32] or "reader"

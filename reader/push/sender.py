@@ -1,0 +1,199 @@
+"""The fan-out engine: an outbox of alerts and a ledger of deliveries, sent concurrently.
+
+One alert becomes one ledger row per subscriber (in the database, before anything is sent).
+Rows are claimed in batches and sent over a shared HTTP session with a concurrency limit per
+push-service origin; each response is written back to the ledger as soon as the event loop
+sees it, so a sender that dies and restarts resends only the rows with no recorded answer.
+429 (honouring Retry-After), 5xx and timeouts are retried with backoff; 404 and 410 remove
+the subscription; 400/401/403/413 are recorded as failures. Redirects are never followed.
+"""
+import asyncio
+import email.utils
+import logging
+import os
+import random
+import socket
+import time
+
+import aiohttp
+
+from ..store import alerts as alert_store
+from ..store import subscriptions as subscription_store
+from ..store import transaction
+from . import payload as payload_module
+from .crypto import CryptoError, encrypt
+from .subscriptions import allowed
+
+log = logging.getLogger(__name__)
+
+SENT = frozenset((200, 201, 202))
+GONE = frozenset((404, 410))
+RETRY = frozenset((408, 425, 429, 500, 502, 503, 504))
+BATCH = 2000               # ledger rows claimed at a time
+BACKOFF_BASE = 1.0         # seconds; doubled per attempt, with jitter
+BACKOFF_MAX = 300.0
+MAX_WAIT = 5.0             # longest sleep while retries are pending, so progress stays visible
+LEASE = 10.0               # seconds a sender holds an alert without renewing; a dead one's lapses
+
+
+class AlertBusy(RuntimeError):
+    """Another live sender holds the alert."""
+
+
+class Sender:
+    """Sends due alerts from the outbox.
+
+    Args:
+        db: an open connection (reader.store.connect).
+        signer: a reader.push.vapid.Signer.
+        hosts: allowed push-service hosts/origins (READER_PUSH_SERVICE_HOSTS).
+        concurrency: requests in flight in all (default 512).
+        per_origin: requests in flight to one push service (default 256).
+        timeout: seconds allowed for one request (default 10).
+        max_attempts: tries before a delivery is recorded as failed (default 6).
+    """
+
+    def __init__(self, db, signer, *, hosts, concurrency=512, per_origin=256, timeout=10.0,
+                 max_attempts=6, lease=LEASE, clock=time.time):
+        self.db = db
+        self.signer = signer
+        self.hosts = hosts
+        self.concurrency = concurrency
+        self.per_origin = per_origin
+        self.timeout = timeout
+        self.max_attempts = max_attempts
+        self.clock = clock
+        self.lease = lease
+        self.name = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self._renewed = 0.0
+
+    def send_alert(self, alert_id):
+        """Send one alert to completion (blocking); returns its figures."""
+        return asyncio.run(self.run_alert(alert_id))
+
+    async def run_alert(self, alert_id):
+        alert = alert_store.get(self.db, alert_id)
+        if alert is None or alert["state"] in ("sent", "cancelled", "draft", "pending_approval"):
+            return alert_store.figures(self.db, alert_id)
+        data = payload_module.build(alert, article_url=self._article_url(alert))
+        with transaction(self.db):
+            if not alert_store.take_lease(self.db, alert_id, self.name, self.lease):
+                raise AlertBusy(f"alert {alert_id} is being sent by another sender")
+            alert_store.set_state(self.db, alert_id, "sending")
+            total = alert_store.fan_out(self.db, alert_id, alert["topic"])
+        self._renewed = time.monotonic()
+        log.info("alert %s: sending to %d subscribers", alert_id, total)
+        # limit_per_host is per scheme+host+port: the per-origin concurrency limit.
+        connector = aiohttp.TCPConnector(limit=self.concurrency, limit_per_host=self.per_origin,
+                                         keepalive_timeout=30, ttl_dns_cache=300)
+        timeout = aiohttp.ClientTimeout(total=self.timeout)
+        async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+            await self._drain(session, alert, data)
+        with transaction(self.db):
+            alert_store.set_state(self.db, alert_id, "sent", only_from=("sending",))
+            alert_store.release_lease(self.db, alert_id, self.name)
+        figures = alert_store.figures(self.db, alert_id)
+        log.info("alert %s done: %s", alert_id, figures)
+        return figures
+
+    async def _drain(self, session, alert, data):
+        """Send every pending delivery, waiting out retries, until none is left."""
+        while True:
+            with transaction(self.db):
+                self._renew(alert["id"])
+                alert_store.orphaned(self.db, alert["id"])
+            rows = alert_store.pending(self.db, alert["id"], limit=BATCH, now=self.clock())
+            if rows:
+                await self._send_batch(session, alert, data, rows)
+                continue
+            upcoming = alert_store.next_attempt(self.db, alert["id"])
+            if upcoming is None:
+                return
+            await asyncio.sleep(min(MAX_WAIT, max(0.0, upcoming - self.clock())))
+
+    async def _send_batch(self, session, alert, data, rows):
+        tasks = {asyncio.ensure_future(self._deliver(session, alert, data, row)) for row in rows}
+        while tasks:
+            done, tasks = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            self._record([task.result() for task in done], alert["id"])
+
+    def _record(self, outcomes, alert_id):
+        """Write answers to the ledger at once: what is recorded is never sent again."""
+        gone = [o[5] for o in outcomes if o[1] == "expired" and o[5] is not None]
+        with transaction(self.db):
+            self._renew(alert_id)
+            alert_store.record_outcomes(self.db, [o[:5] for o in outcomes])
+            for subscription_id in gone:
+                subscription_store.remove_by_id(self.db, subscription_id)
+
+    def _renew(self, alert_id):
+        if time.monotonic() - self._renewed > self.lease / 3:
+            if not alert_store.take_lease(self.db, alert_id, self.name, self.lease):
+                raise AlertBusy(f"alert {alert_id} was taken over by another sender")
+            self._renewed = time.monotonic()
+
+    async def _deliver(self, session, alert, data, row):
+        """Encrypt and POST one message; returns (id, state, status, error, retry_at, subscription_id)."""
+        endpoint = row["endpoint"]
+        if not allowed(endpoint, self.hosts):
+            return (row["id"], "failed", None, "endpoint is not on an allowed push service", None, None)
+        try:
+            body = encrypt(data, row["p256dh"], row["auth"])
+        except CryptoError as exc:
+            return (row["id"], "failed", None, str(exc), None, None)
+        headers = {
+            "Authorization": self.signer.header(endpoint),
+            "TTL": str(alert["ttl"]),
+            "Urgency": alert["urgency"],
+            "Topic": payload_module.topic_header(alert["topic"]),
+            "Content-Encoding": "aes128gcm",
+            "Content-Type": "application/octet-stream",
+        }
+        try:
+            async with session.post(endpoint, data=body, headers=headers, allow_redirects=False) as response:
+                status = response.status
+                retry_after = response.headers.get("Retry-After")
+                text = (await response.text(errors="replace"))[:200] if status not in SENT else ""
+        except asyncio.TimeoutError:
+            return self._retry(row, None, f"timed out after {self.timeout:g}s", None)
+        except aiohttp.ClientError as exc:
+            return self._retry(row, None, f"connection failed ({type(exc).__name__})", None)
+        return self._judge(row, status, retry_after, text)
+
+    def _judge(self, row, status, retry_after, text):
+        if status in SENT:
+            return (row["id"], "sent", status, None, None, None)
+        if status in GONE:
+            return (row["id"], "expired", status, "subscription gone", None, row["subscription_id"])
+        if status in RETRY:
+            return self._retry(row, status, f"HTTP {status}", retry_after)
+        return (row["id"], "failed", status, f"HTTP {status}: {text.strip()}"[:300], None, None)
+
+    def _retry(self, row, status, error, retry_after):
+        attempts = row["attempts"] + 1
+        if attempts >= self.max_attempts:
+            return (row["id"], "failed", status, f"{error} (gave up after {attempts} attempts)", None, None)
+        delay = _retry_after_seconds(retry_after, self.clock())
+        if delay is None:
+            delay = min(BACKOFF_MAX, BACKOFF_BASE * 2 ** (attempts - 1)) * random.uniform(0.75, 1.25)
+        return (row["id"], "pending", status, error, self.clock() + delay, None)
+
+    def _article_url(self, alert):
+        if not alert["article_id"]:
+            return None
+        row = self.db.execute("SELECT slug FROM articles WHERE id = ?", (alert["article_id"],)).fetchone()
+        return f"/articles/{row['slug']}/" if row else None
+
+
+def _retry_after_seconds(value, now):
+    """RFC 9110 §10.2.3: delay-seconds or an HTTP-date; None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), BACKOFF_MAX)
+    try:
+        moment = email.utils.parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError):
+        return None
+    return min(max(0.0, moment - now), BACKOFF_MAX)

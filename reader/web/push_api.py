@@ -1,0 +1,97 @@
+"""Push endpoints for readers' browsers: the public key, subscriptions and notification clicks.
+
+They take JSON only (a cross-site form cannot send it without a CORS preflight) and carry no
+session, so there is no ambient authority for a forged request to borrow.
+"""
+from flask import Blueprint, abort, current_app, jsonify, request
+
+from ..push import keys
+from ..push.subscriptions import SubscriptionError, parse
+from ..store import alerts as alert_store
+from ..store import get_db
+from ..store import subscriptions as subscription_store
+from ..store import topics as topic_store
+from ..store import transaction
+
+bp = Blueprint("push_api", __name__, url_prefix="/api/push")
+MAX_BODY = 8 * 1024
+
+
+def _json():
+    if (request.content_length or 0) > MAX_BODY:
+        abort(413, f"the request body is larger than {MAX_BODY} bytes")
+    if not request.is_json:
+        abort(415, "send JSON (Content-Type: application/json)")
+    data = request.get_json(silent=True)
+    if data is None:
+        abort(400, "the body is not valid JSON")
+    return data
+
+
+@bp.get("/key")
+def key():
+    private_key = keys.ensure(current_app.config["DATA_DIR"])
+    return jsonify(publicKey=keys.public_key(private_key))
+
+
+@bp.get("/topics")
+def topics():
+    return jsonify(topics=[{"slug": t["slug"], "name": t["name"]} for t in topic_store.all(get_db())])
+
+
+@bp.post("/subscriptions")
+def subscribe():
+    db = get_db()
+    known = [t["slug"] for t in topic_store.all(db)]
+    try:
+        endpoint, p256dh, auth, topics = parse(_json(), hosts=current_app.config["PUSH_SERVICE_HOSTS"],
+                                               known_topics=known)
+    except SubscriptionError as exc:
+        abort(400, str(exc))
+    with transaction(db):
+        subscription_id, created = subscription_store.upsert(db, endpoint, p256dh, auth, topics)
+    return jsonify(id=subscription_id, topics=topics), 201 if created else 200
+
+
+@bp.delete("/subscriptions")
+def unsubscribe():
+    endpoint = _endpoint_of(_json())
+    if not endpoint:
+        abort(400, "give the subscription's endpoint")
+    with transaction(get_db()) as db:
+        removed = subscription_store.remove(db, endpoint)
+    if not removed:
+        abort(404, "no such subscription")
+    return "", 204
+
+
+@bp.post("/subscriptions/lookup")
+def lookup():
+    """Which topics an endpoint follows (the settings page shows its toggles from this)."""
+    endpoint = _endpoint_of(_json())
+    row = subscription_store.get(get_db(), endpoint) if endpoint else None
+    if row is None:
+        abort(404, "no such subscription")
+    return jsonify(topics=subscription_store.topics_of(get_db(), row["id"]))
+
+
+def _endpoint_of(data):
+    """The endpoint from {"endpoint"} or {"subscription": {"endpoint"}}, or None."""
+    if not isinstance(data, dict):
+        return None
+    nested = data.get("subscription")
+    endpoint = data.get("endpoint") or (nested.get("endpoint") if isinstance(nested, dict) else None)
+    return endpoint if isinstance(endpoint, str) and endpoint else None
+
+
+@bp.post("/clicks")
+def click():
+    data = _json()
+    alert_id = data.get("alert") if isinstance(data, dict) else None
+    if not isinstance(alert_id, int) or isinstance(alert_id, bool):
+        abort(400, "give the alert id as a number")
+    db = get_db()
+    if alert_store.get(db, alert_id) is None:
+        abort(404, f"no alert {alert_id}")
+    alert_store.record_click(db, alert_id)
+    return "", 204
