@@ -53,14 +53,13 @@ def free_port():
 
 @contextlib.contextmanager
 def served_demo(*, workers=None, threads=None, data_dir=None):
-    """Yield (origin, data_dir) for a `reader serve` of the demo newsroom; stop it on exit."""
+    """Yield (origin, data_dir) for a `reader serve` of the demo newsroom; stop it on exit.
+
+    With data_dir the demo is taken as already loaded there (see load_demo).
+    """
     with contextlib.ExitStack() as stack:
         if data_dir is None:
-            data_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="reader-bench-"))
-            env = {**os.environ, "READER_DATA_DIR": data_dir}
-            loaded = subprocess.run(reader_command("demo"), env=env, capture_output=True, text=True)
-            if loaded.returncode:
-                raise RuntimeError(f"reader demo failed:\n{loaded.stdout}{loaded.stderr}")
+            data_dir = load_demo(stack.enter_context(tempfile.TemporaryDirectory(prefix="reader-bench-")))
         env = {**os.environ, "READER_DATA_DIR": str(data_dir)}
         port = free_port()
         args = ["serve", "--host", "127.0.0.1", "--port", str(port)]
@@ -71,6 +70,15 @@ def served_demo(*, workers=None, threads=None, data_dir=None):
         stack.callback(stop, server)
         wait_until_up(port, server)
         yield f"http://127.0.0.1:{port}", data_dir
+
+
+def load_demo(data_dir):
+    """Run `reader demo` into data_dir and return it."""
+    env = {**os.environ, "READER_DATA_DIR": str(data_dir)}
+    loaded = subprocess.run(reader_command("demo"), env=env, capture_output=True, text=True)
+    if loaded.returncode:
+        raise RuntimeError(f"reader demo failed:\n{loaded.stdout}{loaded.stderr}")
+    return data_dir
 
 
 def wait_until_up(port, server, timeout=60):

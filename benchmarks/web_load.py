@@ -1,0 +1,146 @@
+"""Requests per second and p99 latency for one article page under `reader serve`, at 32 connections.
+
+    .venv/bin/python benchmarks/web_load.py [--seconds 10] [--connections 32]
+
+The anchor, measured in the same run by the same gunicorn workers: WhiteNoise serving a static
+file that holds the same article page (same bytes, pre-compressed .br beside it). It is written
+into the data dir's static build before the server starts, so WhiteNoise finds it at
+/static/bench/article.html; every request for it is answered by WhiteNoise before Flask is
+reached. The gap between the two rows is what Flask, SQLite, Jinja and brotli at request time cost.
+
+Load generator: wrk (Debian package `wrk`) with keep-alive connections and `Accept-Encoding: br`,
+as a phone sends. Without wrk a Python asyncio client does the same, slower (it shares the 2 cores
+with the server and is bound by the interpreter); the output names the generator used. Client and
+server share this machine, so the figures are a floor for the server, not a ceiling.
+Every run is bounded: a warm-up of 2 s and then --seconds per target, on 127.0.0.1 only.
+"""
+import argparse
+import asyncio
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from whitenoise.compress import Compressor
+
+from web_bytes import get, load_demo, served_demo
+
+STATIC_PATH = "bench/article.html"  # under DATA_DIR/static-build, served at /static/<this>
+HEADERS = {"Accept-Encoding": "br", "User-Agent": "web_load/1 (benchmark)"}
+WARM_UP_SECONDS = 2
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+def write_static_twin(data_dir):
+    """Render the newest article through the app and store it as a static file; return its page URL."""
+    from reader import create_app
+
+    app = create_app({"DATA_DIR": data_dir})
+    client = app.test_client()
+    url = client.get("/api/articles?limit=1").get_json()["articles"][0]["url"]
+    page = client.get(url).get_data()  # the test client asks for no encoding: the plain HTML
+    target = Path(data_dir) / "static-build" / STATIC_PATH
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(page)
+    list(Compressor(quiet=True).compress(str(target)))
+    return url, len(page)
+
+
+def run_wrk(url, seconds, connections):
+    """(requests/s, p50 ms, p99 ms, errors) from wrk --latency."""
+    command = ["wrk", "--latency", "-t", "2", "-c", str(connections), "-d", f"{seconds}s",
+               "--timeout", "5s", *[a for k, v in HEADERS.items() for a in ("-H", f"{k}: {v}")], url]
+    out = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 30).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50, p99 = (_percentile(out, p) for p in (50, 99))
+    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    errors += sum(int(n) for n in socket_errors.groups()) if socket_errors else 0
+    return rps, p50, p99, errors
+
+
+def _percentile(wrk_output, percent):
+    value, unit = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s)\s*$", wrk_output, re.M).groups()
+    return float(value) * UNITS[unit]
+
+
+async def _connection(host, port, request, deadline, latencies, errors):
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        while time.monotonic() < deadline:
+            start = time.perf_counter()
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(re.search(rb"(?i)content-length:\s*(\d+)", head).group(1))
+            await reader.readexactly(length)
+            latencies.append((time.perf_counter() - start) * 1000)
+            if not head.startswith(b"HTTP/1.1 200"):
+                errors.append(head.split(b"\r\n", 1)[0])
+    finally:
+        writer.close()
+
+
+async def _python_load(url, seconds, connections):
+    host, rest = url.removeprefix("http://").split(":", 1)
+    port, path = rest.split("/", 1)
+    request = (f"GET /{path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+               + "".join(f"{k}: {v}\r\n" for k, v in HEADERS.items()) + "\r\n").encode()
+    latencies, errors = [], []
+    deadline = time.monotonic() + seconds
+    started = time.monotonic()
+    await asyncio.gather(*[_connection(host, int(port), request, deadline, latencies, errors)
+                           for _ in range(connections)])
+    elapsed = time.monotonic() - started
+    latencies.sort()
+    return (len(latencies) / elapsed, latencies[len(latencies) // 2],
+            latencies[int(len(latencies) * 0.99) - 1], len(errors))
+
+
+def run_python(url, seconds, connections):
+    return asyncio.run(_python_load(url, seconds, connections))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=int, default=10, help="measured seconds per target")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--generator", choices=("wrk", "python"),
+                        default="wrk" if shutil.which("wrk") else "python")
+    options = parser.parse_args()
+    load = run_wrk if options.generator == "wrk" else run_python
+    generator = "wrk 4 (2 threads)" if load is run_wrk else "a Python asyncio client"
+    with tempfile.TemporaryDirectory(prefix="reader-load-") as data_dir:
+        load_demo(data_dir)
+        page_url, page_bytes = write_static_twin(data_dir)
+        with served_demo(data_dir=data_dir) as (origin, _):
+            port = int(origin.rsplit(":", 1)[1])
+            targets = [("reader serve: article page (Flask)", page_url),
+                       ("WhiteNoise: same page as a static file", "/static/" + STATIC_PATH)]
+            sizes = {}
+            for name, path in targets:
+                status, headers, body, _ = get(port, path, headers=HEADERS)
+                assert status == 200 and headers.get("Content-Encoding") == "br", (path, status)
+                sizes[name] = len(body)
+            results = {}
+            for name, path in targets:
+                load(origin + path, WARM_UP_SECONDS, options.connections)
+                results[name] = load(origin + path, options.seconds, options.connections)
+    print(f"{options.connections} keep-alive connections, {options.seconds} s per target after a "
+          f"{WARM_UP_SECONDS} s warm-up, Accept-Encoding: br, loopback; load from {generator}")
+    print(f"server: reader serve (gunicorn gthread, default workers and threads) on a machine with "
+          f"{os.cpu_count()} cores shared with the load generator")
+    print(f"page: {page_url} ({page_bytes / 1024:.1f} KB HTML)")
+    print(f"{'target':<42} {'bytes sent':>10} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6}")
+    for name, (rps, p50, p99, errors) in results.items():
+        print(f"{name:<42} {sizes[name]:>10} {rps:>7.0f} {p50:>7.1f} {p99:>7.1f} {errors:>6}")
+    dynamic, static = results[targets[0][0]], results[targets[1][0]]
+    print(f"article page throughput is {dynamic[0] / static[0]:.0%} of the static file's")
+    return 1 if dynamic[-1] or static[-1] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
