@@ -37,6 +37,20 @@ def main():
     draw(512, padding=.2, rounded=True).save(OUT / "icon-512.png", optimize=True)
     draw(512, padding=.3, rounded=False).save(OUT / "icon-maskable-512.png", optimize=True)
     draw(180, padding=.2, rounded=False).convert("RGB").save(OUT / "apple-touch-icon.png", optimize=True)
+    badge(96).save(OUT / "badge-96.png", optimize=True)
+
+
+def badge(size):
+    """Android shows a notification badge as a white silhouette: only the alpha channel counts."""
+    image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    pen = ImageDraw.Draw(image)
+    margin, line = size * .18, max(2, size // 12)
+    pen.rectangle((margin, margin, size - margin, margin + line * 2), fill=(255, 255, 255, 255))
+    y = margin + line * 3.5
+    while y < size - margin:
+        pen.rectangle((margin, y, size - margin, y + line), fill=(255, 255, 255, 255))
+        y += line * 2.2
+    return image
 
 
 if __name__ == "__main__":

@@ -79,8 +79,18 @@ def saved():
 
 @bp.get("/settings/")
 def settings():
-    return revalidated(render_template("pages/settings.html", themes=render.THEMES,
-                                       sizes=render.TEXT_SIZES), vary=("Cookie",))
+    return revalidated(render_template("pages/settings.html", **settings_context()), vary=("Cookie",))
+
+
+def settings_context():
+    """The settings page's choices, and the alert toggles when push can work."""
+    from ..push import keys
+
+    config = current_app.config
+    api_origin = config.get("API_ORIGIN", "")
+    push_key = None if config.get("PUSH_DISABLED") else keys.public_key(keys.ensure(config["DATA_DIR"]))
+    return {"themes": render.THEMES, "sizes": render.TEXT_SIZES, "topics": topic_store.all(get_db()),
+            "push_key": push_key, "api_origin": api_origin}
 
 
 @bp.post("/settings/")

@@ -16,8 +16,8 @@ from .responses import revalidated
 bp = Blueprint("worker", __name__)
 CONFIG_MARKER = "/*! READER_CONFIG */ {}"
 SHELL_PAGES = ("/offline/", "/saved/", "/settings/")
-SHELL_ASSETS = ("css/app.css", "js/app.js", "js/offline.js", "icons/icon-192.png",
-                "icons/icon-512.png", "icons/apple-touch-icon.png")
+SHELL_ASSETS = ("css/app.css", "js/app.js", "js/offline.js", "js/push.js", "icons/icon-192.png",
+                "icons/icon-512.png", "icons/apple-touch-icon.png", "icons/badge-96.png")
 
 
 @bp.get("/sw.js")
@@ -31,6 +31,8 @@ def service_worker():
 
 def config(source=""):
     """What sw.js needs from the server, with the version derived from it."""
+    from . import asset_url
+
     entries = precache_entries()
     settings = current_app.config
     digest = hashlib.sha256(source.encode())
@@ -44,6 +46,9 @@ def config(source=""):
         "maxBytes": settings["OFFLINE_MAX_MB"] * 1024 * 1024,
         "networkTimeoutMs": settings["OFFLINE_NETWORK_TIMEOUT_MS"],
         "smallWidth": min(settings["IMAGE_WIDTHS"]),  # the low-data image size
+        "icon": asset_url("icons/icon-192.png"),
+        "badge": asset_url("icons/badge-96.png"),
+        "apiOrigin": settings.get("API_ORIGIN", ""),  # set by the packager for static exports
     }
 
 
@@ -65,8 +70,8 @@ def _manifest_revision():
 def _page_revision(path):
     template = {"/offline/": "pages/offline.html", "/saved/": "pages/saved.html",
                 "/settings/": "pages/settings.html"}[path]
-    from . import render
+    from .pages import settings_context
 
     with current_app.test_request_context(path):
-        html = render_template(template, themes=render.THEMES, sizes=render.TEXT_SIZES)
+        html = render_template(template, **settings_context())
     return hashlib.sha256(html.encode()).hexdigest()[:12]

@@ -21,20 +21,22 @@ const MEDIA = /(?:src|href)="(\/media\/[^"]+)"/g;
 
 function openDb() {
   return new Promise(function (resolve, reject) {
-    const request = indexedDB.open("reader", 1);
+    const request = indexedDB.open("reader", 2);
     request.onupgradeneeded = function () {
-      request.result.createObjectStore("stories", { keyPath: "url" });
+      const db = request.result;
+      if (!db.objectStoreNames.contains("stories")) db.createObjectStore("stories", { keyPath: "url" });
+      if (!db.objectStoreNames.contains("clicks")) db.createObjectStore("clicks", { autoIncrement: true });
     };
     request.onsuccess = function () { resolve(request.result); };
     request.onerror = function () { reject(request.error); };
   });
 }
 
-function withStore(mode, work) {
+function withStore(mode, work, name) {
   return openDb().then(function (db) {
     return new Promise(function (resolve, reject) {
-      const transaction = db.transaction("stories", mode);
-      const request = work(transaction.objectStore("stories"));
+      const transaction = db.transaction(name || "stories", mode);
+      const request = work(transaction.objectStore(name || "stories"));
       transaction.oncomplete = function () { db.close(); resolve(request.result); };
       transaction.onerror = transaction.onabort = function () { db.close(); reject(transaction.error); };
     });
@@ -46,6 +48,14 @@ const stories = {
   get: function (url) { return withStore("readonly", function (s) { return s.get(url); }); },
   put: function (record) { return withStore("readwrite", function (s) { return s.put(record); }); },
   remove: function (url) { return withStore("readwrite", function (s) { return s.delete(url); }); },
+};
+
+// Click reports waiting for the network.
+const pendingClicks = {
+  add: function (click) { return withStore("readwrite", function (s) { return s.add(click); }, "clicks"); },
+  all: function () { return withStore("readonly", function (s) { return s.getAll(); }, "clicks"); },
+  keys: function () { return withStore("readonly", function (s) { return s.getAllKeys(); }, "clicks"); },
+  remove: function (key) { return withStore("readwrite", function (s) { return s.delete(key); }, "clicks"); },
 };
 
 // ---------------------------------------------------------------- lifecycle
@@ -126,6 +136,7 @@ async function navigate(event, url) {
   }
   if (response.status >= 500) return (await cachedPage(url)) || response;
   if (kept && response.ok) event.waitUntil(keep(url, response.clone()).catch(function () {}));
+  event.waitUntil(flushClicks().catch(function () {}));  // back online: send what waited
   return response;
 }
 
@@ -389,4 +400,91 @@ self.addEventListener("message", function (event) {
   }, function (error) {
     reply({ done: true, error: String(error && error.message || error) });
   }));
+});
+
+// ---------------------------------------------------------------- push alerts
+
+// A push carries {alert, title, body, url, topic, tag, image}. The story is fetched into the
+// offline cache (with its images at the low-data size) before the notification shows, so a tap
+// opens it even with no signal.
+self.addEventListener("push", function (event) {
+  let message = {};
+  try {
+    message = event.data ? event.data.json() : {};
+  } catch (error) {
+    message = { title: "Reader", body: event.data ? event.data.text() : "" };
+  }
+  event.waitUntil(announce(message));
+});
+
+async function announce(message) {
+  const url = new URL(message.url || "/", self.location.origin);
+  if (STORY.test(url.pathname)) {
+    try {
+      const response = await fetch(url.href);
+      if (response.ok) {
+        const small = mediaIn(await response.clone().text()).map(function (path) {
+          return path.replace(/-\d+\.webp$/, "-" + CONFIG.smallWidth + ".webp");
+        });
+        await keepStory(url, response, { images: Array.from(new Set(small)) });
+      }
+    } catch (error) { /* no signal now: the notification still shows, the page may not open offline */ }
+  }
+  // Every push must show a notification; one tag per topic makes a newer alert replace an older one.
+  return self.registration.showNotification(message.title || "Reader", {
+    body: message.body || "",
+    icon: CONFIG.icon,
+    badge: CONFIG.badge,
+    image: message.image || undefined,
+    tag: message.tag || "reader",
+    renotify: true,
+    data: { url: url.pathname, alert: message.alert || null },
+  });
+}
+
+self.addEventListener("notificationclick", function (event) {
+  event.notification.close();
+  const data = event.notification.data || {};
+  const target = new URL(data.url || "/", self.location.origin).href;
+  event.waitUntil(Promise.all([openStory(target), reportClick(data.alert)]));
+});
+
+async function openStory(target) {
+  const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  const same = windows.find(function (client) { return client.url === target; });
+  if (same) return same.focus();
+  if (windows.length) {
+    const client = await windows[0].focus();
+    return client.navigate ? client.navigate(target) : self.clients.openWindow(target);
+  }
+  return self.clients.openWindow(target);
+}
+
+async function reportClick(alertId) {
+  if (!alertId) return;
+  await pendingClicks.add({ alert: alertId, at: Date.now() });
+  await flushClicks();
+  if (self.registration.sync) await self.registration.sync.register("clicks").catch(function () {});
+}
+
+async function flushClicks() {
+  const keys = await pendingClicks.keys();
+  if (!keys.length) return;
+  const clicks = await pendingClicks.all();
+  for (let i = 0; i < keys.length; i += 1) {
+    let response;
+    try {
+      response = await fetch(CONFIG.apiOrigin + "/api/push/clicks", {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ alert: clicks[i].alert }),
+      });
+    } catch (error) {
+      return;  // still offline: keep them for the next chance
+    }
+    if (response.ok || response.status === 404 || response.status === 400) await pendingClicks.remove(keys[i]);
+  }
+}
+
+self.addEventListener("sync", function (event) {
+  if (event.tag === "clicks") event.waitUntil(flushClicks());
 });
