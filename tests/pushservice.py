@@ -323,8 +323,8 @@ class _Refused(Exception):
 class _Service:
     """The push service's state and request path; touched only from its own event loop."""
 
-    def __init__(self, origin, max_body, key):
-        self.origin, self.max_body, self.key = origin, max_body, key
+    def __init__(self, max_body, key):
+        self.origin, self.max_body, self.key = None, max_body, key
         self.tokens = set()
         self.verified = {}  # Authorization header -> exp, so a reused JWT is verified once
         self.reset()
@@ -453,15 +453,15 @@ def _serve(pipe, max_body, key):
 
 async def _run(pipe, max_body, key):
     loop, stopped = asyncio.get_running_loop(), asyncio.Event()
-    service = None
+    service = _Service(max_body, key)
     app = web.Application(client_max_size=max_body * 4 + 1024)  # beyond it, 413 as well
-    app.router.add_post("/push/{token}", lambda request: service.push(request))
+    app.router.add_post("/push/{token}", service.push)
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = runner.addresses[0][1]
-    service = _Service(f"http://127.0.0.1:{port}", max_body, key)
+    service.origin = f"http://127.0.0.1:{port}"  # the `aud` every JWT must name
     loop.add_reader(pipe.fileno(), _on_control, pipe, service, stopped)
     pipe.send(port)
     await stopped.wait()
