@@ -54,7 +54,7 @@ class Sender:
     """
 
     def __init__(self, db, signer, *, hosts, concurrency=512, per_origin=256, timeout=10.0,
-                 max_attempts=6, lease=LEASE, clock=time.time):
+                 max_attempts=6, lease=LEASE, backoff=BACKOFF_BASE, clock=time.time):
         self.db = db
         self.signer = signer
         self.hosts = hosts
@@ -64,6 +64,7 @@ class Sender:
         self.max_attempts = max_attempts
         self.clock = clock
         self.lease = lease
+        self.backoff = backoff
         self.name = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._renewed = 0.0
 
@@ -78,7 +79,9 @@ class Sender:
         data = payload_module.build(alert, article_url=self._article_url(alert))
         with transaction(self.db):
             if not alert_store.take_lease(self.db, alert_id, self.name, self.lease):
-                raise AlertBusy(f"alert {alert_id} is being sent by another sender")
+                if not _holder_died(alert_store.get(self.db, alert_id)["lease_owner"]):
+                    raise AlertBusy(f"alert {alert_id} is being sent by another sender")
+                alert_store.take_lease(self.db, alert_id, self.name, self.lease, force=True)
             alert_store.set_state(self.db, alert_id, "sending")
             total = alert_store.fan_out(self.db, alert_id, alert["topic"])
         self._renewed = time.monotonic()
@@ -175,7 +178,7 @@ class Sender:
             return (row["id"], "failed", status, f"{error} (gave up after {attempts} attempts)", None, None)
         delay = _retry_after_seconds(retry_after, self.clock())
         if delay is None:
-            delay = min(BACKOFF_MAX, BACKOFF_BASE * 2 ** (attempts - 1)) * random.uniform(0.75, 1.25)
+            delay = min(BACKOFF_MAX, self.backoff * 2 ** (attempts - 1)) * random.uniform(0.75, 1.25)
         return (row["id"], "pending", status, error, self.clock() + delay, None)
 
     def _article_url(self, alert):
@@ -183,6 +186,21 @@ class Sender:
             return None
         row = self.db.execute("SELECT slug FROM articles WHERE id = ?", (alert["article_id"],)).fetchone()
         return f"/articles/{row['slug']}/" if row else None
+
+
+def _holder_died(owner):
+    """True when a lease holder on this host is a process that no longer exists."""
+    host, _, rest = (owner or "").partition(":")
+    pid = rest.split(":", 1)[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def _retry_after_seconds(value, now):

@@ -44,9 +44,12 @@ def due(db, now_iso):
         " OR (state = 'scheduled' AND send_at <= ?) ORDER BY id", (now_iso,)).fetchall()
 
 
-def take_lease(db, alert_id, owner, seconds):
+def take_lease(db, alert_id, owner, seconds, *, force=False):
     """Claim (or renew) the right to send an alert; False while another live sender holds it."""
     now = time.time()
+    if force:  # the holder is known to be dead
+        return db.execute("UPDATE alerts SET lease_owner = ?, lease_until = ? WHERE id = ?",
+                          (owner, now + seconds, alert_id)).rowcount == 1
     return db.execute(
         "UPDATE alerts SET lease_owner = ?, lease_until = ? WHERE id = ?"
         " AND (lease_owner IS NULL OR lease_owner = ? OR lease_until < ?)",
