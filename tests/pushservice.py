@@ -68,7 +68,12 @@ class Subscription:
         return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}
 
     def decrypt(self, body):
-        """The plaintext of an aes128gcm body (RFC 8291); raises http_ece.ECEException or ValueError."""
+        """The plaintext of an aes128gcm body (RFC 8291).
+
+        Raises:
+            ValueError, http_ece.ECEException, cryptography's InvalidTag: not for this device.
+        """
+        _check_single_record(body)
         return http_ece.decrypt(body, private_key=self._private_key,
                                 auth_secret=self._auth_secret, version=CONTENT_ENCODING)
 
@@ -129,7 +134,7 @@ class PushService:
         self._subscriptions = {}  # token -> Subscription
         self._received, self._invalid, self._attempts = [], [], []
         self._fetched = {"deliveries": 0, "attempts": 0}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # one command and its answer at a time
         self._pipe = self._worker = None
 
     def start(self):
@@ -207,10 +212,12 @@ class PushService:
 
     def attempts(self, subscription=None):
         """Every POST to a push endpoint, in arrival order, with the status it got."""
-        for token, status, raw, at, reason in self._call("attempts", self._fetched["attempts"]):
-            self._fetched["attempts"] += 1
-            self._attempts.append(Attempt(token, f"{self.origin}/push/{token}", status,
-                                          _headers(raw), at, reason))
+        with self._lock:
+            for token, status, raw, at, reason in self._call("attempts",
+                                                             self._fetched["attempts"]):
+                self._fetched["attempts"] += 1
+                self._attempts.append(Attempt(token, f"{self.origin}/push/{token}", status,
+                                              _headers(raw), at, reason))
         token = _token(subscription)
         return [a for a in self._attempts if token is None or a.token == token]
 
@@ -248,16 +255,19 @@ class PushService:
 
     def _sync(self):
         """Fetch the bodies stored since the last call and decrypt them, as the device would."""
-        for token, body, ttl, urgency, topic, at in self._call("deliveries",
-                                                               self._fetched["deliveries"]):
-            self._fetched["deliveries"] += 1
-            subscription = self._subscriptions[token]
-            try:
-                payload = subscription.decrypt(body) if body else b""
-            except (http_ece.ECEException, ValueError, InvalidTag) as error:
-                self._invalid.append(InvalidDelivery(subscription, body, repr(error), at))
-                continue
-            self._received.append(Delivery(subscription, payload, ttl, urgency, topic, at))
+        with self._lock:
+            for message in self._call("deliveries", self._fetched["deliveries"]):
+                self._fetched["deliveries"] += 1
+                self._open(*message)
+
+    def _open(self, token, body, ttl, urgency, topic, at):
+        subscription = self._subscriptions[token]
+        try:
+            payload = subscription.decrypt(body) if body else b""
+        except (http_ece.ECEException, ValueError, InvalidTag) as error:
+            self._invalid.append(InvalidDelivery(subscription, body, repr(error), at))
+            return
+        self._received.append(Delivery(subscription, payload, ttl, urgency, topic, at))
 
     def _select(self, items, subscription):
         token = _token(subscription)
@@ -420,30 +430,37 @@ class _Service:
 
     def control(self, command, args):
         """Run one command from the parent; the return value goes back over the pipe."""
-        if command == "register":
-            self.tokens.update(args[0])
-        elif command == "deliveries":
-            return self.deliveries[args[0]:]
-        elif command == "attempts":
-            return [(t, s, tuple(raw), at, r) for t, s, raw, at, r in self.attempts[args[0]:]]
-        elif command == "script":
-            self.scripts[args[0]] = collections.deque(args[1])
-        elif command == "gone":
-            self.gone[args[0]] = args[1]
-        elif command == "delay":
-            if args[1] is None:
-                self.delay_all = args[0]
-            else:
-                self.delays[args[1]] = args[0]
-        elif command == "offline":
-            if args[1]:
-                self.pending.setdefault(args[0], [])
-            else:
-                self.go_online(args[0])
-        elif command == "reset":
-            self.reset()
+        return getattr(self, f"on_{command}")(*args)
+
+    def on_register(self, tokens):
+        self.tokens.update(tokens)
+
+    def on_deliveries(self, start):
+        return self.deliveries[start:]
+
+    def on_attempts(self, start):
+        return [(t, s, tuple(raw), at, r) for t, s, raw, at, r in self.attempts[start:]]
+
+    def on_script(self, token, entries):
+        self.scripts[token] = collections.deque(entries)
+
+    def on_gone(self, token, status):
+        self.gone[token] = status
+
+    def on_delay(self, seconds, token):
+        if token is None:
+            self.delay_all = seconds
         else:
-            raise ValueError(f"unknown command {command!r}")
+            self.delays[token] = seconds
+
+    def on_offline(self, token, offline):
+        if offline:
+            self.pending.setdefault(token, [])
+        else:
+            self.go_online(token)
+
+    def on_reset(self):
+        self.reset()
 
 
 def _serve(pipe, max_body, key):
@@ -580,6 +597,17 @@ def _topic(value):
     if value is not None and not TOPIC.fullmatch(value):
         raise _Refused(400, "Topic must be 1-32 base64url characters (RFC 8030 §5.4)")
     return value
+
+
+def _check_single_record(body):
+    """RFC 8291 §4: one record, keyid = the sender's 65-byte ECDH key; raises ValueError."""
+    if len(body) < 21:
+        raise ValueError("body shorter than the aes128gcm header (RFC 8188 §2.1)")
+    record_size, keyid_length = int.from_bytes(body[16:20], "big"), body[20]
+    if keyid_length != 65:
+        raise ValueError(f"keyid is {keyid_length} bytes, not a P-256 point (RFC 8291 §4)")
+    if len(body) - 86 > record_size:
+        raise ValueError("more than one record (RFC 8291 §4)")
 
 
 # --- encodings ------------------------------------------------------------------------------------

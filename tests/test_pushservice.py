@@ -3,8 +3,10 @@ import base64
 import json
 import time
 
+import http_ece
 import pytest
 import requests
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from py_vapid import Vapid01, Vapid02
 from pywebpush import WebPusher, WebPushException, webpush
@@ -324,6 +326,18 @@ def test_a_body_that_does_not_decrypt_makes_received_raise(push, vapid):
     assert [i.subscription for i in raised.value.invalid] == [bad]
     assert [i.subscription for i in push.invalid()] == [bad]
     assert len(push.received(good)) == 1
+
+
+def test_a_body_in_more_than_one_record_is_invalid(push, vapid):
+    subscription = push.subscribe()
+    body = http_ece.encrypt(b"x" * 200, private_key=ec.generate_private_key(ec.SECP256R1()),
+                            dh=base64.urlsafe_b64decode(subscription.p256dh + "="),
+                            auth_secret=base64.urlsafe_b64decode(subscription.auth + "=="),
+                            rs=100)
+    headers = {**_signed(vapid, push), "TTL": "60", "Content-Encoding": "aes128gcm"}
+    assert _raw(subscription, body, headers).status_code == 201
+    [invalid] = push.invalid()
+    assert "more than one record" in invalid.error
 
 
 def test_reset_forgets_everything_but_the_subscriptions(push, vapid):
