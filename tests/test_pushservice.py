@@ -209,8 +209,16 @@ def test_bodies_up_to_4096_bytes_are_accepted_and_larger_ones_refused(push, vapi
 def test_a_far_larger_body_is_refused_too(push, vapid):
     subscription = push.subscribe()
     headers = {**_signed(vapid, push), "TTL": "60", "Content-Encoding": "aes128gcm"}
-    assert _raw(subscription, b"x" * 100_000, headers).status_code == 413
-    assert push.attempts(subscription)[0].status == 413
+    for size in (100_000, 2 * 1024 * 1024):
+        assert _raw(subscription, b"x" * size, headers).status_code == 413
+    assert [a.status for a in push.attempts(subscription)] == [413, 413]
+
+
+def test_only_post_to_a_push_resource_is_served(push, vapid):
+    subscription = push.subscribe()
+    assert requests.get(subscription.endpoint, timeout=10).status_code == 405
+    assert requests.post(push.origin + "/other", timeout=10).status_code == 404
+    assert push.attempts() == []
 
 
 @pytest.mark.parametrize("name, value", [
