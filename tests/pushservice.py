@@ -25,6 +25,7 @@ import subprocess
 import sys
 import threading
 import time
+import typing
 
 import http_ece
 from aiohttp import web
@@ -333,6 +334,16 @@ class _Refused(Exception):
         self.status, self.reason, self.headers = status, reason, headers or {}
 
 
+class _Message(typing.NamedTuple):
+    """A push message as the service keeps it: the body stays encrypted."""
+    token: str
+    body: bytes
+    ttl: int
+    urgency: str | None
+    topic: str | None
+    at: float  # time.monotonic() when accepted
+
+
 class _Service:
     """The push service's state and request path; touched only from its own event loop."""
 
@@ -392,7 +403,7 @@ class _Service:
             raise _Refused(self.gone[token], "subscription expired or unsubscribed")
         self.play_script(token)
         self.sequence += 1
-        reason = self.store(token, (token, body, ttl, urgency, topic, time.monotonic()))
+        reason = self.store(_Message(token, body, ttl, urgency, topic, time.monotonic()))
         return 201, reason, {"Location": f"{self.origin}/message/{self.sequence}",
                              "TTL": str(ttl)}
 
@@ -422,20 +433,20 @@ class _Service:
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         raise _Refused(status, f"scripted {status}", headers)
 
-    def store(self, token, message):
-        if token not in self.pending:
+    def store(self, message):
+        pending = self.pending.get(message.token)
+        if pending is None:
             self.deliveries.append(message)
             return "delivered"
-        pending, topic = self.pending[token], message[4]
-        if topic:  # RFC 8030 §5.4: a newer message replaces an undelivered one with its Topic
-            pending[:] = [m for m in pending if m[4] != topic]
+        if message.topic:  # RFC 8030 §5.4: a newer message replaces an undelivered one
+            pending[:] = [m for m in pending if m.topic != message.topic]
         pending.append(message)
         return "stored: the device is offline"
 
     def go_online(self, token):
         now = time.monotonic()
         # RFC 8030 §5.2: a message whose TTL ran out is never delivered (TTL 0: only if online)
-        self.deliveries.extend(m for m in self.pending.pop(token, []) if now - m[5] < m[2])
+        self.deliveries.extend(m for m in self.pending.pop(token, []) if now - m.at < m.ttl)
 
     def control(self, command, args):
         """Run one command from the parent; the return value goes back over the pipe."""
@@ -445,7 +456,7 @@ class _Service:
         self.tokens.update(tokens)
 
     def on_deliveries(self, start):
-        return self.deliveries[start:]
+        return [tuple(m) for m in self.deliveries[start:]]  # plain tuples unpickle anywhere
 
     def on_attempts(self, start):
         return [(t, s, tuple(raw), at, r) for t, s, raw, at, r in self.attempts[start:]]
