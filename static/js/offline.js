@@ -112,7 +112,7 @@
         list.appendChild(el("li", { "class": "empty" }, "Nothing is kept on this device yet."));
       }
       reply.stories.forEach(function (story) { list.appendChild(keptItem(story, list)); });
-      showUsage(reply.stories);
+      showUsage(reply.stories, reply.total);
     });
   }
 
@@ -136,10 +136,9 @@
     return item;
   }
 
-  function showUsage(stories) {
+  function showUsage(stories, ours) {
     var target = document.querySelector("[data-storage-used]");
     if (!target) return;
-    var ours = stories.reduce(function (sum, s) { return sum + s.bytes + s.imageBytes; }, 0);
     var text = stories.length + " stories kept, " + size(ours) + ".";
     if (!navigator.storage || !navigator.storage.estimate) { target.textContent = text; return; }
     navigator.storage.estimate().then(function (estimate) {

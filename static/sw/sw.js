@@ -210,7 +210,8 @@ async function keepPage(url) {
 
 async function keepStory(url, response, options) {
   const key = pageKey(url);
-  const html = await response.clone().text();
+  const buffer = await response.clone().arrayBuffer();
+  const html = new TextDecoder().decode(buffer);
   const pages = await caches.open(PAGES);
   await putSafely(pages, key, response);
   const old = (await stories.get(key)) || {};
@@ -218,14 +219,16 @@ async function keepStory(url, response, options) {
     url: key,
     title: titleOf(html),
     revision: response.headers.get("X-Reader-Revision") || "",
-    bytes: html.length,
+    bytes: buffer.byteLength,
     images: options.images || mediaIn(html),
-    imageBytes: 0,
+    imageBytes: 0,          // this story's images; storageUsed() counts shared ones once
+    imageSizes: {},
     saved: Boolean(options.saved || old.saved),
     keptAt: old.keptAt || Date.now(),
     readAt: Date.now(),
   };
-  record.imageBytes = await keepImages(record.images);
+  record.imageSizes = await keepImages(record.images);
+  record.imageBytes = sum(Object.values(record.imageSizes));
   await stories.put(record);
   await enforceCap(key);
   return record;
@@ -248,7 +251,7 @@ function mediaIn(html) {
 
 async function keepImages(paths) {
   const cache = await caches.open(IMAGES);
-  let total = 0;
+  const sizes = {};
   for (const path of paths) {
     let response = await cache.match(path);
     if (!response) {
@@ -260,9 +263,20 @@ async function keepImages(paths) {
       if (!response.ok) continue;
       await putSafely(cache, path, response.clone());
     }
-    total += (await response.blob()).size;
+    sizes[path] = (await response.blob()).size;
   }
-  return total;
+  return sizes;
+}
+
+function sum(numbers) {
+  return numbers.reduce(function (total, n) { return total + n; }, 0);
+}
+
+// Bytes the kept stories take: every page, and every image once however many stories show it.
+function storageUsed(records) {
+  const images = {};
+  records.forEach(function (r) { Object.assign(images, r.imageSizes || {}); });
+  return sum(records.map(function (r) { return r.bytes; })) + sum(Object.values(images));
 }
 
 function markRead(key) {
@@ -293,15 +307,12 @@ function evictionOrder(records) {
 }
 
 async function enforceCap(keepKey) {
-  const records = await stories.all();
-  let count = records.length;
-  let bytes = records.reduce(function (sum, r) { return sum + r.bytes + r.imageBytes; }, 0);
+  let records = await stories.all();
   for (const record of evictionOrder(records)) {
-    if (count <= CONFIG.maxStories && bytes <= CONFIG.maxBytes) break;
+    if (records.length <= CONFIG.maxStories && storageUsed(records) <= CONFIG.maxBytes) break;
     if (record.url === keepKey) continue;
     await forget(record.url);
-    count -= 1;
-    bytes -= record.bytes + record.imageBytes;
+    records = records.filter(function (r) { return r.url !== record.url; });
   }
 }
 
@@ -330,7 +341,7 @@ const HANDLERS = {
   list: async function () {
     const records = await stories.all();
     records.sort(function (a, b) { return b.readAt - a.readAt; });
-    return { stories: records, version: CONFIG.version };
+    return { stories: records, total: storageUsed(records), version: CONFIG.version };
   },
 
   save: async function (message) {
@@ -362,7 +373,7 @@ const HANDLERS = {
   edition: async function (message, progress) {
     const list = message.stories || [];
     const kept = [];
-    let bytes = 0;
+    const records = [];
     for (let i = 0; i < list.length; i += 1) {
       const entry = list[i];
       const url = new URL(entry.url, self.location.origin);
@@ -381,11 +392,11 @@ const HANDLERS = {
         record.saved = true;
         await stories.put(record);
       }
-      bytes += record.bytes + record.imageBytes;
+      records.push(record);
       kept.push({ url: record.url, title: record.title });
-      progress({ progress: i + 1, total: list.length, bytes: bytes });
+      progress({ progress: i + 1, total: list.length, bytes: storageUsed(records) });
     }
-    return { kept: kept, bytes: bytes };
+    return { kept: kept, bytes: storageUsed(records) };
   },
 };
 
