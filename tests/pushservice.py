@@ -252,7 +252,7 @@ class PushService:
         self._call("offline", _token(subscription), offline)
 
     def reset(self):
-        """Forget deliveries, attempts, scripts, delays, gone and offline marks; keep subscriptions."""
+        """Forget deliveries, attempts, scripts, delays, gone and offline; keep subscriptions."""
         self._call("reset")
         self._received, self._invalid, self._attempts = [], [], []
         self._fetched = {"deliveries": 0, "attempts": 0}
@@ -290,7 +290,7 @@ def measure_absorb(service, *, n=10_000, concurrency=64, vapid=None):
     """Requests/s the service absorbs from an aiohttp client sending pre-encrypted pushes.
 
     All n pushes go to one subscription with one JWT, as a fan-out would; the service is reset
-    afterwards. `vapid` is a py_vapid.Vapid02 (a new key if None, so only without
+    afterwards (so run it before the pushes you want to keep). `vapid` is a py_vapid.Vapid02 (a new key if None, so only without
     application_server_key).
     """
     from py_vapid import Vapid02
@@ -305,7 +305,7 @@ def measure_absorb(service, *, n=10_000, concurrency=64, vapid=None):
     headers.update({"TTL": "60", "Content-Encoding": CONTENT_ENCODING})
     body = WebPusher(subscription.info()).encode(b'{"title": "benchmark"}')["body"]
     seconds = asyncio.run(_flood(subscription.endpoint, headers, body, n, concurrency))
-    statuses = collections.Counter(a.status for a in service.attempts())
+    statuses = collections.Counter(a.status for a in service.attempts(subscription))
     service.reset()
     if statuses != {201: n}:
         raise RuntimeError(f"absorb run refused pushes: {dict(statuses)}")

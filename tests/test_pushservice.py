@@ -1,4 +1,4 @@
-"""The loopback push service against a real client (pywebpush, py_vapid), in a thread and a process."""
+"""The loopback push service against a real client (pywebpush, py_vapid), thread and process."""
 import base64
 import json
 import time
