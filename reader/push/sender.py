@@ -8,6 +8,7 @@ sees it, so a sender that dies and restarts resends only the rows with no record
 the subscription; 400/401/403/413 are recorded as failures. Redirects are never followed.
 """
 import asyncio
+import collections
 import email.utils
 import logging
 import os
@@ -115,10 +116,32 @@ class Sender:
             await asyncio.sleep(min(MAX_WAIT, max(0.0, upcoming - self.clock())))
 
     async def _send_batch(self, session, alert, data, rows):
-        tasks = {asyncio.ensure_future(self._deliver(session, alert, data, row)) for row in rows}
-        while tasks:
-            done, tasks = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-            self._record([task.result() for task in done], alert["id"])
+        """Send rows with a pool of workers; record answers as they come, in whatever batches form."""
+        queue, outcomes, ready = collections.deque(rows), [], asyncio.Event()
+
+        async def worker():
+            while queue:
+                row = queue.popleft()
+                try:
+                    outcomes.append(await self._deliver(session, alert, data, row))
+                except Exception as exc:  # one broken delivery must not stall the alert
+                    log.exception("alert %s delivery %s: unexpected error", alert["id"], row["id"])
+                    outcomes.append(self._retry(row, None, f"unexpected error ({type(exc).__name__})", None))
+                ready.set()
+
+        workers = [asyncio.ensure_future(worker()) for _ in range(min(self.concurrency, len(rows)))]
+        left = len(rows)
+        try:
+            while left:
+                await ready.wait()
+                ready.clear()
+                batch = outcomes[:]
+                del outcomes[:len(batch)]
+                self._record(batch, alert["id"])
+                left -= len(batch)
+        finally:
+            for task in workers:
+                task.cancel()
 
     def _record(self, outcomes, alert_id):
         """Write answers to the ledger at once: what is recorded is never sent again."""
