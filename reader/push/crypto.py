@@ -53,3 +53,14 @@ def encrypt(payload, p256dh, auth):
 
 def _hkdf(salt, ikm, info, length):
     return HKDF(algorithm=hashes.SHA256(), length=length, salt=salt, info=info).derive(ikm)
+
+
+def encrypt_many(payload, keys):
+    """Encrypt one payload for many (p256dh, auth) pairs; a pair that fails gives its error text."""
+    bodies = []
+    for p256dh, auth in keys:
+        try:
+            bodies.append(encrypt(payload, p256dh, auth))
+        except CryptoError as exc:
+            bodies.append(str(exc))
+    return bodies

@@ -8,13 +8,14 @@ sees it, so a sender that dies and restarts resends only the rows with no record
 the subscription; 400/401/403/413 are recorded as failures. Redirects are never followed.
 """
 import asyncio
-import collections
 import email.utils
 import logging
+import multiprocessing
 import os
 import random
 import socket
 import time
+from concurrent.futures import ProcessPoolExecutor
 
 import aiohttp
 
@@ -22,7 +23,7 @@ from ..store import alerts as alert_store
 from ..store import subscriptions as subscription_store
 from ..store import transaction
 from . import payload as payload_module
-from .crypto import CryptoError, encrypt
+from .crypto import encrypt_many
 from .subscriptions import allowed
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ RETRY = frozenset((408, 425, 429, 500, 502, 503, 504))
 BATCH = 2000               # ledger rows claimed at a time
 BACKOFF_BASE = 1.0         # seconds; doubled per attempt, with jitter
 BACKOFF_MAX = 300.0
+ENCRYPT_CHUNK = 256        # rows per hand-off to the encryption process
 MAX_WAIT = 5.0             # longest sleep while retries are pending, so progress stays visible
 LEASE = 10.0               # seconds a sender holds an alert without renewing; a dead one's lapses
 
@@ -52,10 +54,11 @@ class Sender:
         per_origin: requests in flight to one push service (default 256).
         timeout: seconds allowed for one request (default 10).
         max_attempts: tries before a delivery is recorded as failed (default 6).
+        processes: helper processes that encrypt big alerts beside the sending loop (default 1).
     """
 
     def __init__(self, db, signer, *, hosts, concurrency=512, per_origin=256, timeout=10.0,
-                 max_attempts=6, lease=LEASE, backoff=BACKOFF_BASE, clock=time.time):
+                 max_attempts=6, lease=LEASE, backoff=BACKOFF_BASE, processes=1, clock=time.time):
         self.db = db
         self.signer = signer
         self.hosts = hosts
@@ -66,12 +69,17 @@ class Sender:
         self.clock = clock
         self.lease = lease
         self.backoff = backoff
+        self.processes = processes  # encryption helpers for big alerts (0: encrypt in this process)
+        self._pool = None
         self.name = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._renewed = 0.0
 
     def send_alert(self, alert_id):
         """Send one alert to completion (blocking); returns its figures."""
-        return asyncio.run(self.run_alert(alert_id))
+        try:
+            return asyncio.run(self.run_alert(alert_id))
+        finally:
+            self.close()
 
     async def run_alert(self, alert_id):
         alert = alert_store.get(self.db, alert_id)
@@ -116,20 +124,31 @@ class Sender:
             await asyncio.sleep(min(MAX_WAIT, max(0.0, upcoming - self.clock())))
 
     async def _send_batch(self, session, alert, data, rows):
-        """Send rows with a pool of workers; record answers as they come, in whatever batches form."""
-        queue, outcomes, ready = collections.deque(rows), [], asyncio.Event()
+        """Encrypt (in a helper process for big batches) and send with a pool of workers,
+        recording answers as they come, in whatever batches form."""
+        queue, outcomes, ready = asyncio.Queue(), [], asyncio.Event()
+        workers_count = min(self.concurrency, len(rows))
+
+        async def encrypt_all():
+            for start in range(0, len(rows), ENCRYPT_CHUNK):
+                chunk = rows[start:start + ENCRYPT_CHUNK]
+                for row, body in zip(chunk, await self._encrypt(data, chunk)):
+                    queue.put_nowait((row, body))
+            for _ in range(workers_count):
+                queue.put_nowait(None)
 
         async def worker():
-            while queue:
-                row = queue.popleft()
+            while (item := await queue.get()) is not None:
+                row, body = item
                 try:
-                    outcomes.append(await self._deliver(session, alert, data, row))
+                    outcomes.append(await self._deliver(session, alert, body, row))
                 except Exception as exc:  # one broken delivery must not stall the alert
                     log.exception("alert %s delivery %s: unexpected error", alert["id"], row["id"])
                     outcomes.append(self._retry(row, None, f"unexpected error ({type(exc).__name__})", None))
                 ready.set()
 
-        workers = [asyncio.ensure_future(worker()) for _ in range(min(self.concurrency, len(rows)))]
+        tasks = [asyncio.ensure_future(encrypt_all())]
+        tasks += [asyncio.ensure_future(worker()) for _ in range(workers_count)]
         left = len(rows)
         try:
             while left:
@@ -140,8 +159,23 @@ class Sender:
                 self._record(batch, alert["id"])
                 left -= len(batch)
         finally:
-            for task in workers:
+            for task in tasks:
                 task.cancel()
+
+    async def _encrypt(self, data, rows):
+        """Bodies (or CryptoError messages) for rows; big batches go to the helper process."""
+        keys = [(row["p256dh"], row["auth"]) for row in rows]
+        if len(rows) < ENCRYPT_CHUNK or self.processes == 0:
+            return encrypt_many(data, keys)
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"))
+        return await asyncio.get_running_loop().run_in_executor(self._pool, encrypt_many, data, keys)
+
+    def close(self):
+        """Stop the encryption helper process, if one was started."""
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
 
     def _record(self, outcomes, alert_id):
         """Write answers to the ledger at once: what is recorded is never sent again."""
@@ -158,15 +192,13 @@ class Sender:
                 raise AlertBusy(f"alert {alert_id} was taken over by another sender")
             self._renewed = time.monotonic()
 
-    async def _deliver(self, session, alert, data, row):
-        """Encrypt and POST one message; returns (id, state, status, error, retry_at, subscription_id)."""
+    async def _deliver(self, session, alert, body, row):
+        """POST one encrypted message; returns (id, state, status, error, retry_at, subscription_id)."""
         endpoint = row["endpoint"]
         if not allowed(endpoint, self.hosts):
             return (row["id"], "failed", None, "endpoint is not on an allowed push service", None, None)
-        try:
-            body = encrypt(data, row["p256dh"], row["auth"])
-        except CryptoError as exc:
-            return (row["id"], "failed", None, str(exc), None, None)
+        if isinstance(body, str):  # the subscription's keys could not be used
+            return (row["id"], "failed", None, body, None, None)
         headers = {
             "Authorization": self.signer.header(endpoint),
             "TTL": str(alert["ttl"]),
