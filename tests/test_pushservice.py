@@ -18,19 +18,28 @@ from pushservice import PushService, UndecryptableDelivery, measure_absorb
 SUB = "mailto:alerts@reader.example"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def vapid():
     key = Vapid02()
     key.generate_keys()
     return key
 
 
-@pytest.fixture(params=["thread", "process"])
-def push(request, vapid):
+@pytest.fixture(scope="module", params=["thread", "process"])
+def service(request, vapid):
+    """One service per mode for the module (a process takes a moment to start); see `push`."""
     public = vapid.public_key.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
     with PushService(application_server_key=_b64(public),
                      process=request.param == "process") as service:
         yield service
+
+
+@pytest.fixture
+def push(service, vapid):
+    """The service with a clean slate: no deliveries, attempts, scripts, delays or marks."""
+    service.reset()
+    vapid.conf.pop("no-strict", None)
+    return service
 
 
 def _signed(vapid, push, **claims):
