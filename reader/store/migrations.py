@@ -178,4 +178,27 @@ MIGRATIONS = [
         heartbeat REAL NOT NULL              -- unix time of the last sign of life
     );
     """,
+    # 3: the editor desk: editor accounts, failed-login counts per name, the audit log
+    """
+    CREATE TABLE editors (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,           -- lower case
+        password_hash TEXT NOT NULL,         -- werkzeug scrypt; never a plain password
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE login_failures (
+        name TEXT PRIMARY KEY,               -- any name tried, known or not, lower case
+        failures INTEGER NOT NULL,
+        last_at REAL NOT NULL                -- unix time of the latest wrong attempt
+    );
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,                    -- ISO 8601, UTC
+        editor TEXT NOT NULL,
+        action TEXT NOT NULL,                -- queued | scheduled | approved | cancelled | topic
+        alert_id INTEGER REFERENCES alerts(id) ON DELETE SET NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX audit_log_alert ON audit_log(alert_id);
+    """,
 ]
