@@ -416,7 +416,7 @@ def figure_two(browser, server):
     page.wait_for_function(CONTROLLED, timeout=15000)
     box = page.locator("[data-edition=front]")
     box.wait_for(state="visible", timeout=15000)
-    limit = int(box.get_attribute("data-limit"))
+    limit = int(box.get_attribute("data-manifest").split("limit=")[1])
     server.wait_quiet()  # the front page's own thumbnails, kept by the worker when it saw the page
     before = server.entries()
     with page.expect_response(lambda r: "/api/editions/front" in r.url, timeout=15000) as answer:

@@ -22,7 +22,7 @@ def init_app(app):
     from .push.cli import push_group
 
     for command in (init_command, ingest_command, list_command, show_command, demo_command,
-                    poll_command, serve_command, sources_group, topics_group, push_group):
+                    poll_command, serve_command, package_command, sources_group, topics_group, push_group):
         app.cli.add_command(command)
 
 
@@ -242,6 +242,39 @@ def serve_command(host, port, workers, threads, push_worker):
     from .serve import serve
 
     serve(host=host, port=port, workers=workers, threads=threads, push_worker=push_worker)
+
+
+@click.command("package")
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--zip", "make_zip", is_flag=True, help="Also write OUT.zip.")
+@click.option("--base-url", default="http://localhost/", show_default=True,
+              help="The address the export will be served from (absolute links in feeds).")
+@click.option("--api-origin", help="The back office's origin for alerts (push subscriptions and clicks).")
+@click.option("--edition", "edition_topic", metavar="TOPIC",
+              help="Instead: write one self-contained HTML file of this topic's latest stories to OUT.")
+@click.option("--text-only", is_flag=True, help="With --edition: leave the images out.")
+@with_appcontext
+def package_command(out, make_zip, base_url, api_origin, edition_topic, text_only):
+    """Export the site as static files for any static host, or one topic as a single file."""
+    from . import package
+
+    try:
+        if edition_topic:
+            digest = package.export_edition(current_app.config, edition_topic, out, text_only=text_only)
+            click.echo(f"wrote {out} ({out.stat().st_size} bytes)\nsha256 {digest}")
+            return
+        report = package.export_site(current_app.config, out, base_url=base_url, api_origin=api_origin)
+    except package.PackageError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{report.files} files: {report.written} written, {report.unchanged} unchanged, "
+               f"{report.removed} removed")
+    if make_zip:
+        package.zip_export(out, out.with_suffix(".zip"))
+        click.echo(f"wrote {out.with_suffix('.zip')}")
+    if report.broken:
+        for page, link in report.broken:
+            click.echo(f"broken link in {page}: {link}", err=True)
+        sys.exit(1)
 
 
 @click.group("topics", cls=AppGroup)

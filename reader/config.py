@@ -48,7 +48,10 @@ def _str_list(value):
 
 
 SETTINGS = [
+    Setting("CORS_ORIGINS", [], "Origins (e.g. https://news.example) of static exports allowed to call the push API.",
+            _str_list),
     Setting("DATA_DIR", "instance", "Directory holding all state: the SQLite database, images, keys."),
+    Setting("EDITOR_SESSION_HOURS", 12, "Hours an editor stays logged in to the desk (and a form's CSRF token lasts)."),
     Setting("FETCH_ALLOW_PRIVATE", False,
             "Allow fetching private, loopback and link-local addresses (tests and local demos only)."),
     Setting("FETCH_MAX_BYTES", 10 * 1024 * 1024, "Largest response body accepted when fetching, in bytes."),
@@ -65,6 +68,8 @@ SETTINGS = [
             "Milliseconds the service worker waits for the network before showing the kept copy."),
     Setting("POLL_HOST_DELAY", 2.0, "Seconds to wait between two requests to the same host while polling."),
     Setting("POLL_INTERVAL", 900, "Default seconds between polls for `reader poll --every`."),
+    Setting("PROXY_COUNT", 0, "Reverse proxies in front of Reader whose X-Forwarded-For/-Proto/-Host are trusted "
+            "(werkzeug ProxyFix); 0 trusts none."),
     Setting("PUSH_CONCURRENCY", 512, "Push requests in flight at once, over all push services."),
     Setting("PUSH_PER_ORIGIN", 256, "Push requests in flight at once to one push service."),
     Setting("PUSH_SERVICE_HOSTS", ["fcm.googleapis.com", "updates.push.services.mozilla.com",
@@ -126,6 +131,8 @@ def _validate(values):
             raise ConfigError(f"READER_{name} must not be negative")
     if not str(values["PUSH_SUBJECT"]).startswith(("mailto:", "https://")):
         raise ConfigError("READER_PUSH_SUBJECT must be a mailto: or https: URL")
+    if values["PROXY_COUNT"] < 0 or values["EDITOR_SESSION_HOURS"] <= 0:
+        raise ConfigError("READER_PROXY_COUNT must not be negative and READER_EDITOR_SESSION_HOURS must be positive")
     for name in ("PUSH_CONCURRENCY", "PUSH_PER_ORIGIN"):
         if values[name] < 1:
             raise ConfigError(f"READER_{name} must be at least 1")

@@ -6,6 +6,7 @@ from markupsafe import Markup
 
 from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 from whitenoise import WhiteNoise
 
 from .. import SHARE, assets
@@ -34,17 +35,23 @@ SECURITY_HEADERS = {
 
 
 def init_app(app):
-    from . import api, compress, pages, push_api, render, syndication, worker
+    from . import api, compress, editor, pages, push_api, render, syndication, worker
 
     build_dir = Path(app.config["DATA_DIR"]) / assets.BUILD_DIR
     app.extensions["assets"] = assets.build(SHARE / "static", build_dir)
     app.wsgi_app = _StaticFiles(app.wsgi_app, root=str(build_dir), prefix="static/",
                               max_age=STATIC_MAX_AGE, immutable_file_test=lambda path, url: True)
     app.jinja_env.globals["asset_url"] = asset_url
+    app.jinja_env.globals["edition_url"] = edition_url
+    app.jinja_env.globals["search_url"] = search_url
     app.jinja_env.filters["timetag"] = timetag
     app.context_processor(lambda: {"prefs": render.preferences()})
     for blueprint in (pages.bp, api.bp, push_api.bp, syndication.bp, worker.bp):
         app.register_blueprint(blueprint)
+    editor.init_app(app)  # the desk's blueprint, its session cookie and CSRF checks
+    if app.config["PROXY_COUNT"]:  # trust X-Forwarded-* from that many proxies (https, client address)
+        hops = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
     app.after_request(_headers)
     app.after_request(compress.compress)
     app.register_error_handler(HTTPException, _error)
@@ -61,6 +68,25 @@ def asset_url(logical):
     from flask import current_app
 
     return "/static/" + current_app.extensions["assets"][logical]["url_path"]
+
+
+def edition_url(name, limit=20):
+    """Where the page finds an edition's manifest: the API, or a file in a static export."""
+    from flask import current_app
+
+    if current_app.config.get("EXPORT"):
+        return f"/api/editions/{name}.json"
+    return f"/api/editions/{name}?limit={limit}"
+
+
+def search_url():
+    """Search needs the server: an export links to the back office's, or shows none."""
+    from flask import current_app
+
+    if not current_app.config.get("EXPORT"):
+        return "/search"
+    origin = current_app.config.get("API_ORIGIN")
+    return f"{origin}/search" if origin else None
 
 
 def timetag(moment):

@@ -95,3 +95,21 @@ def click():
         abort(404, f"no alert {alert_id}")
     alert_store.record_click(db, alert_id)
     return "", 204
+
+
+# A static export served from another origin sends subscriptions and clicks here: answer CORS
+# (Fetch standard) for the origins READER_CORS_ORIGINS lists, and no others. Flask answers the
+# OPTIONS preflight of every route itself; this adds the headers.
+CORS_MAX_AGE = 86400
+
+
+@bp.after_request
+def _cors(response):
+    origin = request.headers.get("Origin")
+    response.vary.add("Origin")
+    if origin and origin in current_app.config["CORS_ORIGINS"]:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, DELETE"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+        response.headers["Access-Control-Max-Age"] = str(CORS_MAX_AGE)
+    return response

@@ -60,7 +60,9 @@ def precache_entries():
     entries.append({"url": "/manifest.json", "revision": _manifest_revision()})
     for path in SHELL_PAGES:
         entries.append({"url": path, "revision": _page_revision(path)})
-    return entries
+    # A static export names its files' own content hashes (reader.package sets these).
+    exported = current_app.config.get("EXPORT_REVISIONS") or {}
+    return [dict(entry, revision=exported.get(entry["url"], entry["revision"])) for entry in entries]
 
 
 def _manifest_revision():

@@ -66,7 +66,7 @@
     box.hidden = false;
     start.addEventListener("click", function () {
       status.textContent = "Checking the size…";
-      fetch("/api/editions/" + box.dataset.edition + "?limit=" + box.dataset.limit).then(function (r) {
+      fetch(box.dataset.manifest).then(function (r) {
         if (!r.ok) throw new Error("the server said " + r.status);
         return r.json();
       }).then(function (data) {

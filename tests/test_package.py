@@ -1,0 +1,163 @@
+"""The static export and one-file editions, rendered by the app itself."""
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from reader import create_app, package
+from reader.store import articles as article_store
+from reader.store import connect
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory):
+    data = tmp_path_factory.mktemp("demo")
+    result = create_app({"DATA_DIR": data}).test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    return data
+
+
+@pytest.fixture
+def data_copy(demo_dir, tmp_path):
+    import shutil
+
+    return Path(shutil.copytree(demo_dir, tmp_path / "data"))
+
+
+def _export(data, out, *args):
+    app = create_app({"DATA_DIR": data})
+    return app.test_cli_runner().invoke(args=["package", str(out), *args])
+
+
+def _sw_config(out):
+    source = (out / "sw.js").read_text()
+    return json.loads(re.search(r"const CONFIG = (\{.*?\n\});", source, re.S).group(1))
+
+
+def test_every_public_page_becomes_a_file(data_copy, tmp_path):
+    out = tmp_path / "site"
+    result = _export(data_copy, out)
+    assert result.exit_code == 0, result.output
+    db = connect(data_copy)
+    slugs = [row["slug"] for row in article_store.latest(db, limit=100)]
+    assert len(slugs) == 10
+    for slug in slugs:
+        soup = BeautifulSoup((out / "articles" / slug / "index.html").read_bytes(), "html.parser")
+        assert soup.select_one("article h1") is not None
+    for name in ("index.html", "offline/index.html", "saved/index.html", "settings/index.html",
+                 "topics/summit/index.html", "feed.xml", "feed.json", "topics/summit/feed.xml",
+                 "manifest.json", "sw.js", "api/editions/summit.json", "api/editions/front.json"):
+        assert (out / name).is_file(), name
+    edition = json.loads((out / "api/editions/summit.json").read_text())
+    assert len(edition["stories"]) == 4
+    assert all((out / image.lstrip("/")).is_file() for s in edition["stories"] for image in s["images"])
+    assert package.broken_links(out) == []
+
+
+def test_precache_entries_exist_with_the_hashes_they_claim(data_copy, tmp_path):
+    out = tmp_path / "site"
+    _export(data_copy, out)
+    config = _sw_config(out)
+    for entry in config["precache"]:
+        path = out / package.url_to_file(entry["url"])
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        assert entry["revision"] == digest, entry
+
+
+def test_re_export_rewrites_only_what_changed(data_copy, tmp_path):
+    out = tmp_path / "site"
+    first = _export(data_copy, out)
+    assert "0 unchanged" in first.output
+    again = _export(data_copy, out)
+    assert re.search(r"(\d+) files: 0 written", again.output), again.output
+    db = connect(data_copy)
+    row = article_store.latest(db, topic="kazakhstan", limit=1)[0]
+    article_store.update(db, row, {**dict(row), "body_html": "<p>Corrected.</p>" + row["body_html"],
+                                   "body_text": "Corrected. " + row["body_text"], "content_hash": "fixed"})
+    before = _sw_config(out)["version"]
+    changed = _export(data_copy, out)
+    written = int(re.search(r"(\d+) written", changed.output).group(1))
+    assert 0 < written < 40, changed.output
+    assert "Corrected." in (out / "articles" / row["slug"] / "index.html").read_text()
+    assert _sw_config(out)["version"] == before  # the shell did not change, so neither does the worker
+
+
+def test_files_of_removed_stories_are_removed(data_copy, tmp_path):
+    out = tmp_path / "site"
+    _export(data_copy, out)
+    db = connect(data_copy)
+    row = article_store.latest(db, limit=1)[0]
+    db.execute("DELETE FROM articles WHERE id = ?", (row["id"],))
+    result = _export(data_copy, out)
+    assert not (out / "articles" / row["slug"] / "index.html").exists()
+    assert re.search(r"[1-9]\d* removed", result.output)
+
+
+def test_broken_internal_links_are_reported_and_fail_the_command(data_copy, tmp_path):
+    media = sorted((data_copy / "media").glob("*.webp"))[0]
+    media.unlink()
+    result = _export(data_copy, tmp_path / "site")
+    assert result.exit_code == 1
+    assert f"/media/{media.name}" in result.output
+
+
+def test_alert_toggles_only_with_an_api_origin(data_copy, tmp_path):
+    plain, with_api = tmp_path / "plain", tmp_path / "api"
+    _export(data_copy, plain)
+    _export(data_copy, with_api, "--api-origin", "https://desk.example")
+    assert BeautifulSoup((plain / "settings/index.html").read_bytes(), "html.parser").select("[data-push]") == []
+    box = BeautifulSoup((with_api / "settings/index.html").read_bytes(), "html.parser").select_one("[data-push]")
+    assert box["data-api"] == "https://desk.example" and box["data-key"]
+    assert _sw_config(with_api)["apiOrigin"] == "https://desk.example"
+    assert not BeautifulSoup((plain / "index.html").read_bytes(), "html.parser").find("a", string="Search")
+
+
+def test_zip_is_written(data_copy, tmp_path):
+    import zipfile
+
+    result = _export(data_copy, tmp_path / "site", "--zip")
+    assert result.exit_code == 0
+    with zipfile.ZipFile(tmp_path / "site.zip") as archive:
+        assert "index.html" in archive.namelist() and "sw.js" in archive.namelist()
+
+
+def test_one_file_edition_needs_no_network(data_copy, tmp_path):
+    out = tmp_path / "summit.html"
+    result = create_app({"DATA_DIR": data_copy}).test_cli_runner().invoke(
+        args=["package", "--edition", "summit", str(out)])
+    assert result.exit_code == 0, result.output
+    digest = re.search(r"sha256 ([0-9a-f]{64})", result.output).group(1)
+    assert digest == hashlib.sha256(out.read_bytes()).hexdigest()
+    soup = BeautifulSoup(out.read_bytes(), "html.parser")
+    assert len(soup.select("article")) == 4 and len(soup.select("nav ol li a")) == 4
+    assert soup.find("style") is not None and soup.find("link", rel="stylesheet") is None
+    assert soup.select("article img") and all(i["src"].startswith("data:image/webp;base64,")
+                                              for i in soup.select("img"))
+    for tag in soup.find_all(src=True):
+        assert tag["src"].startswith("data:")
+    assert soup.find("script") is None and soup.find("link") is None
+    assert not [a["href"] for a in soup.find_all("a", href=True) if a["href"].startswith("/")]
+
+
+def test_text_only_edition_and_bad_topics(data_copy, tmp_path):
+    runner = create_app({"DATA_DIR": data_copy}).test_cli_runner()
+    result = runner.invoke(args=["package", "--edition", "summit", "--text-only", str(tmp_path / "t.html")])
+    assert result.exit_code == 0
+    soup = BeautifulSoup((tmp_path / "t.html").read_bytes(), "html.parser")
+    assert soup.find("img") is None and len(soup.select("article")) == 4
+    result = runner.invoke(args=["package", "--edition", "nope", str(tmp_path / "x.html")])
+    assert result.exit_code == 1 and "unknown topic" in result.output
+
+
+def test_the_push_api_answers_cors_only_for_listed_origins(tmp_path):
+    app = create_app({"DATA_DIR": tmp_path, "CORS_ORIGINS": ["https://news.example"]})
+    client = app.test_client()
+    allowed = client.options("/api/push/subscriptions", headers={"Origin": "https://news.example",
+                                                                 "Access-Control-Request-Method": "POST"})
+    assert allowed.status_code in (200, 204)
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://news.example"
+    other = client.get("/api/push/key", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
