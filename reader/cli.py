@@ -19,10 +19,12 @@ FORMATS = ("html", "text", "json")
 
 
 def init_app(app):
+    from .editors import editor_group
     from .push.cli import push_group
 
     for command in (init_command, ingest_command, list_command, show_command, demo_command,
-                    poll_command, serve_command, package_command, sources_group, topics_group, push_group):
+                    poll_command, serve_command, package_command, sources_group, topics_group, push_group,
+                    editor_group):
         app.cli.add_command(command)
 
 

@@ -1,0 +1,153 @@
+"""Compose an alert, confirm it with its audience, then queue or schedule it (never send it here)."""
+import logging
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import redirect, render_template, request, url_for
+
+from ...push import outbox, payload
+from ...push.crypto import MAX_PAYLOAD
+from ...store import articles as article_store
+from ...store import audit
+from ...store import desk as desk_store
+from ...store import get_db, transaction
+from ...store import subscriptions as subscription_store
+from ...store import topics as topic_store
+from . import bp, clock, editor_name
+
+log = logging.getLogger(__name__)
+TTL_CHOICES = ((900, "15 minutes"), (3600, "1 hour"), (payload.DEFAULT_TTL, "6 hours"), (86400, "1 day"),
+               (3 * 86400, "3 days"), (7 * 86400, "1 week"), (payload.MAX_TTL, "4 weeks"))
+SUMMARY = 200   # characters of a story's text used as the body when it has no description
+
+
+@bp.get("/compose")
+def compose():
+    """The form, blank or prefilled from a story (?article=ID)."""
+    db = get_db()
+    values = {"urgency": "normal", "ttl": str(payload.DEFAULT_TTL), "when": "now", "tz": "UTC"}
+    article = _article(db, request.args.get("article"))
+    if article is not None:
+        summary = (article["description"] or article["body_text"][:SUMMARY]).strip()
+        values.update(title=article["title"][:payload.MAX_TITLE], body=summary[:payload.MAX_BODY],
+                      topic=_best_topic(db, article["id"]), article_id=str(article["id"]))
+    return _form(db, values)
+
+
+@bp.post("/compose")
+def review():
+    """Check the alert and show the confirm step: preview, size, audience and when."""
+    db = get_db()
+    values = request.form.to_dict()
+    if values.get("step") == "edit":
+        return _form(db, values)
+    try:
+        draft = read_draft(db, values, now=clock())
+    except payload.AlertError as exc:
+        return _form(db, values, error=str(exc)), 400
+    return render_template("editor/confirm.html", draft=draft, values=values, max_payload=MAX_PAYLOAD)
+
+
+@bp.post("/alerts")
+def create():
+    """Queue the confirmed alert (or schedule it); the push worker sends it."""
+    db = get_db()
+    values = request.form.to_dict()
+    try:
+        draft = read_draft(db, values, now=clock())
+        with transaction(db):
+            alert_id = outbox.queue(
+                db, title=draft["title"], body=draft["body"], topic=draft["topic"],
+                article_id=draft["article_id"], urgency=draft["urgency"], ttl=draft["ttl"],
+                state="scheduled" if draft["send_at"] else "queued", send_at=draft["send_at"],
+                created_by=editor_name(), source="editor")
+            audit.record(db, editor_name(), "scheduled" if draft["send_at"] else "queued", alert_id=alert_id,
+                         detail=f"for {draft['local_time']}" if draft["send_at"] else "")
+    except payload.AlertError as exc:
+        return _form(db, values, error=str(exc)), 400
+    log.info("editor %s %s alert %s", editor_name(), "scheduled" if draft["send_at"] else "queued", alert_id)
+    return redirect(url_for("editor.alert", alert_id=alert_id), code=303)
+
+
+def read_draft(db, values, *, now):
+    """The cleaned alert from the form's strings.
+
+    Raises:
+        payload.AlertError: with a message for the editor.
+    """
+    try:
+        ttl = int(values.get("ttl", ""))
+    except ValueError:
+        raise payload.AlertError("TTL must be a whole number of seconds") from None
+    title, body, urgency, ttl = payload.check(values.get("title"), values.get("body"),
+                                              values.get("urgency"), ttl)
+    topic = topic_store.get(db, values.get("topic", ""))
+    if topic is None:
+        raise payload.AlertError("choose a topic from the list")
+    article = _article(db, values.get("article_id"))
+    if values.get("article_id") and article is None:
+        raise payload.AlertError("the story for this alert no longer exists")
+    draft = {"title": title, "body": body, "topic": topic["slug"], "topic_name": topic["name"],
+             "urgency": urgency, "ttl": ttl, "article": article, "article_id": article and article["id"],
+             "url": article and f"/articles/{article['slug']}/", "image": outbox._image(db, article),
+             "audience": subscription_store.count_following(db, topic["slug"])}
+    draft.update(_when(values, now))
+    draft["bytes"] = len(payload.build({**draft, "id": desk_store.next_alert_id(db)}, article_url=draft["url"]))
+    return draft
+
+
+def _when(values, now):
+    """{"send_at": UTC ISO or None, "local_time", "utc_time"} from the form's time and zone."""
+    zone_name = values.get("tz") or "UTC"
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise payload.AlertError(f"unknown time zone {zone_name!r}") from None
+    if values.get("when", "now") == "now":
+        return {"send_at": None, "local_time": "now", "utc_time": "", "tz": zone_name}
+    try:
+        wall = datetime.fromisoformat(values.get("send_at", ""))
+    except ValueError:
+        raise payload.AlertError("give the date and time to send at") from None
+    moment = wall.replace(tzinfo=zone, second=0, microsecond=0)
+    utc = moment.astimezone(timezone.utc)
+    if utc.astimezone(zone).replace(tzinfo=None) != moment.replace(tzinfo=None):
+        raise payload.AlertError(f"{wall:%H:%M} does not exist on {wall:%d %b %Y} in {zone_name} (clocks go forward)")
+    if utc.timestamp() <= now:
+        raise payload.AlertError(f"{wall:%d %b %Y, %H:%M} in {zone_name} has passed; choose a later time")
+    return {"send_at": utc.isoformat(timespec="seconds"), "tz": zone_name,
+            "local_time": f"{moment:%a %d %b %Y, %H:%M} ({zone_name})", "utc_time": f"{utc:%H:%M} UTC"}
+
+
+def _form(db, values, error=None):
+    """The compose form with the editor's values (and the error that sent them back)."""
+    topics = [{**t, "audience": subscription_store.count_following(db, t["slug"])} for t in topic_store.all(db)]
+    article = _article(db, values.get("article_id"))
+    preview = {"url": f"/articles/{article['slug']}/" if article else "/", "image": outbox._image(db, article)}
+    next_id = desk_store.next_alert_id(db)
+    return render_template("editor/compose.html", values=values, error=error, topics=topics, article=article,
+                           preview=preview, urgencies=payload.URGENCIES, ttls=TTL_CHOICES,
+                           max_payload=MAX_PAYLOAD, next_id=next_id, bytes=_size(values, preview, next_id),
+                           limits={"title": payload.MAX_TITLE, "body": payload.MAX_BODY})
+
+
+def _size(values, preview, next_id):
+    """Bytes of the payload as typed so far (None when it would not fit at all)."""
+    alert = {"id": next_id, "title": (values.get("title") or "").strip(), "topic": values.get("topic") or "",
+             "body": (values.get("body") or "").strip(), "image": preview["image"]}
+    try:
+        return len(payload.build(alert, article_url=preview["url"]))
+    except payload.AlertError:
+        return None
+
+
+def _article(db, value):
+    return article_store.get(db, int(value)) if value and str(value).isdigit() else None
+
+
+def _best_topic(db, article_id):
+    """Of the story's topics, the one most readers follow (ties: the desk's topic order)."""
+    order = {t["slug"]: n for n, t in enumerate(topic_store.all(db))}
+    slugs = topic_store.for_article(db, article_id)
+    ranked = sorted(slugs, key=lambda s: (-subscription_store.count_following(db, s), order.get(s, 0)))
+    return ranked[0] if ranked else ""

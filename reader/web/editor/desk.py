@@ -1,0 +1,117 @@
+"""The desk's front page (new coverage, alerts waiting, ingest now) and the topics page."""
+import logging
+
+from flask import abort, current_app, redirect, render_template, request, url_for
+
+from ...ingest import Ingester, Item, _is_url
+from ...push import outbox
+from ...store import alerts as alert_store
+from ...store import audit
+from ...store import desk as desk_store
+from ...store import get_db, transaction
+from ...store import subscriptions as subscription_store
+from ...store import topics as topic_store
+from . import bp, editor_name
+
+log = logging.getLogger(__name__)
+DESK_STORIES = 30
+MAX_INGEST_ITEMS = 20   # a feed pasted into the desk: its newest entries, not a whole archive
+MAX_URL = 2000
+MODE_LABELS = {"off": "Off", "auto": "Automatic", "approval": "Needs approval"}
+
+
+@bp.get("/")
+def index():
+    return render_template("editor/desk.html", **desk_context())
+
+
+def desk_context(**extra):
+    db = get_db()
+    stories = [{"row": row, "topics": topic_store.for_article(db, row["id"])}
+               for row in desk_store.ingested(db, DESK_STORIES)]
+    waiting = [alert_view(db, row) for row in alert_store.recent(db, 200)
+               if row["state"] in ("pending_approval", "scheduled")]
+    return {"stories": stories, "waiting": waiting, "activity": audit.entries(db, limit=15),
+            "topic_names": {t["slug"]: t["name"] for t in topic_store.all(db)}, **extra}
+
+
+def alert_view(db, row):
+    """An alert with its topic's name, its audience and its delivery figures."""
+    topic = topic_store.get(db, row["topic"])
+    return {"row": row, "topic_name": topic["name"] if topic else row["topic"],
+            "audience": subscription_store.count_following(db, row["topic"]),
+            "figures": alert_store.figures(db, row["id"])}
+
+
+@bp.post("/ingest")
+def ingest():
+    """Ingest one URL now (an article or a feed) with the SSRF guard on; show what happened."""
+    url = request.form.get("url", "").strip()
+    if not _is_url(url) or len(url) > MAX_URL:
+        return render_template("editor/desk.html", **desk_context(
+            ingest_error="Give an http:// or https:// address of an article or a feed.", url=url)), 400
+    db = get_db()
+    ingester = Ingester(db, current_app.config)
+    entries = ingester.expand(url)[:MAX_INGEST_ITEMS]
+    results = [ingester.ingest(e) if isinstance(e, Item) else e for e in entries]
+    outbox.from_events(db)  # coverage in approval topics shows up below at once
+    log.info("editor %s ingested %s: %s", editor_name(), url, [r.status for r in results])
+    failed = not results or all(r.status == "error" for r in results)
+    page = render_template("editor/desk.html", **desk_context(results=results, url=url))
+    return page, 422 if failed else 200
+
+
+@bp.post("/alerts/<int:alert_id>/approve")
+def approve(alert_id):
+    """An alert waiting for approval is queued; the push worker sends it."""
+    return _change(alert_id, "queued", ("pending_approval",), "approved")
+
+
+@bp.post("/alerts/<int:alert_id>/cancel")
+def cancel(alert_id):
+    return _change(alert_id, "cancelled", ("draft", "pending_approval", "scheduled", "queued"), "cancelled")
+
+
+def _change(alert_id, state, only_from, action):
+    db = get_db()
+    if alert_store.get(db, alert_id) is None:
+        abort(404, "No such alert.")
+    with transaction(db):
+        changed = alert_store.set_state(db, alert_id, state, only_from=only_from)
+        if changed:
+            audit.record(db, editor_name(), action, alert_id=alert_id)
+    if not changed:
+        abort(409, f"Alert {alert_id} can no longer be {action}: it has moved on (see its page).")
+    log.info("editor %s %s alert %s", editor_name(), action, alert_id)
+    return redirect(_back(alert_id), code=303)
+
+
+def _back(alert_id):
+    """Back where the button was: the desk, or the alert's page."""
+    target = request.form.get("back", "")
+    return target if target in ("/editor/", f"/editor/alerts/{alert_id}") else url_for("editor.index")
+
+
+@bp.get("/topics")
+def topics():
+    db = get_db()
+    rows = [{**t, "audience": subscription_store.count_following(db, t["slug"])} for t in topic_store.all(db)]
+    return render_template("editor/topics.html", topics=rows, modes=MODE_LABELS,
+                           saved=request.args.get("saved"))
+
+
+@bp.post("/topics")
+def save_topics():
+    """Set each topic's alerts: off, automatic, or waiting in the desk for approval."""
+    db = get_db()
+    known = {t["slug"]: t for t in topic_store.all(db)}
+    wanted = {slug: request.form.get(f"mode-{slug}", t["alert_mode"]) for slug, t in known.items()}
+    bad = sorted(slug for slug, mode in wanted.items() if mode not in topic_store.ALERT_MODES)
+    if bad:
+        abort(400, f"Alerts for {', '.join(bad)} must be one of: {', '.join(topic_store.ALERT_MODES)}.")
+    with transaction(db):
+        for slug, mode in wanted.items():
+            if mode != known[slug]["alert_mode"]:
+                topic_store.set_alert_mode(db, slug, mode)
+                audit.record(db, editor_name(), "topic", detail=f"{slug}: {known[slug]['alert_mode']} → {mode}")
+    return redirect(url_for("editor.topics", saved=1), code=303)

@@ -1,0 +1,60 @@
+"""Every alert with its state and figures, updated while it sends (editor.js polls the JSON)."""
+from flask import abort, jsonify, render_template
+
+from ...push import outbox
+from ...store import alerts as alert_store
+from ...store import audit, get_db, timeline
+from . import bp, chart
+from .desk import alert_view
+
+HISTORY = 100       # alerts listed
+LIVE = ("queued", "scheduled", "sending", "pending_approval")   # states whose figures still move
+
+
+@bp.get("/alerts")
+def alerts():
+    db = get_db()
+    views = [alert_view(db, row) for row in alert_store.recent(db, HISTORY)]
+    return render_template("editor/alerts.html", alerts=views, worker=outbox.worker_running(db))
+
+
+@bp.get("/alerts.json")
+def alerts_json():
+    db = get_db()
+    return jsonify(alerts=[_status(db, row) for row in alert_store.recent(db, HISTORY)])
+
+
+@bp.get("/alerts/<int:alert_id>")
+def alert(alert_id):
+    db = get_db()
+    row = _alert(db, alert_id)
+    figures = timeline.per_minute(db, alert_id)
+    return render_template("editor/alert.html", alert=alert_view(db, row), live=row["state"] in LIVE,
+                           chart=chart.render(figures, alert_id=alert_id), summary=chart.summary(figures),
+                           log=audit.entries(db, alert_id=alert_id), worker=outbox.worker_running(db))
+
+
+@bp.get("/alerts/<int:alert_id>.json")
+def alert_json(alert_id):
+    db = get_db()
+    return jsonify(_status(db, _alert(db, alert_id)))
+
+
+@bp.get("/alerts/<int:alert_id>/chart.svg")
+def alert_chart(alert_id):
+    db = get_db()
+    _alert(db, alert_id)
+    svg = chart.render(timeline.per_minute(db, alert_id), alert_id=alert_id)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + svg, 200, {"Content-Type": "image/svg+xml; charset=utf-8"}
+
+
+def _alert(db, alert_id):
+    row = alert_store.get(db, alert_id)
+    if row is None:
+        abort(404, "No such alert.")
+    return row
+
+
+def _status(db, row):
+    return {"id": row["id"], "state": row["state"], "live": row["state"] in LIVE,
+            "figures": alert_store.figures(db, row["id"])}
