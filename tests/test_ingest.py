@@ -220,3 +220,17 @@ def test_private_addresses_are_refused_by_default(tmp_path):
         assert server.requests == []
     [line] = [json.loads(x) for x in result.output.splitlines()]
     assert line["status"] == "error" and "blocked" in line["error"]
+
+
+def test_a_huge_image_drops_only_that_image(tmp_path):
+    from reader import create_app
+    from reader.store import connect
+
+    app = create_app({"DATA_DIR": tmp_path, "FETCH_ALLOW_PRIVATE": True, "IMAGE_MAX_BYTES": 2000})
+    db = connect(tmp_path)
+    with LoopbackServer() as server:
+        server.routes["/img/dam.jpg"] = lambda r: respond(r, 200, _jpeg(1600, 900), "image/jpeg")
+        server.routes["/ok.html"] = _ok_page
+        [result] = _ingest(Ingester(db, app.config), server.url("/ok.html"))
+    row = articles.get(db, result.id)
+    assert result.status == "new" and "<img" not in row["body_html"] and row["lead_image_id"] is None
