@@ -17,7 +17,7 @@ from ...store import get_db
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
 csrf = CSRFProtect()
-OPEN_ENDPOINTS = ("editor.login",)                     # reachable without logging in
+OPEN_ENDPOINTS = ("editor.login", "editor.login_post")                  # reachable without logging in
 JSON_ENDPOINTS = ("editor.alerts_json", "editor.alert_json", "editor.alert_chart")  # 401, not a redirect
 COOKIE_PATH = "/editor"  # the session goes only to the desk, so readers' pages stay cookie-free
 

@@ -41,7 +41,7 @@ def buckets(timeline):
     first, last = min(moments), max(moments)
     span = int((last - first).total_seconds() // 60) + 1
     size = next((b for b in BUCKETS if span / b <= MAX_BARS), BUCKETS[-1])
-    count = span // size + 1
+    count = -(-span // size)
     result = {"size": size, "starts": [first + timedelta(minutes=i * size) for i in range(count)]}
     for name in ("deliveries", "clicks"):
         values = [0] * count

@@ -45,7 +45,7 @@ def alert_chart(alert_id):
     db = get_db()
     _alert(db, alert_id)
     svg = chart.render(timeline.per_minute(db, alert_id), alert_id=alert_id)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + svg, 200, {"Content-Type": "image/svg+xml; charset=utf-8"}
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + str(svg), 200, {"Content-Type": "image/svg+xml; charset=utf-8"}
 
 
 def _alert(db, alert_id):
