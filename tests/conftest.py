@@ -5,6 +5,12 @@ from reader import create_app
 from reader.store import connect
 
 
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last: Playwright's sync API keeps an event loop running in the main thread
+    for the rest of the session, which asyncio.run() in the push tests cannot share."""
+    items.sort(key=lambda item: "tests/browser/" in str(item.fspath).replace("\\", "/"))
+
+
 @pytest.fixture
 def app(tmp_path):
     app = create_app({"DATA_DIR": tmp_path / "data", "TESTING": True, "FETCH_ALLOW_PRIVATE": True,

@@ -15,7 +15,7 @@ import os
 import random
 import socket
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import aiohttp
 
@@ -76,6 +76,13 @@ class Sender:
 
     def send_alert(self, alert_id):
         """Send one alert to completion (blocking); returns its figures."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:  # called from inside an event loop (a notebook, a test driver): use a thread of its own
+            with ThreadPoolExecutor(1) as thread:
+                return thread.submit(self.send_alert, alert_id).result()
         try:
             return asyncio.run(self.run_alert(alert_id))
         finally:

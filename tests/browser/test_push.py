@@ -53,11 +53,12 @@ def test_a_newer_alert_on_a_topic_replaces_the_notification(context, live_server
     _open(page, live_server.url + "/")
     cdp = context.new_cdp_session(page)
     registration_id = _registration_id(cdp, page)
-    for number, story in enumerate(stories[:2]):
+    for number, story in enumerate(stories[:2], start=1):
         message = {"alert": number, "title": story["title"], "url": story["url"], "tag": "topic-summit"}
         cdp.send("ServiceWorker.deliverPushMessage", {"origin": live_server.url,
                                                       "registrationId": registration_id, "data": json.dumps(message)})
-    shown = _poll(page, NOTIFICATIONS, lambda notes: len(notes) == 1 and notes[0]["title"] == stories[1]["title"])
+        shown = _poll(page, NOTIFICATIONS, lambda notes, title=story["title"]:
+                      len(notes) == 1 and notes[0]["title"] == title)
     assert len(shown) == 1
 
 
