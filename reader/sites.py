@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from .normalize import remove
+
 
 def _class(name):
     """XPath predicate: the class attribute holds the token name."""
@@ -77,7 +79,7 @@ def prune(tree, url):
     if rule.prune:
         doomed.extend(_compiled(rule.prune)(tree))
     for el in doomed:
-        _remove(el)
+        remove(el)
 
 
 def _is_chrome(el):
@@ -90,20 +92,6 @@ def _is_chrome(el):
         return True
     lowered = classes.lower()
     return any(part in lowered for part in PRUNE_CLASS_PARTS) and el.find(".//img") is None
-
-
-def _remove(el):
-    """Drop el, keeping its tail text; a no-op when an ancestor went first."""
-    parent = el.getparent()
-    if parent is None:
-        return
-    if el.tail and el.tail.strip():
-        previous = el.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + el.tail
-        else:
-            parent.text = (parent.text or "") + el.tail
-    parent.remove(el)
 
 
 @lru_cache(maxsize=64)
