@@ -28,6 +28,8 @@ TRAFILATURA_OPTIONS = {
     "include_images": True,
     "include_links": True,
     "include_tables": True,
+    # Any format but "python" spares trafilatura a plain-text copy of the body we never read.
+    "output_format": "xml",
 }
 # Below this many characters of prose trafilatura has probably missed the story (a short
 # news item is 500+); then the fallbacks run and the candidate with the most prose wins.
