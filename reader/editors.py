@@ -95,11 +95,15 @@ def log_in(db, name, password, *, now=None):
         seconds, locked = wait_needed(failures, last_at, now)
         if seconds > 0:
             raise LoginRefused(seconds, locked)
-        editor = editor_store.get(db, name)
-        if check_password_hash(editor["password_hash"] if editor else _dummy_hash(), password or "") and editor:
-            editor_store.clear_failures(db, name)
-            return editor
+        # Counted as wrong before the (slow) check, so parallel tries cannot slip past the wait,
+        # and without holding the database's write lock while scrypt runs.
         editor_store.record_failure(db, name, failures + 1, now)
+        editor = editor_store.get(db, name)
+    if editor is not None and check_password_hash(editor["password_hash"], password or ""):
+        editor_store.clear_failures(db, name)
+        return editor
+    if editor is None:
+        check_password_hash(_dummy_hash(), password or "")
     log.warning("editor login failed for %r (%d wrong in a row)", name, failures + 1)
     raise LoginFailed("Wrong name or password.")
 

@@ -19,7 +19,7 @@ def render(timeline, *, alert_id):
     bars = buckets(timeline)
     title = f"Deliveries and clicks over time for alert {alert_id}"
     text = summary(timeline)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img"'
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" font-family="system-ui, sans-serif"'
              f' aria-labelledby="chart-title-{alert_id} chart-desc-{alert_id}" class="chart">',
              f'<title id="chart-title-{alert_id}">{escape(title)}</title>',
              f'<desc id="chart-desc-{alert_id}">{escape(text)}</desc>']

@@ -45,7 +45,8 @@ def review():
         draft = read_draft(db, values, now=clock())
     except payload.AlertError as exc:
         return _form(db, values, error=str(exc)), 400
-    return render_template("editor/confirm.html", draft=draft, values=values, max_payload=MAX_PAYLOAD)
+    return render_template("editor/confirm.html", draft=draft, values=values, max_payload=MAX_PAYLOAD,
+                           ttl_label=dict(TTL_CHOICES).get(draft["ttl"], f"{draft['ttl']:,} seconds"))
 
 
 @bp.post("/alerts")

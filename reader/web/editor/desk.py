@@ -29,8 +29,7 @@ def desk_context(**extra):
     db = get_db()
     stories = [{"row": row, "topics": topic_store.for_article(db, row["id"])}
                for row in desk_store.ingested(db, DESK_STORIES)]
-    waiting = [alert_view(db, row) for row in alert_store.recent(db, 200)
-               if row["state"] in ("pending_approval", "scheduled")]
+    waiting = [alert_view(db, row) for row in desk_store.waiting(db)]
     return {"stories": stories, "waiting": waiting, "activity": audit.entries(db, limit=15),
             "topic_names": {t["slug"]: t["name"] for t in topic_store.all(db)}, **extra}
 
