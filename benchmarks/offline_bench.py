@@ -504,15 +504,12 @@ def print_figure_two(result, extra):
     print(f"    before the download the front page had fetched {len(before_media)} images "
           f"({kb(body(before_media)).strip()}), which the worker reuses")
     if stored_images > cached["imageBytes"]:
-        print(f"    note: 'list' counts an image once per story that shows it: {kb(stored_images).strip()} "
-              f"for {kb(cached['imageBytes']).strip()} of distinct images kept")
-    undercount = [p for p in cached["pages"] if p["utf8"] != p["chars"]]
-    if undercount:
-        gap = sum(p["utf8"] - p["chars"] for p in undercount)
-        worst = max(undercount, key=lambda p: p["utf8"] / p["chars"])
-        print(f"    note: the worker's html.length counts UTF-16 units: {gap} B fewer than the UTF-8 bytes "
-              f"stored over {len(undercount)} pages; worst {worst['utf8']} B counted as {worst['chars']} "
-              f"({worst['key'].rsplit('/', 2)[-2][:40]})")
+        print(f"    note: each record counts the images its story shows ({kb(stored_images).strip()} summed over "
+              f"records); shared ones are kept once: {kb(cached['imageBytes']).strip()} of distinct images")
+    recorded = {s["url"]: s["bytes"] for s in kept}
+    miscounted = [p for p in cached["pages"] if p["key"] in recorded and recorded[p["key"]] != p["utf8"]]
+    print(f"    page sizes in the records equal the UTF-8 bytes cached: "
+          f"{len(cached['pages']) - len(miscounted)} of {len(cached['pages'])}")
     print_lookup(result["lookup"])
     print(f"    edition read offline: all {len(stories)} stories opened with the network off; "
           "no page or image requests")
