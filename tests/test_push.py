@@ -240,3 +240,25 @@ def test_a_live_sender_keeps_its_alert(push_app, service):
 
     with pytest.raises(AlertBusy):
         _sender(push_app).send_alert(alert_id)
+
+
+def test_an_alert_cancelled_after_it_was_read_is_not_sent(push_app, service):
+    db = push_app.extensions["test_db"]
+    phone = service.subscribe()
+    _subscribe(db, [phone])
+    alert_id = _alert(push_app)
+    sender = _sender(push_app)
+    original_get = alert_store.get
+
+    def cancelled_meanwhile(connection, wanted):
+        row = original_get(connection, wanted)
+        alert_store.set_state(connection, wanted, "cancelled")  # the editor's click lands now
+        return row
+
+    alert_store.get = cancelled_meanwhile
+    try:
+        figures = sender.send_alert(alert_id)
+    finally:
+        alert_store.get = original_get
+    assert figures["queued"] == 0 and service.received(phone) == []
+    assert alert_store.get(db, alert_id)["state"] == "cancelled"

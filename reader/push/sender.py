@@ -98,7 +98,11 @@ class Sender:
                 if not _holder_died(alert_store.get(self.db, alert_id)["lease_owner"]):
                     raise AlertBusy(f"alert {alert_id} is being sent by another sender")
                 alert_store.take_lease(self.db, alert_id, self.name, self.lease, force=True)
-            alert_store.set_state(self.db, alert_id, "sending")
+            # Only from a sendable state: an editor may have cancelled it since it was read.
+            if not alert_store.set_state(self.db, alert_id, "sending",
+                                         only_from=("queued", "scheduled", "sending")):
+                alert_store.release_lease(self.db, alert_id, self.name)
+                return alert_store.figures(self.db, alert_id)
             total = alert_store.fan_out(self.db, alert_id, alert["topic"])
         self._renewed = time.monotonic()
         log.info("alert %s: sending to %d subscribers", alert_id, total)
