@@ -23,6 +23,7 @@ from .store import articles as article_store
 from .store import connect
 from .store import images as image_store
 from .store import topics as topic_store
+from .web.pages import ARCHIVE_PAGE
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,8 @@ def export_site(config, out_dir, *, base_url="http://localhost/", api_origin=Non
 def public_urls(db):
     """Every URL a reader's browser or the service worker may ask a static host for."""
     urls = list(SHELL_PAGES) + ["/manifest.json"] + [f"/{name}" for name in FEEDS]
+    pages = max(1, -(-article_store.count(db) // ARCHIVE_PAGE))
+    urls += ["/archive/"] + [f"/archive/{number}/" for number in range(2, pages + 1)]
     for topic in topic_store.all(db):
         urls += [f"/topics/{topic['slug']}/"] + [f"/topics/{topic['slug']}/{name}" for name in FEEDS]
         urls.append(f"/api/editions/{topic['slug']}?limit={EDITION_LIMIT}")

@@ -161,3 +161,20 @@ def test_the_push_api_answers_cors_only_for_listed_origins(tmp_path):
     assert allowed.headers["Access-Control-Allow-Origin"] == "https://news.example"
     other = client.get("/api/push/key", headers={"Origin": "https://evil.example"})
     assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_a_new_story_rewrites_only_the_pages_that_list_it(data_copy, tmp_path):
+    from reader.store import topics as topic_store
+
+    out = tmp_path / "site"
+    _export(data_copy, out)
+    db = connect(data_copy)
+    newest = article_store.latest(db, limit=1)[0]
+    row = {**dict(newest), "url": "https://steppe-dispatch.example/new.html", "title": "A new story",
+           "published": "2026-01-05T08:00:00+00:00", "content_hash": "new"}
+    story_id = article_store.insert(db, "a-new-story", {k: row[k] for k in article_store.COLUMNS})
+    topic_store.assign(db, story_id, ["summit"])
+    result = _export(data_copy, out)
+    written = int(re.search(r"(\d+) written", result.output).group(1))
+    assert (out / "articles/a-new-story/index.html").is_file()
+    assert written < 45, result.output  # not every article page: "Read next" is each story's own neighbours

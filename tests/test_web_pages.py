@@ -158,3 +158,12 @@ def test_media_is_immutable(web):
     assert response.status_code == 200 and response.mimetype == "image/webp"
     assert "immutable" in response.headers["Cache-Control"]
     assert web.get("/media/../reader.sqlite3").status_code == 404
+
+
+def test_the_archive_lists_every_story(web):
+    soup = _soup(web.get("/archive/"))
+    assert len(soup.select("ul.archive li a")) == 10
+    assert web.get("/archive/2/").status_code == 404
+    assert web.get("/archive/0/").status_code == 404
+    footer = _soup(web.get("/")).select_one("footer.site a[href='/archive/']")
+    assert footer is not None

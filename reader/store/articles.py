@@ -85,6 +85,27 @@ def latest(db, *, topic=None, limit=50, since=None):
     return db.execute(sql, [*params, limit]).fetchall()
 
 
+def neighbours(db, row, *, older, topic=None, limit=3):
+    """The stories just before (older) or just after a story in the newest-first order."""
+    key = row["published"] or row["created_at"]
+    sign, order = ("<", "DESC") if older else (">", "ASC")
+    sql = "SELECT a.* FROM articles a"
+    params = []
+    if topic:
+        sql += " JOIN article_topics t ON t.article_id = a.id AND t.topic = ?"
+        params.append(topic)
+    sql += (f" WHERE (COALESCE(a.published, a.created_at), a.id) {sign} (?, ?)"
+            f" ORDER BY COALESCE(a.published, a.created_at) {order}, a.id {order} LIMIT ?")
+    return db.execute(sql, [*params, key, row["id"], limit]).fetchall()
+
+
+def page(db, number, *, per_page):
+    """One page of every story, newest first (number counts from 1)."""
+    return db.execute(
+        "SELECT * FROM articles ORDER BY COALESCE(published, created_at) DESC, id DESC LIMIT ? OFFSET ?",
+        (per_page, (number - 1) * per_page)).fetchall()
+
+
 def search(db, query, *, limit=20):
     """Full-text search; the query is taken as words, never as FTS syntax."""
     words = [w.replace('"', "") for w in query.split() if w.replace('"', "")]

@@ -201,4 +201,8 @@ MIGRATIONS = [
     );
     CREATE INDEX audit_log_alert ON audit_log(alert_id);
     """,
+    # 4: "newest first" (front page, topics, feeds, exports) read from an index instead of a sort
+    """
+    CREATE INDEX articles_latest ON articles(COALESCE(published, created_at) DESC, id DESC);
+    """,
 ]

@@ -67,6 +67,22 @@ def search():
     return revalidated(render_template("pages/search.html", query=query, results=results))
 
 
+ARCHIVE_PAGE = 100
+
+
+@bp.get("/archive/")
+@bp.get("/archive/<int:number>/")
+def archive(number=1):
+    """Every story, newest first, a hundred a page: nothing is reachable only by search."""
+    db = get_db()
+    total = article_store.count(db)
+    pages = max(1, -(-total // ARCHIVE_PAGE))
+    if not 1 <= number <= pages:
+        abort(404, "No such archive page.")
+    stories = [render.story(db, r) for r in article_store.page(db, number, per_page=ARCHIVE_PAGE)]
+    return revalidated(render_template("pages/archive.html", stories=stories, number=number, pages=pages))
+
+
 @bp.get("/offline/")
 def offline():
     return revalidated(render_template("pages/offline.html"))

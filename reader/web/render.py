@@ -99,11 +99,17 @@ def tap_to_load(body_html, stored_images):
 
 
 def next_stories(db, row, limit=3):
-    """Stories to read next: the newest others, same topic first."""
+    """Stories to read next: those just before this one, same topic first, then just after.
+
+    Taken from the story's own place in time, not from the newest, so a new story does not
+    change every other page (which would rewrite a whole static export and its CDN cache).
+    """
     topics = topic_store.for_article(db, row["id"])
-    candidates = article_store.latest(db, topic=topics[0], limit=limit + 1) if topics else []
-    rows = [r for r in candidates if r["id"] != row["id"]]
-    if len(rows) < limit:
-        seen = {r["id"] for r in rows} | {row["id"]}
-        rows += [r for r in article_store.latest(db, limit=limit + len(seen)) if r["id"] not in seen]
-    return [story(db, r) for r in rows[:limit]]
+    picked = {}
+    for older in (True, False):
+        for topic in (topics[:1] or [None]) + [None]:
+            for found in article_store.neighbours(db, row, older=older, topic=topic, limit=limit):
+                picked.setdefault(found["id"], found)
+            if len(picked) >= limit:
+                return [story(db, r) for r in list(picked.values())[:limit]]
+    return [story(db, r) for r in picked.values()]
