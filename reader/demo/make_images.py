@@ -4,7 +4,6 @@ Run `python -m reader.demo.make_images` after changing a scene; the JPEGs are
 committed, so the demo never needs the network. Every scene is drawn from
 shapes and a seeded random generator, so reruns give the same pixels.
 """
-import math
 import random
 from pathlib import Path
 

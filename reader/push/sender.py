@@ -143,7 +143,7 @@ class Sender:
         async def encrypt_all():
             for start in range(0, len(rows), ENCRYPT_CHUNK):
                 chunk = rows[start:start + ENCRYPT_CHUNK]
-                for row, body in zip(chunk, await self._encrypt(data, chunk)):
+                for row, body in zip(chunk, await self._encrypt(data, chunk), strict=True):
                     queue.put_nowait((row, body))
             for _ in range(workers_count):
                 queue.put_nowait(None)

@@ -2,7 +2,6 @@
 (ServiceWorker.deliverPushMessage; PushManager.subscribe needs the internet, so the subscribe
 UI test stubs it in the page)."""
 import json
-import urllib.request
 
 from .test_offline import _articles, _open, _poll, _served
 
