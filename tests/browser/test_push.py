@@ -96,3 +96,45 @@ def test_settings_toggles_subscribe_only_after_a_tap(context, make_live_server, 
     box.locator("input[value=summit]").uncheck()
     _poll(page, STATUS, lambda text: text == "Alerts are off.")
     assert ("DELETE", "/api/push/subscriptions") in server.requests
+
+
+CLICK = """async () => {
+  const [notification] = await self.registration.getNotifications();
+  // A script-made event: waitUntil refuses it, but the handler's work starts all the same.
+  self.dispatchEvent(new NotificationEvent("notificationclick", {notification}));
+  return notification.data;
+}"""
+
+
+def test_a_click_is_reported_and_waits_for_the_network_when_offline(context, make_live_server, demo_copy):
+    from reader.store import alerts as alert_store
+    from reader.store import connect
+
+    server = make_live_server(demo_copy)
+    db = connect(demo_copy)
+    alert_id = alert_store.create(db, {"title": "T", "body": "B", "topic": "summit", "ttl": 60})
+    story = _articles(server)[0]
+    context.grant_permissions(["notifications"], origin=server.url)
+    page = context.new_page()
+    _open(page, server.url + "/")
+    cdp = context.new_cdp_session(page)
+    registration_id = _registration_id(cdp, page)
+
+    def push_and_click():
+        message = {"alert": alert_id, "title": story["title"], "url": story["url"], "tag": "topic-summit"}
+        cdp.send("ServiceWorker.deliverPushMessage", {"origin": server.url, "registrationId": registration_id,
+                                                      "data": json.dumps(message)})
+        _poll(page, NOTIFICATIONS, lambda notes: len(notes) == 1)
+        [worker] = context.service_workers
+        assert worker.evaluate(CLICK) == {"url": story["url"], "alert": alert_id}
+
+    push_and_click()
+    _poll(page, "() => 1", lambda _: alert_store.figures(db, alert_id)["clicked"] == 1)
+    context.set_offline(True)
+    push_and_click()                       # the report cannot go now: it waits in the worker
+    page.wait_for_timeout(500)
+    assert alert_store.figures(db, alert_id)["clicked"] == 1
+    context.set_offline(False)
+    page.goto(server.url + story["url"])   # the next page load online sends what waited
+    _poll(page, "() => 1", lambda _: alert_store.figures(db, alert_id)["clicked"] == 2)
+    db.close()
