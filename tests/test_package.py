@@ -178,3 +178,19 @@ def test_a_new_story_rewrites_only_the_pages_that_list_it(data_copy, tmp_path):
     written = int(re.search(r"(\d+) written", result.output).group(1))
     assert (out / "articles/a-new-story/index.html").is_file()
     assert written < 45, result.output  # not every article page: "Read next" is each story's own neighbours
+
+
+def test_pages_get_precompressed_twins_rewritten_only_with_their_page(data_copy, tmp_path):
+    import gzip
+
+    import brotli
+
+    out = tmp_path / "site"
+    _export(data_copy, out)
+    page = out / "index.html"
+    assert gzip.decompress((out / "index.html.gz").read_bytes()) == page.read_bytes()
+    assert brotli.decompress((out / "index.html.br").read_bytes()) == page.read_bytes()
+    assert (out / "sw.js.br").is_file() and (out / "api/editions/summit.json.gz").is_file()
+    before = (out / "index.html.br").stat().st_mtime_ns
+    _export(data_copy, out)
+    assert (out / "index.html.br").stat().st_mtime_ns == before
