@@ -44,11 +44,16 @@ PROSE_LINE_CHARS = 40
 MIN_ARTICLE_PARAGRAPHS = 3
 ARTICLE_PARAGRAPH_SHARE = 0.8
 CAPTION_TEXT_XPATH = './/figcaption|.//*[contains(@class, "caption-text")]'
+# A leading heading repeats the title or standfirst when this share of the shorter one's words
+# (2+ characters) are in both: sites rephrase their own headline ("Stock Falls After Earnings
+# Report" / "Stock Is Falling After Its Earnings Release"). On the scrapinghub set every leading
+# heading at 0.6 or above is a headline or standfirst the gold body leaves out.
+SAME_WORDS_SHARE = 0.6
 HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 PUNCTUATION = re.compile(r"[\W_]+")
 
 
-def extract_body(tree, html, url, *, title="", ld_body=""):
+def extract_body(tree, html, url, *, title="", description="", ld_body=""):
     """The story body of a parsed page as an element (not yet normalised), or None.
 
     Args:
@@ -56,6 +61,7 @@ def extract_body(tree, html, url, *, title="", ld_body=""):
         html: the page source, for the readability fallback.
         url: the page URL.
         title: the story title; a leading heading repeating it is dropped.
+        description: the page's summary; a leading heading repeating it (a standfirst) is dropped.
         ld_body: the JSON-LD articleBody, a fallback when the markup yields too little.
     """
     prune(tree, url)
@@ -63,7 +69,7 @@ def extract_body(tree, html, url, *, title="", ld_body=""):
     if _prose(body) < MIN_PROSE_CHARS:
         body = max((body, _from_text(ld_body), _readability(html, url)), key=_prose)
     if body is not None:
-        _drop_title(body, title)
+        _drop_lead_headings(body, title, description)
     return body if _length(body) else None
 
 
@@ -150,19 +156,37 @@ def _prose(body):
     return sum(len(line) for line in element_text(body).splitlines() if len(line) >= PROSE_LINE_CHARS)
 
 
-def _drop_title(body, title):
-    """Drop leading headings that repeat the story title (the reader shows it already)."""
-    wanted = _key(title)
-    for el in list(body):
-        if el.tag in HEADING_TAGS and wanted and _key(text_of(el)) == wanted:
-            remove(el)
-            return
-        if text_of(el):
-            return
+def _drop_lead_headings(body, title, description):
+    """Drop the headline, standfirst and kicker headings above the story's first paragraph.
+
+    The reader shows title and description itself. A heading there that shares most of its
+    words with the title or the description is one of them; headings before it (section
+    kickers, promos) go with it.
+    """
+    lead = []
+    for el in body:
+        if el.tag not in HEADING_TAGS:
+            if text_of(el):
+                break
+            continue
+        lead.append(el)
+    repeats = [i for i, el in enumerate(lead) if _repeats(text_of(el), title, description)]
+    for el in lead[:repeats[-1] + 1] if repeats else ():
+        remove(el)
 
 
-def _key(text):
-    return PUNCTUATION.sub(" ", text or "").strip().lower()
+def _repeats(text, *others):
+    """text says what one of others says: most of its words are that one's, or the reverse."""
+    words = _words(text)
+    for other in others:
+        theirs = _words(other)
+        if words and theirs and len(words & theirs) >= SAME_WORDS_SHARE * min(len(words), len(theirs)):
+            return True
+    return False
+
+
+def _words(text):
+    return {word for word in PUNCTUATION.sub(" ", text or "").lower().split() if len(word) > 1}
 
 
 def captions(tree, base_url):

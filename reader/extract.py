@@ -92,7 +92,8 @@ def extract_article(html, url):
     tree = parse_page(html, url)
     meta = extract_metadata(tree, url)
     page_captions, sizes = captions(tree, url), image_sizes(tree, url)
-    body = extract_body(tree, html, url, title=meta.title, ld_body=meta.body_text)
+    body = extract_body(tree, html, url, title=meta.title,
+                        description=meta.description, ld_body=meta.body_text)
     if body is None:
         raise ExtractError(url, "no readable text")
     body_html = sanitize(normalize_element(body, url, captions=page_captions, sizes=sizes),

@@ -3,6 +3,7 @@
 Publishers disagree with themselves (a JSON-LD headline and an og:title that differ by a site
 suffix); the order here is the order of trust: structured data, social tags, markup.
 """
+import html
 import json
 import logging
 import re
@@ -323,4 +324,6 @@ def _absolute(value, base_url):
 
 
 def _clean(text):
-    return " ".join((text or "").split()) if isinstance(text, str) else ""
+    """Whitespace-collapsed text; entities decoded, since CMSs often escape JSON-LD and meta
+    values twice ("&amp;#8217;" in the markup, "&#8217;" after parsing)."""
+    return " ".join(html.unescape(text).split()) if isinstance(text, str) else ""

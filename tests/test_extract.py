@@ -98,3 +98,36 @@ def test_bytes_input_is_accepted():
 def test_xml_declaration_is_tolerated():
     html = '<?xml version="1.0" encoding="utf-8"?>\n' + (FIXTURES / "village_blog.html").read_text(encoding="utf-8")
     assert "champ de foire" in extract_article(html, "https://blog.example/p").text
+
+
+STORY_PARAGRAPHS = "".join(
+    f"<p>Paragraph {n} of the council story: the harbour board met on Tuesday evening and voted "
+    f"to repair the north quay before the winter storms, at a cost the town can carry.</p>"
+    for n in range(1, 6)
+)
+
+
+def story_page(head="", lead=""):
+    """A small news page: head tags, then an <article> with the lead blocks and five paragraphs."""
+    return (f"<html><head>{head}</head><body><nav><a href='/'>Home</a></nav>"
+            f"<article>{lead}{STORY_PARAGRAPHS}</article></body></html>")
+
+
+def test_title_entities_escaped_twice_are_decoded():
+    page = story_page(head='<meta property="og:title" content="The Harbour&amp;#8217;s Quay">')
+    assert extract_article(page, "https://news.example/x").title == "The Harbour\u2019s Quay"
+
+
+def test_headline_kicker_and_standfirst_above_the_story_are_dropped():
+    head = ('<title>Quay repairs approved before winter storms</title>'
+            '<meta name="description" content="The board voted to fix the north quay this autumn.">')
+    lead = ("<h4>Local</h4><h1>Board approves the quay repairs before the winter storms</h1>"
+            "<h2>The board voted to fix the north quay this autumn.</h2>")
+    article = extract_article(story_page(head, lead), "https://news.example/x")
+    assert article.text.startswith("Paragraph 1")
+
+
+def test_a_subheading_that_opens_the_story_stays():
+    lead = "<h2>Why the quay matters</h2>"
+    page = story_page("<title>Quay repairs approved before winter storms</title>", lead)
+    assert extract_article(page, "https://news.example/x").text.startswith("Why the quay matters")
