@@ -31,15 +31,27 @@ FIGURE_PARENTS = frozenset(("blockquote", "li", "td", "th"))
 # Paragraph-sized chrome that survives extraction; matched against whole short blocks.
 CHROME_TEXT = re.compile(
     r"^\W*(exit mobile version|share( this)?( article| story| post)?( on \w+)?|"
-    r"(read|see) (also|more)|related( posts| articles| stories| coverage)?|advertisement|advert|"
+    r"(read|see) (also|more)(:.*)?|related( posts| articles| stories| coverage)?|advertisement|advert|"
     r"sign up for (our|the) newsletter.*|subscribe( to our newsletter)?|follow us( on .*)?|"
     r"accept( all)? cookies|we use cookies.*|print( this)?( article)?|tweet|email|comments?|"
     r"leave a (reply|comment)|click here to (subscribe|share).*|order reprints|"
     r"(like|enjoy(ed)?) this (story|article)\W+share it.*|thanks? (you )?for signing up.*|"
     r"there was an error processing your subscription.*|keep an eye on your inbox.*|"
+    # teaser-block lead-ins; the link-only blocks after them go too (_drop_chrome)
+    r"(you (may|might) (also )?like|don'?t miss|most (popular|read)( in .*)?|"
+    r"(top|latest|more|popular|trending) (stories|news|articles)|more from .{1,40})|"
+    # reprint, copyright and e-mail-this-story boxes (Dow Jones and other syndication templates)
+    r"this copy is for your personal,? non-commercial use only.*|(copyright )?© ?.*|"
+    r"an error has occurred.*|this article has been sent to.*|"
+    r"thank you|write to \w.* at \S+@\S+|have a tip\?.*|get the latest updates.*inbox.*|"
+    r"tell us what you think.*|\w+ [^\]]*\].*\[/\w+|"
     r"мобильная версия|поделиться|читайте также|реклама)\W*$",
     re.I,
 )
+# After a teaser lead-in ("Don't miss", "You may also like"), following blocks with at least
+# this share of link text, or at most TEASER_TAG_CHARS characters ("[VIDEO]"), are its teasers.
+TEASER_LINK_DENSITY = 0.5
+TEASER_TAG_CHARS = 12
 ICON_HINT = re.compile(r"(^|[/_.-])(icon|favicon|logo|sprite|avatar|pixel|spacer|blank|badge|emoji)", re.I)
 SAFE_SCHEMES = ("http", "https", "mailto")
 MAX_CHROME_CHARS = 120
@@ -73,7 +85,7 @@ def normalize_element(root, base_url, *, captions=None, sizes=None):
     """Like normalize, for a parsed element (changed in place); returns the HTML string."""
     _walk(root, base_url, sizes or {})
     _figures(root, captions or {})
-    _drop_chrome(root)
+    _drop_chrome(root, base_url)
     _drop_link_lists(root)
     _drop_empty(root)
     return _serialize(root)
@@ -231,11 +243,27 @@ def _block_ancestor(el, root):
     return node
 
 
-def _drop_chrome(root):
+def _drop_chrome(root, base_url):
+    # print and e-mail templates spell out the page's own address as a line of its own
+    own_url = base_url.split("#")[0].rstrip("/")
     for el in list(root.iter("p", "li", "h2", "h3", "h4", "blockquote")):
         text = text_of(el)
-        if text and len(text) <= MAX_CHROME_CHARS and CHROME_TEXT.match(text):
+        if text.rstrip("/") == own_url:
             remove(el)
+        elif text and len(text) <= MAX_CHROME_CHARS and CHROME_TEXT.match(text):
+            _drop_teasers_after(el)
+            remove(el)
+
+
+def _drop_teasers_after(el):
+    """Remove the run of link-only blocks that follows a chrome lead-in."""
+    node = el.getnext()
+    while node is not None and node.tag in BLOCK_TAGS and node.tag != "figure":
+        text = text_of(node)
+        if not text or not (len(text) <= TEASER_TAG_CHARS or link_density(node) >= TEASER_LINK_DENSITY):
+            return
+        node, doomed = node.getnext(), node
+        remove(doomed)
 
 
 def _drop_link_lists(root):

@@ -40,6 +40,8 @@ class SiteRule:
 SITE_RULES = {
     # related-story teasers after the story are marked up like the story itself
     "cbssports.com": SiteRule(prune=(f'//*[{_class("article-list-stack")}]',
+                                     f'//*[{_class("latest-news-box-row")}]',
+                                     f'//*[{_class("ArticleEventPromo")}]',
                                      f'//*[{_class("NewsletterSignup")} or {_class("newsletter-signup")}]')),
     # the sidebar "guide" box outscores a story set as <br>-separated text
     "macrumors.com": SiteRule(prune=('//*[@id="right"]', '//*[@id="guide-products"]')),
@@ -62,7 +64,7 @@ def site_rule(url):
 
 def _candidates_xpath():
     # every PRUNE_CLASSES token contains one of these substrings: one test per element
-    words = ("caption", "credit", "newsletter", "related-posts", "shar")
+    words = ("Newsletter", "caption", "credit", "newsletter", "related-posts", "shar")
     by_class = " or ".join(f'contains(@class, "{word}")' for word in words)
     by_id = " or ".join(f'@id="{name}"' for name in sorted(PRUNE_IDS))
     by_tag = " | ".join(f"//{tag}" for tag in sorted(PRUNE_TAGS))
@@ -88,9 +90,9 @@ def _is_chrome(el):
     classes = el.get("class")
     if not classes:
         return False
-    if not PRUNE_CLASSES.isdisjoint(classes.split()):
-        return True
     lowered = classes.lower()
+    if not PRUNE_CLASSES.isdisjoint(lowered.split()):
+        return True
     return any(part in lowered for part in PRUNE_CLASS_PARTS) and el.find(".//img") is None
 
 

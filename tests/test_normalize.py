@@ -47,10 +47,27 @@ def test_tiny_images_dropped():
     assert "img" not in normalize('<p>Text</p><img src="/photo.jpg" width="16" height="16">', BASE)
 
 
-@pytest.mark.parametrize("chrome", ["Exit mobile version", "Share this article", "Advertisement",
-                                    "Sign up for our newsletter today", "Read more", "Like this story? Share it with a friend!"])
+@pytest.mark.parametrize("chrome", [
+    "Exit mobile version", "Share this article", "Advertisement", "Sign up for our newsletter today",
+    "Read more", "Like this story? Share it with a friend!", "READ MORE: Quay closed after storm",
+    "This copy is for your personal, non-commercial use only. To order copies visit a reprint service.",
+    "Copyright ©2019 The Coastal Ledger", "Write to Ann Lee at ann.lee@ledger.example",
+    "[button link=\"/submit\" type=\"big\"] Send us YOUR review[/button]",
+])
 def test_chrome_paragraphs_dropped(chrome):
     assert normalize(f"<p>Real sentence of the story.</p><p>{chrome}</p>", BASE) == "<p>Real sentence of the story.</p>"
+
+
+def test_teasers_after_a_lead_in_are_dropped():
+    teasers = ('<p>You may also like...</p><p><a href="/a">Ferry fares rise</a></p>'
+               '<p><a href="/b">Quay reopens</a> [VIDEO]</p><p>[REACTION]</p>')
+    html = normalize(f"<p>Real sentence of the story.</p>{teasers}<p>The story goes on here.</p>", BASE)
+    assert html == "<p>Real sentence of the story.</p>\n<p>The story goes on here.</p>"
+
+
+def test_page_address_on_its_own_line_is_dropped():
+    html = normalize(f"<p>{BASE}</p><p>See https://other.example/report for the figures.</p>", BASE)
+    assert html == "<p>See https://other.example/report for the figures.</p>"
 
 
 def test_link_lists_dropped_but_story_lists_kept():
