@@ -216,8 +216,13 @@ def sources():
 
 
 def snapshot(out):
+    """(mtime, size) of every exported file but the pages' .gz/.br twins (rewritten with their page)."""
     return {str(p.relative_to(out)): (p.stat().st_mtime_ns, p.stat().st_size)
-            for p in out.rglob("*") if p.is_file()}
+            for p in out.rglob("*") if p.is_file() and not _twin(p, out)}
+
+
+def _twin(path, out):
+    return path.suffix in (".gz", ".br") and path.parts[len(out.parts)] != "static"
 
 
 # ------------------------------------------------------------------------------ serving
