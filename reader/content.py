@@ -34,6 +34,9 @@ TRAFILATURA_OPTIONS = {
 # Below this many characters of prose trafilatura has probably missed the story (a short
 # news item is 500+); then the fallbacks run and the candidate with the most prose wins.
 MIN_PROSE_CHARS = 250
+# When trafilatura finds no story it returns the page's text nodes joined by newlines in one
+# paragraph (menus included); a real paragraph has no raw newlines between dozens of lines.
+PAGE_DUMP_LINES = 20
 # Prose is text in lines of at least this many characters: menus and tag clouds are many short
 # lines. 40 keeps CJK sentences (about 30-50 characters) and drops 2-5 word link labels.
 PROSE_LINE_CHARS = 40
@@ -66,6 +69,8 @@ def extract_body(tree, html, url, *, title="", description="", ld_body=""):
     """
     prune(tree, url)
     body = _merge(_trafilatura(page, url) for page in _site_pages(tree, url))
+    if _page_dump(body):
+        body = None
     if _prose(body) < MIN_PROSE_CHARS:
         body = max((body, _from_text(ld_body), _readability(html, url)), key=_prose)
     if body is not None:
@@ -125,6 +130,13 @@ def _trafilatura(tree, url):
     if document is None or document.body is None:
         return None
     return convert_to_html(document.body).find("body")
+
+
+def _page_dump(body):
+    """trafilatura's last resort: the whole page's text, one line per text node, in one <p>."""
+    if body is None or len(body) != 1 or body[0].tag != "p":
+        return False
+    return (body[0].text or "").count("\n") >= PAGE_DUMP_LINES
 
 
 def _from_text(text):

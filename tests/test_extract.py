@@ -131,3 +131,15 @@ def test_a_subheading_that_opens_the_story_stays():
     lead = "<h2>Why the quay matters</h2>"
     page = story_page("<title>Quay repairs approved before winter storms</title>", lead)
     assert extract_article(page, "https://news.example/x").text.startswith("Why the quay matters")
+
+
+def test_a_story_set_as_bare_text_beats_the_page_dump():
+    menu = "".join(f'<ul><li><a href="/c{i}">Council {i}</a></li><li><a href="/d{i}">Office {i}</a></li></ul>'
+                   for i in range(20))
+    story = ("The ambulance service found two of its five cars broken into this morning. The cars had no "
+             "batteries and showed damage. A police report was filed and officers came to inspect them. "
+             "Patients booked for this morning are being rebooked; service is expected back this afternoon.")
+    page = (f"<html><body><div class='menu'>{menu}</div><div class='col'><p>Cars broken into</p>"
+            f"<small>05/10/2018 - Health</small><br><br>{story}<br><br><br></div></body></html>")
+    text = extract_article(page, "https://city.example/news/1").text
+    assert "The ambulance service" in text and "Council 3" not in text
