@@ -183,9 +183,9 @@ def sources_group():
 @click.option("--topic", help="Put every article of this feed in this topic.")
 def sources_add(feed_url, topic):
     """Add a feed to poll."""
-    from .ingest import _is_url
+    from .ingest import is_url
 
-    if not _is_url(feed_url):
+    if not is_url(feed_url):
         raise click.BadParameter("give an http(s) URL", param_hint="FEED_URL")
     _check_topic(topic)
     db = get_db()

@@ -71,7 +71,7 @@ class Ingester:
         Returns a list of Item, or of one error Result when the source itself failed.
         """
         try:
-            if _is_url(source):
+            if is_url(source):
                 return self._expand_url(source, topic)
             return self._expand_file(source, topic)
         except (FetchError, feeds.FeedError, OSError) as exc:
@@ -182,7 +182,7 @@ class Ingester:
         return page.body
 
 
-def _is_url(source):
+def is_url(source):
     return urlsplit(source).scheme in ("http", "https")
 
 

@@ -3,7 +3,7 @@ import logging
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 
-from ...ingest import Ingester, Item, _is_url
+from ...ingest import Ingester, Item, is_url
 from ...push import outbox
 from ...store import alerts as alert_store
 from ...store import audit
@@ -46,7 +46,7 @@ def alert_view(db, row):
 def ingest():
     """Ingest one URL now (an article or a feed) with the SSRF guard on; show what happened."""
     url = request.form.get("url", "").strip()
-    if not _is_url(url) or len(url) > MAX_URL:
+    if not is_url(url) or len(url) > MAX_URL:
         return render_template("editor/desk.html", **desk_context(
             ingest_error="Give an http:// or https:// address of an article or a feed.", url=url)), 400
     db = get_db()
