@@ -16,6 +16,7 @@ from datetime import datetime
 import lxml.html
 from lxml import etree
 
+from .errors import StageError
 from .content import captions, extract_body, image_sizes
 from .metadata import extract_metadata
 from .normalize import normalize_element
@@ -40,13 +41,8 @@ HAS_TAG = re.compile(r"<\s*[a-zA-Z!]")
 MIN_TEXT_CHARS = 20
 
 
-class ExtractError(Exception):
+class ExtractError(StageError):
     """The page holds no article we can read."""
-
-    def __init__(self, url, reason):
-        super().__init__(f"{url}: {reason}")
-        self.url = url
-        self.reason = reason
 
 
 @dataclass

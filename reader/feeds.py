@@ -6,18 +6,15 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
+from .errors import StageError
+
 FEED_ROOT = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*|<!DOCTYPE[^>]*>\s*)*<(rss|feed|rdf:RDF)\b", re.S | re.I)
 JSON_FEED_VERSION = "https://jsonfeed.org/version/"
 MAX_ENTRIES = 200
 
 
-class FeedError(Exception):
+class FeedError(StageError):
     """A feed that cannot be read."""
-
-    def __init__(self, url, reason):
-        super().__init__(f"{url}: {reason}")
-        self.url = url
-        self.reason = reason
 
 
 @dataclass

@@ -19,6 +19,8 @@ import urllib3
 from urllib3.exceptions import (ConnectTimeoutError, HTTPError, NewConnectionError, SSLError,
                                 TimeoutError as Urllib3Timeout)
 
+from .errors import StageError
+
 try:
     import certifi
 except ImportError:  # pragma: no cover - certifi comes with requests
@@ -113,13 +115,8 @@ CGNAT = ipaddress.ip_network("100.64.0.0/10")  # RFC 6598 shared address space
 NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052: the low 32 bits are IPv4
 
 
-class FetchError(Exception):
+class FetchError(StageError):
     """A URL could not be fetched; `reason` is one line for people."""
-
-    def __init__(self, url, reason):
-        super().__init__(f"{url}: {reason}")
-        self.url = url
-        self.reason = reason
 
 
 @dataclass

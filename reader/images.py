@@ -11,6 +11,8 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .errors import StageError
+
 log = logging.getLogger(__name__)
 
 MEDIA_DIR = "media"
@@ -19,13 +21,8 @@ WEBP_QUALITY = 72  # about half the bytes of JPEG q85 at no visible loss on phot
 FORMATS = frozenset(("JPEG", "PNG", "GIF", "WEBP"))
 
 
-class ImageError(Exception):
+class ImageError(StageError):
     """An image that cannot be used; the article goes on without it."""
-
-    def __init__(self, url, reason):
-        super().__init__(f"{url}: {reason}")
-        self.url = url
-        self.reason = reason
 
 
 def process(data, src_url, media_dir, *, widths, max_pixels):

@@ -96,7 +96,7 @@ def extract_metadata(tree, url):
     found.site_name = _clean(_ld_names(ld.get("publisher")) or _first(meta, "site_name"))
     found.title = _strip_site_name(found.title, found.site_name)
     found.description = _clean(_ld_text(ld.get("description")) or _first(meta, "description"))
-    found.section = _clean(_ld_first(ld.get("articleSection")) or _first(meta, "section"))
+    found.section = _clean(_ld_text(ld.get("articleSection")) or _first(meta, "section"))
     found.tags = _tags(ld.get("keywords"), meta)
     found.url = _canonical(tree, meta, ld, url)
     found.lang = _language(tree, ld, meta)
@@ -143,16 +143,21 @@ def _walk_ld(obj):
                 yield from _walk_ld(obj[key])
 
 
-def _ld_text(value):
+LD_TEXT_KEYS = ("@value", "name")
+LD_IMAGE_KEYS = ("url", "contentUrl")
+
+
+def _ld_value(value, keys):
+    """A JSON-LD value as a string: the first of a list, and from an object its first given key."""
     if isinstance(value, list):
         value = value[0] if value else ""
     if isinstance(value, dict):
-        value = value.get("@value") or value.get("name") or ""
+        value = next((value[key] for key in keys if value.get(key)), "")
     return value if isinstance(value, str) else ""
 
 
-def _ld_first(value):
-    return _ld_text(value)
+def _ld_text(value):
+    return _ld_value(value, LD_TEXT_KEYS)
 
 
 def _ld_names(value):
@@ -163,11 +168,7 @@ def _ld_names(value):
 
 
 def _ld_image(value):
-    if isinstance(value, list):
-        value = value[0] if value else ""
-    if isinstance(value, dict):
-        value = value.get("url") or value.get("contentUrl") or ""
-    return value if isinstance(value, str) else ""
+    return _ld_value(value, LD_IMAGE_KEYS)
 
 
 # --- meta tags and markup ------------------------------------------------------------------
