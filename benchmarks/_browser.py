@@ -1,25 +1,18 @@
 """Shared bits for benchmarks that drive Debian's Chromium: the launch settings and a loopback server.
 
-Copied in spirit from tests/browser/conftest.py (benchmarks never import from tests/), plus a
-byte count per response so a benchmark can say what the server really sent.
+The Chromium settings come from tests/browser/chromium.py (one home for tests and benchmarks);
+the server here adds a byte count per response so a benchmark can say what the server really sent.
 """
 import socket
+import sys
 import threading
 import time
+from pathlib import Path
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-CHROMIUM = "/usr/bin/chromium"
-# Without the background-networking flags Chromium keeps trying to reach Google on a closed network.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PHONE = {
-    "viewport": {"width": 360, "height": 740},  # a common Android phone in CSS pixels
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-    "service_workers": "allow",
-}
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "browser"))
+from chromium import CHROMIUM, CHROMIUM_ARGS, LIST_KEPT, PHONE  # noqa: E402,F401  (one home for both)
 
 
 class LiveServer:

@@ -40,7 +40,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from _browser import CHROMIUM, PHONE, LiveServer, free_port, launch
+from _browser import CHROMIUM, LIST_KEPT, PHONE, LiveServer, free_port, launch
 
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET_S = 270               # the whole run, data included; the brief allows five minutes
@@ -53,14 +53,6 @@ NAV_TIMING = """() => {
   return n && n.loadEventEnd > 0 ? {responseEnd: n.responseEnd, loadEventEnd: n.loadEventEnd} : null;
 }"""
 CONTROLLED = "() => navigator.serviceWorker.controller !== null"
-LIST_KEPT = """async () => {
-  const registration = await navigator.serviceWorker.ready;
-  return await new Promise(resolve => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = event => resolve(event.data.stories);
-    registration.active.postMessage({type: "list"}, [channel.port2]);
-  });
-}"""
 # What the caches really hold for the given page keys and image paths.
 CACHED_BYTES = """async ([pageKeys, imagePaths]) => {
   const pages = await caches.open("reader-pages"), images = await caches.open("reader-images");

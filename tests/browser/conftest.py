@@ -43,17 +43,8 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from reader import create_app
 
-CHROMIUM = "/usr/bin/chromium"
-# Without the background-networking flags Chromium keeps trying to reach Google on a closed network.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PHONE = {
-    "viewport": {"width": 360, "height": 740},  # a common Android phone in CSS pixels
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-    "service_workers": "allow",
-}
+from .chromium import CHROMIUM, CHROMIUM_ARGS, PHONE
+
 BROWSER_DIR = Path(__file__).resolve().parent
 
 

@@ -13,14 +13,8 @@ import pytest
 from reader.store import articles as article_store
 from reader.store import connect
 
-LIST_KEPT = """async () => {
-  const registration = await navigator.serviceWorker.ready;
-  return await new Promise(resolve => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = event => resolve(event.data.stories);
-    registration.active.postMessage({type: "list"}, [channel.port2]);
-  });
-}"""
+from .chromium import LIST_KEPT
+
 IMAGES_LOADED = """async () => {
   const images = Array.from(document.querySelectorAll("article img, .stories img"));
   const results = [];
