@@ -1,4 +1,7 @@
 """The three fixtures every test builds on: app, client, runner (each on its own data dir)."""
+import shutil
+from pathlib import Path
+
 import pytest
 
 from reader import create_app
@@ -33,3 +36,18 @@ def db(app):
     connection = connect(app.config["DATA_DIR"])
     yield connection
     connection.close()
+
+
+@pytest.fixture(scope="session")
+def demo_data(tmp_path_factory):
+    """A data dir holding the demo newsroom (10 articles), loaded once per session; read-only."""
+    data_dir = tmp_path_factory.mktemp("demo-data")
+    result = create_app({"DATA_DIR": data_dir}).test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    return data_dir
+
+
+@pytest.fixture
+def demo_copy(demo_data, tmp_path):
+    """A copy of demo_data that the test may change."""
+    return Path(shutil.copytree(demo_data, tmp_path / "demo-copy"))

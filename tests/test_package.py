@@ -2,29 +2,12 @@
 import hashlib
 import json
 import re
-from pathlib import Path
 
-import pytest
 from bs4 import BeautifulSoup
 
 from reader import create_app, package
 from reader.store import articles as article_store
 from reader.store import connect
-
-
-@pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory):
-    data = tmp_path_factory.mktemp("demo")
-    result = create_app({"DATA_DIR": data}).test_cli_runner().invoke(args=["demo"])
-    assert result.exit_code == 0, result.output
-    return data
-
-
-@pytest.fixture
-def data_copy(demo_dir, tmp_path):
-    import shutil
-
-    return Path(shutil.copytree(demo_dir, tmp_path / "data"))
 
 
 def _export(data, out, *args):
@@ -37,11 +20,11 @@ def _sw_config(out):
     return json.loads(re.search(r"const CONFIG = (\{.*?\n\});", source, re.S).group(1))
 
 
-def test_every_public_page_becomes_a_file(data_copy, tmp_path):
+def test_every_public_page_becomes_a_file(demo_copy, tmp_path):
     out = tmp_path / "site"
-    result = _export(data_copy, out)
+    result = _export(demo_copy, out)
     assert result.exit_code == 0, result.output
-    db = connect(data_copy)
+    db = connect(demo_copy)
     slugs = [row["slug"] for row in article_store.latest(db, limit=100)]
     assert len(slugs) == 10
     for slug in slugs:
@@ -57,9 +40,9 @@ def test_every_public_page_becomes_a_file(data_copy, tmp_path):
     assert package.broken_links(out) == []
 
 
-def test_precache_entries_exist_with_the_hashes_they_claim(data_copy, tmp_path):
+def test_precache_entries_exist_with_the_hashes_they_claim(demo_copy, tmp_path):
     out = tmp_path / "site"
-    _export(data_copy, out)
+    _export(demo_copy, out)
     config = _sw_config(out)
     for entry in config["precache"]:
         path = out / package.url_to_file(entry["url"])
@@ -67,47 +50,47 @@ def test_precache_entries_exist_with_the_hashes_they_claim(data_copy, tmp_path):
         assert entry["revision"] == digest, entry
 
 
-def test_re_export_rewrites_only_what_changed(data_copy, tmp_path):
+def test_re_export_rewrites_only_what_changed(demo_copy, tmp_path):
     out = tmp_path / "site"
-    first = _export(data_copy, out)
+    first = _export(demo_copy, out)
     assert "0 unchanged" in first.output
-    again = _export(data_copy, out)
+    again = _export(demo_copy, out)
     assert re.search(r"(\d+) files: 0 written", again.output), again.output
-    db = connect(data_copy)
+    db = connect(demo_copy)
     row = article_store.latest(db, topic="kazakhstan", limit=1)[0]
     article_store.update(db, row, {**dict(row), "body_html": "<p>Corrected.</p>" + row["body_html"],
                                    "body_text": "Corrected. " + row["body_text"], "content_hash": "fixed"})
     before = _sw_config(out)["version"]
-    changed = _export(data_copy, out)
+    changed = _export(demo_copy, out)
     written = int(re.search(r"(\d+) written", changed.output).group(1))
     assert 0 < written < 40, changed.output
     assert "Corrected." in (out / "articles" / row["slug"] / "index.html").read_text()
     assert _sw_config(out)["version"] == before  # the shell did not change, so neither does the worker
 
 
-def test_files_of_removed_stories_are_removed(data_copy, tmp_path):
+def test_files_of_removed_stories_are_removed(demo_copy, tmp_path):
     out = tmp_path / "site"
-    _export(data_copy, out)
-    db = connect(data_copy)
+    _export(demo_copy, out)
+    db = connect(demo_copy)
     row = article_store.latest(db, limit=1)[0]
     db.execute("DELETE FROM articles WHERE id = ?", (row["id"],))
-    result = _export(data_copy, out)
+    result = _export(demo_copy, out)
     assert not (out / "articles" / row["slug"] / "index.html").exists()
     assert re.search(r"[1-9]\d* removed", result.output)
 
 
-def test_broken_internal_links_are_reported_and_fail_the_command(data_copy, tmp_path):
-    media = sorted((data_copy / "media").glob("*.webp"))[0]
+def test_broken_internal_links_are_reported_and_fail_the_command(demo_copy, tmp_path):
+    media = sorted((demo_copy / "media").glob("*.webp"))[0]
     media.unlink()
-    result = _export(data_copy, tmp_path / "site")
+    result = _export(demo_copy, tmp_path / "site")
     assert result.exit_code == 1
     assert f"/media/{media.name}" in result.output
 
 
-def test_alert_toggles_only_with_an_api_origin(data_copy, tmp_path):
+def test_alert_toggles_only_with_an_api_origin(demo_copy, tmp_path):
     plain, with_api = tmp_path / "plain", tmp_path / "api"
-    _export(data_copy, plain)
-    _export(data_copy, with_api, "--api-origin", "https://desk.example")
+    _export(demo_copy, plain)
+    _export(demo_copy, with_api, "--api-origin", "https://desk.example")
     assert BeautifulSoup((plain / "settings/index.html").read_bytes(), "html.parser").select("[data-push]") == []
     box = BeautifulSoup((with_api / "settings/index.html").read_bytes(), "html.parser").select_one("[data-push]")
     assert box["data-api"] == "https://desk.example" and box["data-key"]
@@ -115,18 +98,18 @@ def test_alert_toggles_only_with_an_api_origin(data_copy, tmp_path):
     assert not BeautifulSoup((plain / "index.html").read_bytes(), "html.parser").find("a", string="Search")
 
 
-def test_zip_is_written(data_copy, tmp_path):
+def test_zip_is_written(demo_copy, tmp_path):
     import zipfile
 
-    result = _export(data_copy, tmp_path / "site", "--zip")
+    result = _export(demo_copy, tmp_path / "site", "--zip")
     assert result.exit_code == 0
     with zipfile.ZipFile(tmp_path / "site.zip") as archive:
         assert "index.html" in archive.namelist() and "sw.js" in archive.namelist()
 
 
-def test_one_file_edition_needs_no_network(data_copy, tmp_path):
+def test_one_file_edition_needs_no_network(demo_copy, tmp_path):
     out = tmp_path / "summit.html"
-    result = create_app({"DATA_DIR": data_copy}).test_cli_runner().invoke(
+    result = create_app({"DATA_DIR": demo_copy}).test_cli_runner().invoke(
         args=["package", "--edition", "summit", str(out)])
     assert result.exit_code == 0, result.output
     digest = re.search(r"sha256 ([0-9a-f]{64})", result.output).group(1)
@@ -142,8 +125,8 @@ def test_one_file_edition_needs_no_network(data_copy, tmp_path):
     assert not [a["href"] for a in soup.find_all("a", href=True) if a["href"].startswith("/")]
 
 
-def test_text_only_edition_and_bad_topics(data_copy, tmp_path):
-    runner = create_app({"DATA_DIR": data_copy}).test_cli_runner()
+def test_text_only_edition_and_bad_topics(demo_copy, tmp_path):
+    runner = create_app({"DATA_DIR": demo_copy}).test_cli_runner()
     result = runner.invoke(args=["package", "--edition", "summit", "--text-only", str(tmp_path / "t.html")])
     assert result.exit_code == 0
     soup = BeautifulSoup((tmp_path / "t.html").read_bytes(), "html.parser")
@@ -163,34 +146,34 @@ def test_the_push_api_answers_cors_only_for_listed_origins(tmp_path):
     assert "Access-Control-Allow-Origin" not in other.headers
 
 
-def test_a_new_story_rewrites_only_the_pages_that_list_it(data_copy, tmp_path):
+def test_a_new_story_rewrites_only_the_pages_that_list_it(demo_copy, tmp_path):
     from reader.store import topics as topic_store
 
     out = tmp_path / "site"
-    _export(data_copy, out)
-    db = connect(data_copy)
+    _export(demo_copy, out)
+    db = connect(demo_copy)
     newest = article_store.latest(db, limit=1)[0]
     row = {**dict(newest), "url": "https://steppe-dispatch.example/new.html", "title": "A new story",
            "published": "2026-01-05T08:00:00+00:00", "content_hash": "new"}
     story_id = article_store.insert(db, "a-new-story", {k: row[k] for k in article_store.COLUMNS})
     topic_store.assign(db, story_id, ["summit"])
-    result = _export(data_copy, out)
+    result = _export(demo_copy, out)
     written = int(re.search(r"(\d+) written", result.output).group(1))
     assert (out / "articles/a-new-story/index.html").is_file()
     assert written < 45, result.output  # not every article page: "Read next" is each story's own neighbours
 
 
-def test_pages_get_precompressed_twins_rewritten_only_with_their_page(data_copy, tmp_path):
+def test_pages_get_precompressed_twins_rewritten_only_with_their_page(demo_copy, tmp_path):
     import gzip
 
     import brotli
 
     out = tmp_path / "site"
-    _export(data_copy, out)
+    _export(demo_copy, out)
     page = out / "index.html"
     assert gzip.decompress((out / "index.html.gz").read_bytes()) == page.read_bytes()
     assert brotli.decompress((out / "index.html.br").read_bytes()) == page.read_bytes()
     assert (out / "sw.js.br").is_file() and (out / "api/editions/summit.json.gz").is_file()
     before = (out / "index.html.br").stat().st_mtime_ns
-    _export(data_copy, out)
+    _export(demo_copy, out)
     assert (out / "index.html.br").stat().st_mtime_ns == before

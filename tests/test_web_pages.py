@@ -6,11 +6,8 @@ from reader import create_app
 
 
 @pytest.fixture(scope="module")
-def demo_app(tmp_path_factory):
-    app = create_app({"DATA_DIR": tmp_path_factory.mktemp("demo"), "TESTING": True})
-    result = app.test_cli_runner().invoke(args=["demo"])
-    assert result.exit_code == 0, result.output
-    return app
+def demo_app(demo_data):
+    return create_app({"DATA_DIR": demo_data, "TESTING": True})
 
 
 @pytest.fixture

@@ -1,8 +1,7 @@
 """Shared fixtures for tests that drive Debian's Chromium through Playwright.
 
 Data:
-    demo_data           (session) a data dir loaded once with `reader demo`; treat it as read-only.
-    demo_copy           (function) a private copy of demo_data for tests that change data.
+    demo_data, demo_copy  (from tests/conftest.py) the demo newsroom, loaded once per session.
 
 Servers:
     make_live_server    (function) factory: make_live_server(data_dir, start=True, **config) -> LiveServer.
@@ -72,23 +71,6 @@ def require_browser():
         if os.environ.get("CI"):
             pytest.fail(message + "; CI must run them, not skip them", pytrace=False)
         pytest.skip(message)
-
-
-# ---- data ----------------------------------------------------------------------------------
-
-@pytest.fixture(scope="session")
-def demo_data(tmp_path_factory):
-    """A data dir holding the demo newsroom (10 articles), loaded once per session."""
-    data_dir = tmp_path_factory.mktemp("demo-data")
-    result = create_app({"DATA_DIR": data_dir}).test_cli_runner().invoke(args=["demo"])
-    assert result.exit_code == 0, result.output
-    return data_dir
-
-
-@pytest.fixture
-def demo_copy(demo_data, tmp_path):
-    """A copy of demo_data that the test may change."""
-    return Path(shutil.copytree(demo_data, tmp_path / "demo-copy"))
 
 
 # ---- servers -------------------------------------------------------------------------------
