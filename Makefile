@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test chromium demo bench clean
+.PHONY: run test system-packages demo bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,15 +18,20 @@ run: $(STAMP)
 	$(VENV)/bin/reader demo
 	$(VENV)/bin/reader serve --host 127.0.0.1 --port 8000
 
-test: $(STAMP) chromium
+test: $(STAMP) system-packages
 	$(PY) -m pytest
 
-# Browser tests drive Debian's Chromium through Playwright (downloading a browser does not work here).
-chromium:
-	@test -x $(CHROMIUM) || { \
-	  echo "installing Debian's chromium (needed by the browser tests)"; \
+# Browser tests drive Debian's Chromium through Playwright (downloading a browser does not work
+# here); the store tests start a throwaway PostgreSQL cluster from Debian's binaries.
+system-packages:
+	@missing=""; \
+	test -x $(CHROMIUM) || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian's$$missing (needed by the tests)"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 bench: $(STAMP)
 	$(PY) benchmarks/extract_bench.py

@@ -31,9 +31,22 @@ def init_app(app):
 def main():
     from . import create_app
 
-    cli = FlaskGroup(name="reader", create_app=create_app, add_version_option=False,
-                     load_dotenv=False, set_debug_flag=False, help="Reader: an offline-first news reader.")
+    cli = _Group(name="reader", create_app=create_app, add_version_option=False,
+                 load_dotenv=False, set_debug_flag=False, help="Reader: an offline-first news reader.")
     cli.main(prog_name="reader")
+
+
+class _Group(FlaskGroup):
+    """Store and settings errors end a command with one line and exit 1, not a traceback."""
+
+    def invoke(self, ctx):
+        from .config import ConfigError
+        from .store import StoreError
+
+        try:
+            return super().invoke(ctx)
+        except (StoreError, ConfigError) as exc:
+            raise click.ClickException(str(exc)) from None
 
 
 @click.command("init")

@@ -51,6 +51,9 @@ SETTINGS = [
     Setting("CORS_ORIGINS", [], "Origins (e.g. https://news.example) of static exports allowed to call the push API.",
             _str_list),
     Setting("DATA_DIR", "instance", "Directory holding all state: the SQLite database, images, keys."),
+    Setting("DATABASE_POOL_SIZE", 8, "Most PostgreSQL connections one process keeps open (web threads plus one)."),
+    Setting("DATABASE_URL", "", "Where the data lives: empty for the SQLite file in the data directory, or "
+            "postgresql://user:password@host:port/dbname for PostgreSQL 15+ shared by several machines."),
     Setting("EDITOR_SESSION_HOURS", 12, "Hours an editor stays logged in to the desk (and a form's CSRF token lasts)."),
     Setting("FETCH_ALLOW_PRIVATE", False,
             "Allow fetching private, loopback and link-local addresses (tests and local demos only)."),
@@ -138,5 +141,9 @@ def _validate(values):
             raise ConfigError(f"READER_{name} must be at least 1")
     if values["FETCH_TIMEOUT"] <= 0 or values["PUSH_TIMEOUT"] <= 0:
         raise ConfigError("READER_FETCH_TIMEOUT and READER_PUSH_TIMEOUT must be positive")
+    if values["DATABASE_URL"] and not str(values["DATABASE_URL"]).startswith(("postgresql://", "postgres://")):
+        raise ConfigError("READER_DATABASE_URL must be empty (SQLite) or a postgresql:// URL")
+    if values["DATABASE_POOL_SIZE"] < 1:
+        raise ConfigError("READER_DATABASE_POOL_SIZE must be at least 1")
     if not values["IMAGE_WIDTHS"] or min(values["IMAGE_WIDTHS"]) < 16:
         raise ConfigError("READER_IMAGE_WIDTHS needs widths of at least 16 px")

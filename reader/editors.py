@@ -5,7 +5,6 @@ password check as a wrong password, so neither timing nor answers tell which nam
 """
 import logging
 import re
-import sqlite3
 import sys
 import time
 
@@ -16,7 +15,7 @@ from flask.cli import AppGroup
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .store import editors as editor_store
-from .store import get_db, transaction
+from .store import IntegrityError, get_db, transaction
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +65,7 @@ def add(db, name, password):
         raise EditorError(f"a password needs at least {MIN_PASSWORD} characters")
     try:
         return editor_store.create(db, name, generate_password_hash(password, method=HASH_METHOD))
-    except sqlite3.IntegrityError:
+    except IntegrityError:
         raise EditorError(f"an editor named {name!r} exists already") from None
 
 

@@ -1,11 +1,26 @@
-"""The three fixtures every test builds on: app, client, runner (each on its own data dir)."""
+"""The fixtures every test builds on: app, client, runner, each on its own data dir and store.
+
+The store, ingest, web, push and editor tests run twice, on SQLite and on PostgreSQL (a
+throwaway cluster this session starts on loopback; see pg.py). Which store a test gets is the
+`store_kind` parameter; `READER_DATABASE_URL` is set for the test, so every app, command and
+subprocess it starts uses the same database, exactly as a deployment configures it.
+"""
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
+import pg
 from reader import create_app
 from reader.store import connect
+
+# Test modules that run on both stores; the rest (fetching, extraction, browser) use SQLite.
+BOTH_STORES = {
+    "test_store", "test_ingest", "test_poll", "test_topics", "test_web_pages", "test_web_api",
+    "test_push", "test_push_api", "test_editor", "test_package", "test_db_copy", "test_scaling",
+}
+URL_ENV = "READER_DATABASE_URL"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -14,8 +29,82 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: "tests/browser/" in str(item.fspath).replace("\\", "/"))
 
 
+def pytest_generate_tests(metafunc):
+    """Modules in BOTH_STORES run each test on SQLite and on PostgreSQL (store_kind)."""
+    if "store_kind" not in metafunc.fixturenames:
+        return
+    if metafunc.module.__name__.rsplit(".", 1)[-1] not in BOTH_STORES:
+        return  # the store_kind fixture below: SQLite
+    missing = pg.binaries() is None and not os.environ.get("CI")
+    postgresql = pytest.param("postgresql", marks=pytest.mark.skipif(
+        missing, reason="PostgreSQL is not installed (make test installs it; CI requires it)"))
+    metafunc.parametrize("store_kind", ["sqlite", postgresql], scope="module")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    bin_dir = pg.binaries()
+    if bin_dir is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed: `make test` installs Debian's postgresql")
+        pytest.skip("PostgreSQL is not installed")
+    cluster = pg.Cluster.start(bin_dir)
+    cluster.empty = cluster.create_database()
+    connect({"DATA_DIR": "/nonexistent", "DATABASE_URL": cluster.empty}).close()  # migrated once
+    _release(cluster.empty)
+    yield cluster
+    _release()
+    cluster.stop()
+
+
+@pytest.fixture(autouse=True)
+def database(request, store_kind, monkeypatch):
+    """The test's database: SQLite in its data dir, or a PostgreSQL database of its own."""
+    if store_kind == "sqlite":
+        monkeypatch.delenv(URL_ENV, raising=False)
+        yield None
+        return
+    cluster = request.getfixturevalue("pg_cluster")
+    names = request.fixturenames
+    if "demo_copy" in names:
+        url = cluster.create_database(template=request.getfixturevalue("demo_build")["template"])
+    elif "demo_data" in names:
+        url = request.getfixturevalue("demo_build")["shared"]
+    else:
+        url = cluster.create_database(template=cluster.empty.rsplit("/", 1)[1])
+    monkeypatch.setenv(URL_ENV, url)
+    yield url
+    if "demo_copy" in names or "demo_data" not in names:
+        _release(url)
+        cluster.drop_database(url)
+
+
 @pytest.fixture
-def app(tmp_path):
+def new_store(request, store_kind):
+    """Settings for one more store, independent of the test's own: on SQLite a new data dir is
+    enough (returns {}); on PostgreSQL it needs a database of its own (dropped after the test)."""
+    made = []
+
+    def make():
+        if store_kind == "sqlite":
+            return {}
+        cluster = request.getfixturevalue("pg_cluster")
+        made.append(cluster.create_database(template=cluster.empty.rsplit("/", 1)[1]))
+        return {"DATABASE_URL": made[-1]}
+
+    yield make
+    for url in made:
+        _release(url)
+        request.getfixturevalue("pg_cluster").drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def store_kind():
+    return "sqlite"
+
+
+@pytest.fixture
+def app(tmp_path, database):
     app = create_app({"DATA_DIR": tmp_path / "data", "TESTING": True, "FETCH_ALLOW_PRIVATE": True,
                       "FETCH_TIMEOUT": 5.0})
     yield app
@@ -33,21 +122,55 @@ def runner(app):
 
 @pytest.fixture
 def db(app):
-    connection = connect(app.config["DATA_DIR"])
-    yield connection
-    connection.close()
+    handle = connect(app.config)
+    yield handle
+    handle.close()
 
 
-@pytest.fixture(scope="session")
-def demo_data(tmp_path_factory):
-    """A data dir holding the demo newsroom (10 articles), loaded once per session; read-only."""
-    data_dir = tmp_path_factory.mktemp("demo-data")
-    result = create_app({"DATA_DIR": data_dir}).test_cli_runner().invoke(args=["demo"])
-    assert result.exit_code == 0, result.output
-    return data_dir
+_builds = {}
+
+
+@pytest.fixture(scope="module")
+def demo_build(request, store_kind, tmp_path_factory):
+    """The demo newsroom (10 articles) ingested once per session and store: a data dir, and on
+    PostgreSQL a template database to copy and a shared one to read."""
+    if store_kind not in _builds:
+        data_dir = tmp_path_factory.mktemp(f"demo-data-{store_kind}")
+        config = {"DATA_DIR": data_dir}
+        build = {"data_dir": data_dir}
+        if store_kind == "postgresql":
+            cluster = request.getfixturevalue("pg_cluster")
+            config["DATABASE_URL"] = template = cluster.create_database(
+                template=cluster.empty.rsplit("/", 1)[1])
+            build["template"] = template.rsplit("/", 1)[1]
+        result = create_app(config).test_cli_runner().invoke(args=["demo"])
+        assert result.exit_code == 0, result.output
+        if store_kind == "postgresql":
+            _release(config["DATABASE_URL"])
+            build["shared"] = cluster.create_database(template=build["template"])
+        _builds[store_kind] = build
+    return _builds[store_kind]
+
+
+@pytest.fixture(scope="module")
+def demo_data(demo_build):
+    """A data dir holding the demo newsroom; read-only (its database is shared by the module,
+    and READER_DATABASE_URL points at it while the module runs, for module-scoped apps)."""
+    with pytest.MonkeyPatch.context() as patch:
+        if "shared" in demo_build:
+            patch.setenv(URL_ENV, demo_build["shared"])
+        else:
+            patch.delenv(URL_ENV, raising=False)
+        yield demo_build["data_dir"]
 
 
 @pytest.fixture
 def demo_copy(demo_data, tmp_path):
-    """A copy of demo_data that the test may change."""
+    """A copy of demo_data (and of its database) that the test may change."""
     return Path(shutil.copytree(demo_data, tmp_path / "demo-copy"))
+
+
+def _release(url=None):
+    from reader.store import postgres
+
+    postgres.close_pools(url)

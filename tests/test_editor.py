@@ -44,7 +44,7 @@ def _make_app(data_dir, clock, **config):
     app = create_app({"DATA_DIR": data_dir, "TESTING": True, "FETCH_ALLOW_PRIVATE": True,
                       "FETCH_TIMEOUT": 5.0, "PUSH_TIMEOUT": 2.0, **config})
     app.extensions["editor_clock"] = clock
-    db = connect(data_dir)
+    db = connect(app.config)
     keys.ensure(data_dir)
     topic_store.upsert(db, "summit", "Summit coverage", position=0)
     topic_store.upsert(db, "breaking", "Breaking news", position=1)
@@ -389,14 +389,14 @@ def test_topics_take_off_auto_or_approval_and_approval_waits_on_the_desk(editor,
 
 # ---- ingest now --------------------------------------------------------------------------------
 
-def test_ingest_a_url_now_shows_the_result_or_the_error(editor, desk, tmp_path, clock):
+def test_ingest_a_url_now_shows_the_result_or_the_error(editor, desk, tmp_path, clock, new_store):
     from servers import LoopbackServer, respond
     from test_ingest import _ok_page
 
     with LoopbackServer({"/ok.html": _ok_page, "/404.html": lambda r: respond(r, 404, b"gone")}) as server:
         done = _post(editor, "/editor/ingest", {"url": server.url("/ok.html")})
         failed = _post(editor, "/editor/ingest", {"url": server.url("/404.html")})
-        guarded_app = _make_app(tmp_path / "guarded", clock, FETCH_ALLOW_PRIVATE=False)
+        guarded_app = _make_app(tmp_path / "guarded", clock, FETCH_ALLOW_PRIVATE=False, **new_store())
         guarded = guarded_app.test_client()
         _login(guarded, "ada", PASSWORD)
         blocked = _post(guarded, "/editor/ingest", {"url": server.url("/ok.html")})

@@ -20,6 +20,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 import aiohttp
 
 from ..store import alerts as alert_store
+from ..store import articles as article_store
 from ..store import subscriptions as subscription_store
 from ..store import transaction
 from . import payload as payload_module
@@ -250,8 +251,7 @@ class Sender:
     def _article_url(self, alert):
         if not alert["article_id"]:
             return None
-        row = self.db.execute("SELECT slug FROM articles WHERE id = ?", (alert["article_id"],)).fetchone()
-        return f"/articles/{row['slug']}/" if row else None
+        return article_store.path_of(self.db, alert["article_id"])
 
 
 def _holder_died(owner):

@@ -1,15 +1,15 @@
-"""All SQL lives in this package: one module per noun, sharing one connection."""
-import logging
-import sqlite3
+"""All SQL lives in this package: one module per noun, over one `Database` handle.
+
+Two engines sit behind the same functions: the SQLite file in the data directory (the embedded
+default) and PostgreSQL (`READER_DATABASE_URL=postgresql://...`) for a newsroom that outgrew one
+machine. Nothing outside this package sees a driver connection or a driver's exception: callers
+get a `Database` (execute, executemany, transaction, close) and the errors in `errors.py`.
+"""
 from datetime import datetime, timezone
-from pathlib import Path
 
 from flask import current_app, g
 
-from .migrations import MIGRATIONS
-
-log = logging.getLogger(__name__)
-DB_NAME = "reader.sqlite3"
+from .errors import IntegrityError, StoreBusy, StoreCorrupt, StoreError, StoreUnavailable  # noqa: F401
 
 
 def utcnow():
@@ -17,48 +17,39 @@ def utcnow():
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def connect(data_dir):
-    """Open (and create or migrate) the database in data_dir."""
-    path = Path(data_dir) / DB_NAME
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-    db.row_factory = sqlite3.Row
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
-    db.execute("PRAGMA foreign_keys=ON")
-    db.execute("PRAGMA busy_timeout=30000")
-    migrate(db)
-    return db
+def connect(target):
+    """Open (and create or migrate) the store.
+
+    Args:
+        target: an app's config (a mapping with DATA_DIR and DATABASE_URL) or a data directory;
+            a data directory takes DATABASE_URL from READER_DATABASE_URL like the app does.
+
+    Raises:
+        StoreUnavailable: the database cannot be reached; StoreError: a bad URL.
+    """
+    from .. import config as config_module
+
+    if not hasattr(target, "get"):
+        target = config_module.load({"DATA_DIR": target})
+    url = target.get("DATABASE_URL") or ""
+    if url:
+        from .postgres import PostgresDatabase
+
+        return PostgresDatabase(url, pool_size=target.get("DATABASE_POOL_SIZE", 8))
+    from .sqlite import SQLiteDatabase
+
+    return SQLiteDatabase(target["DATA_DIR"])
 
 
-def migrate(db):
-    """Apply the migrations not yet applied, each in its own transaction."""
-    done = db.execute("PRAGMA user_version").fetchone()[0]
-    for number, script in enumerate(MIGRATIONS[done:], start=done + 1):
-        log.info("applying migration %d", number)
-        db.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version={number};\nCOMMIT;")
-    return len(MIGRATIONS)
-
-
-class transaction:
-    """`with transaction(db):` runs the block in one IMMEDIATE transaction."""
-
-    def __init__(self, db):
-        self.db = db
-
-    def __enter__(self):
-        self.db.execute("BEGIN IMMEDIATE")
-        return self.db
-
-    def __exit__(self, exc_type, exc, tb):
-        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
-        return False
+def transaction(db):
+    """`with transaction(db):` runs the block in one transaction (IMMEDIATE on SQLite)."""
+    return db.transaction()
 
 
 def get_db():
-    """The request's (or command's) connection, opened on first use."""
+    """The request's (or command's) handle, opened on first use."""
     if "db" not in g:
-        g.db = connect(current_app.config["DATA_DIR"])
+        g.db = connect(current_app.config)
     return g.db
 
 

@@ -11,8 +11,8 @@ def create(db, alert):
     """Insert an alert from a dict of FIELDS; returns its id."""
     columns = [f for f in FIELDS if f in alert]
     return db.execute(
-        f"INSERT INTO alerts ({', '.join(columns)}, created_at) VALUES ({', '.join('?' for _ in columns)}, ?)",
-        [*(alert[c] for c in columns), utcnow()]).lastrowid
+        f"INSERT INTO alerts ({', '.join(columns)}, created_at) VALUES ({', '.join('?' for _ in columns)}, ?)"
+        " RETURNING id", [*(alert[c] for c in columns), utcnow()]).fetchone()[0]
 
 
 def get(db, alert_id):
@@ -68,9 +68,9 @@ def recent(db, limit=50):
 def fan_out(db, alert_id, topic):
     """Create one pending delivery per subscriber of the topic (idempotent); returns how many exist."""
     db.execute(
-        "INSERT OR IGNORE INTO deliveries (alert_id, subscription_id, endpoint)"
+        "INSERT INTO deliveries (alert_id, subscription_id, endpoint)"
         " SELECT ?, s.id, s.endpoint FROM subscriptions s"
-        " JOIN subscription_topics t ON t.subscription_id = s.id WHERE t.topic = ?",
+        " JOIN subscription_topics t ON t.subscription_id = s.id WHERE t.topic = ? ON CONFLICT DO NOTHING",
         (alert_id, topic))
     return db.execute("SELECT COUNT(*) FROM deliveries WHERE alert_id = ?", (alert_id,)).fetchone()[0]
 

@@ -22,6 +22,12 @@ def by_slug(db, slug):
     return db.execute("SELECT * FROM articles WHERE slug = ?", (slug,)).fetchone()
 
 
+def path_of(db, article_id):
+    """The site path of a story (/articles/<slug>/), or None when it is gone."""
+    row = db.execute("SELECT slug FROM articles WHERE id = ?", (article_id,)).fetchone()
+    return f"/articles/{row[0]}/" if row else None
+
+
 def slug_taken(db, slug):
     return db.execute("SELECT 1 FROM articles WHERE slug = ?", (slug,)).fetchone() is not None
 
@@ -32,10 +38,10 @@ def insert(db, slug, row):
     values = [_value(row[c]) for c in COLUMNS]
     cursor = db.execute(
         f"INSERT INTO articles (slug, {', '.join(COLUMNS)}, created_at, updated_at, checked_at) "
-        f"VALUES (?, {', '.join('?' for _ in COLUMNS)}, ?, ?, ?)",
+        f"VALUES (?, {', '.join('?' for _ in COLUMNS)}, ?, ?, ?) RETURNING id",
         [slug, *values, now, now, now],
     )
-    return cursor.lastrowid
+    return cursor.fetchone()[0]
 
 
 def update(db, old, row):
@@ -111,6 +117,8 @@ def search(db, query, *, limit=20):
     words = [w.replace('"', "") for w in query.split() if w.replace('"', "")]
     if not words:
         return []
+    if db.dialect == "postgresql":
+        return _search_postgresql(db, " ".join(words), limit)
     match = " ".join(f'"{w}"' for w in words)
     return db.execute(
         "SELECT a.*, snippet(articles_fts, 2, '[', ']', ' … ', 12) AS snippet FROM articles_fts"
@@ -118,6 +126,18 @@ def search(db, query, *, limit=20):
         " ORDER BY rank LIMIT ?",
         (match, limit),
     ).fetchall()
+
+
+def _search_postgresql(db, text, limit):
+    """The tsvector index finds, ts_rank_cd ranks; the snippet is made for the page's rows only."""
+    return db.execute(
+        "SELECT a.*, ts_headline('simple', a.body_text, best.query, 'StartSel=[, StopSel=], MaxWords=12,"
+        " MinWords=6, MaxFragments=1, FragmentDelimiter=\" … \"') AS snippet"
+        " FROM (SELECT s.article_id AS id, q.query, ts_rank_cd(s.document, q.query) AS rank"
+        " FROM articles_search s, plainto_tsquery('simple', ?) AS q(query) WHERE s.document @@ q.query"
+        " ORDER BY rank DESC, s.article_id DESC LIMIT ?) AS best JOIN articles a ON a.id = best.id"
+        " ORDER BY best.rank DESC, a.id DESC",
+        (text, limit)).fetchall()
 
 
 def count(db):

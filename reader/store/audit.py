@@ -24,5 +24,5 @@ def entries(db, *, alert_id=None, limit=50):
         f" SELECT id AS seq, at, editor, action, alert_id, detail FROM audit_log{where}"
         " UNION ALL SELECT 0 AS seq, finished_at AS at, 'push worker' AS editor, 'sent' AS action,"
         " id AS alert_id, '' AS detail FROM alerts WHERE state = 'sent' AND finished_at IS NOT NULL"
-        f"{sent_where}) ORDER BY at DESC, action = 'sent' DESC, seq DESC LIMIT ?",
+        f"{sent_where}) AS entries ORDER BY at DESC, action = 'sent' DESC, seq DESC LIMIT ?",
         [*params, *([] if alert_id is None else [alert_id]), limit]).fetchall()

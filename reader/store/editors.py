@@ -3,9 +3,9 @@ from . import utcnow
 
 
 def create(db, name, password_hash):
-    """Insert an editor; returns the id (sqlite3.IntegrityError when the name is taken)."""
-    return db.execute("INSERT INTO editors (name, password_hash, created_at) VALUES (?, ?, ?)",
-                      (name, password_hash, utcnow())).lastrowid
+    """Insert an editor; returns the id (store.IntegrityError when the name is taken)."""
+    return db.execute("INSERT INTO editors (name, password_hash, created_at) VALUES (?, ?, ?) RETURNING id",
+                      (name, password_hash, utcnow())).fetchone()[0]
 
 
 def get(db, name):

@@ -6,11 +6,11 @@ def insert(db, article_id, image):
     """Store one image (a dict from reader.images) for an article; returns its id."""
     cursor = db.execute(
         "INSERT INTO images (article_id, src_url, sha256, width, height, alt, caption, variants)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (article_id, image["src_url"], image["sha256"], image["width"], image["height"],
          image.get("alt", ""), image.get("caption", ""), json.dumps(image["variants"])),
     )
-    return cursor.lastrowid
+    return cursor.fetchone()[0]
 
 
 def replace_for_article(db, article_id, images):

@@ -8,8 +8,8 @@ def upsert(db, endpoint, p256dh, auth, topics):
     row = db.execute("SELECT id FROM subscriptions WHERE endpoint = ?", (endpoint,)).fetchone()
     if row is None:
         subscription_id = db.execute(
-            "INSERT INTO subscriptions (endpoint, p256dh, auth, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-            (endpoint, p256dh, auth, now, now)).lastrowid
+            "INSERT INTO subscriptions (endpoint, p256dh, auth, created_at, updated_at) VALUES (?, ?, ?, ?, ?)"
+            " RETURNING id", (endpoint, p256dh, auth, now, now)).fetchone()[0]
     else:
         subscription_id = row["id"]
         db.execute("UPDATE subscriptions SET p256dh = ?, auth = ?, updated_at = ? WHERE id = ?",

@@ -45,14 +45,16 @@ def assign(db, article_id, slugs):
     before = set(for_article(db, article_id))
     for slug in slugs:
         db.execute(
-            "INSERT OR IGNORE INTO article_topics (article_id, topic) VALUES (?, ?)", (article_id, slug)
+            "INSERT INTO article_topics (article_id, topic) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (article_id, slug)
         )
     return sorted(set(slugs) - before)
 
 
 def record_event(db, topic, article_id, kind="new"):
     db.execute(
-        "INSERT OR IGNORE INTO topic_events (topic, article_id, kind, created_at) VALUES (?, ?, ?, ?)",
+        "INSERT INTO topic_events (topic, article_id, kind, created_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
         (topic, article_id, kind, utcnow()),
     )
 

@@ -4,14 +4,16 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from flask import jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask import current_app, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 from whitenoise import WhiteNoise
 
 from .. import SHARE, assets
+from ..store import StoreUnavailable
 
 STATIC_MAX_AGE = 31536000  # a year: every static URL carries its content hash
+RETRY_AFTER = 5  # seconds a client is asked to wait when the database is out of reach
 CSP = "; ".join((
     "default-src 'self'",
     "script-src 'self'",
@@ -55,6 +57,7 @@ def init_app(app):
     app.after_request(_headers)
     app.after_request(compress.compress)
     app.register_error_handler(HTTPException, _error)
+    app.register_error_handler(StoreUnavailable, _unavailable)
 
 
 class _StaticFiles(WhiteNoise):
@@ -65,15 +68,11 @@ class _StaticFiles(WhiteNoise):
 
 def asset_url(logical):
     """The hashed URL of a static file, e.g. asset_url("css/app.css")."""
-    from flask import current_app
-
     return "/static/" + current_app.extensions["assets"][logical]["url_path"]
 
 
 def edition_url(name, limit=20):
     """Where the page finds an edition's manifest: the API, or a file in a static export."""
-    from flask import current_app
-
     if current_app.config.get("EXPORT"):
         return f"/api/editions/{name}.json"
     return f"/api/editions/{name}?limit={limit}"
@@ -81,8 +80,6 @@ def edition_url(name, limit=20):
 
 def search_url():
     """Search needs the server: an export links to the back office's, or shows none."""
-    from flask import current_app
-
     if not current_app.config.get("EXPORT"):
         return "/search"
     origin = current_app.config.get("API_ORIGIN")
@@ -99,6 +96,17 @@ def timetag(moment):
 def _headers(response):
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    return response
+
+
+def _unavailable(exc):
+    """The database is out of reach (a restart, a network cut): 503 with a hint to retry soon;
+    the next request borrows a fresh connection, so the site heals by itself."""
+    current_app.logger.warning("store unavailable for %s: %s", request.path, exc)
+    error = ServiceUnavailable("Reader cannot reach its database for a moment. Please try again shortly.")
+    response = _error(error)
+    response = current_app.make_response(response)
+    response.headers["Retry-After"] = str(RETRY_AFTER)
     return response
 
 

@@ -1,6 +1,10 @@
-"""The schema as an append-only list: never edit a released step, add a new one."""
+"""SQLite's schema as an append-only list: never edit a released step, add a new one.
 
-MIGRATIONS = [
+Every step has its twin in postgresql.py; tests/test_store.py checks that both engines end with
+the same tables and columns.
+"""
+
+STEPS = [
     # 1: articles, their versions, images, topics, sources and the ingest log
     """
     CREATE TABLE articles (
