@@ -55,8 +55,10 @@ def init_command():
     """Create the data directory, the database and the VAPID keys (safe to run twice)."""
     from .push import keys
 
-    get_db()
-    private_key = keys.ensure(current_app.config["DATA_DIR"])
+    try:
+        private_key = keys.ensure(current_app.config["DATA_DIR"], get_db())
+    except keys.VapidKeyError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"data directory ready: {current_app.config['DATA_DIR']}")
     click.echo(f"push public key: {keys.public_key(private_key)}")
 

@@ -74,7 +74,12 @@ SETTINGS = [
     Setting("PROXY_COUNT", 0, "Reverse proxies in front of Reader whose X-Forwarded-For/-Proto/-Host are trusted "
             "(werkzeug ProxyFix); 0 trusts none."),
     Setting("PUSH_CONCURRENCY", 512, "Push requests in flight at once, over all push services."),
+    Setting("PUSH_LEASE", 10.0, "Seconds a sender holds a claimed batch of deliveries without renewing it; a sender "
+            "that died or stalled loses its batches to the others after this long."),
     Setting("PUSH_PER_ORIGIN", 256, "Push requests in flight at once to one push service."),
+    Setting("PUSH_SLOW_AFTER", 3.0, "Seconds a push service may take to answer before that delivery moves to the "
+            "slow lane (its own small pool and the full READER_PUSH_TIMEOUT), so hanging endpoints never hold the rest."),
+    Setting("PUSH_SLOW_CONCURRENCY", 32, "Push requests in flight at once in the slow lane."),
     Setting("PUSH_SERVICE_HOSTS", ["fcm.googleapis.com", "updates.push.services.mozilla.com",
                                    "web.push.apple.com", "*.notify.windows.com"],
             "Push services subscriptions may point at: https host names (a leading *. allows subdomains) "
@@ -136,11 +141,13 @@ def _validate(values):
         raise ConfigError("READER_PUSH_SUBJECT must be a mailto: or https: URL")
     if values["PROXY_COUNT"] < 0 or values["EDITOR_SESSION_HOURS"] <= 0:
         raise ConfigError("READER_PROXY_COUNT must not be negative and READER_EDITOR_SESSION_HOURS must be positive")
-    for name in ("PUSH_CONCURRENCY", "PUSH_PER_ORIGIN"):
+    for name in ("PUSH_CONCURRENCY", "PUSH_PER_ORIGIN", "PUSH_SLOW_CONCURRENCY"):
         if values[name] < 1:
             raise ConfigError(f"READER_{name} must be at least 1")
-    if values["FETCH_TIMEOUT"] <= 0 or values["PUSH_TIMEOUT"] <= 0:
-        raise ConfigError("READER_FETCH_TIMEOUT and READER_PUSH_TIMEOUT must be positive")
+    if values["FETCH_TIMEOUT"] <= 0 or values["PUSH_TIMEOUT"] <= 0 or values["PUSH_SLOW_AFTER"] <= 0 \
+            or values["PUSH_LEASE"] < 1:
+        raise ConfigError("READER_FETCH_TIMEOUT, READER_PUSH_TIMEOUT and READER_PUSH_SLOW_AFTER must be positive,"
+                          " READER_PUSH_LEASE at least 1")
     if values["DATABASE_URL"] and not str(values["DATABASE_URL"]).startswith(("postgresql://", "postgres://")):
         raise ConfigError("READER_DATABASE_URL must be empty (SQLite) or a postgresql:// URL")
     if values["DATABASE_POOL_SIZE"] < 1:

@@ -11,7 +11,7 @@ from reader import create_app, editors
 from reader.push import keys, outbox, payload
 from reader.store import alerts as alert_store
 from reader.store import articles as article_store
-from reader.store import audit, connect, transaction
+from reader.store import audit, connect, ledger, transaction
 from reader.store import editors as editor_store
 from reader.store import subscriptions as subscription_store
 from reader.store import topics as topic_store
@@ -45,7 +45,7 @@ def _make_app(data_dir, clock, **config):
                       "FETCH_TIMEOUT": 5.0, "PUSH_TIMEOUT": 2.0, **config})
     app.extensions["editor_clock"] = clock
     db = connect(app.config)
-    keys.ensure(data_dir)
+    keys.ensure(data_dir, db)
     topic_store.upsert(db, "summit", "Summit coverage", position=0)
     topic_store.upsert(db, "breaking", "Breaking news", position=1)
     article_id = article_store.insert(db, "leaders-meet-in-tokyo", ARTICLE)
@@ -301,7 +301,7 @@ def test_confirming_queues_for_the_worker_and_writes_the_log(editor, desk):
     assert response.status_code == 303 and response.headers["Location"] == "/editor/alerts/1"
     alert = alert_store.get(db, 1)
     assert (alert["state"], alert["created_by"], alert["source"], alert["send_at"]) == ("queued", "ada", "editor", None)
-    assert alert_store.figures(db, 1)["queued"] == 0   # nothing fanned out or sent inside the request
+    assert ledger.figures(db, 1)["queued"] == 0   # nothing fanned out or sent inside the request
     assert [(e["editor"], e["action"], e["alert_id"]) for e in audit.entries(db)] == [("ada", "queued", 1)]
     page = BeautifulSoup(editor.get("/editor/alerts/1").data, "html.parser")
     assert page.select_one("table.figures")["data-poll"] == "/editor/alerts/1.json"

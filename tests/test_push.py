@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from reader.push.sender import Sender
 from reader.push.vapid import Signer
 from reader.store import alerts as alert_store
 from reader.store import articles as article_store
-from reader.store import connect, transaction
+from reader.store import connect, ledger, transaction
 from reader.store import subscriptions as subscription_store
 from reader.store import topics as topic_store
 
@@ -42,7 +43,7 @@ def service():
 def push_app(tmp_path, service):
     app = create_app({"DATA_DIR": tmp_path, "PUSH_SERVICE_HOSTS": [service.origin], "PUSH_TIMEOUT": 2.0})
     db = connect(tmp_path)
-    keys.ensure(tmp_path)
+    keys.ensure(tmp_path, db)
     topic_store.upsert(db, "summit", "Summit coverage")
     topic_store.upsert(db, "breaking", "Breaking news")
     app.extensions["test_db"] = db
@@ -209,7 +210,8 @@ def test_a_sender_killed_mid_alert_resumes_without_duplicates(push_app, service,
         service.delay(30, subscription)   # these stay in flight when the sender dies
     alert_id = _alert(push_app)
     env = {**os.environ, "READER_DATA_DIR": str(push_app.config["DATA_DIR"]),
-           "READER_PUSH_SERVICE_HOSTS": service.origin, "READER_PUSH_TIMEOUT": "60"}
+           "READER_PUSH_SERVICE_HOSTS": service.origin, "READER_PUSH_TIMEOUT": "60", "READER_PUSH_SLOW_AFTER": "60",
+           "READER_PUSH_LEASE": "2"}
     process = subprocess.Popen([Path(sys.executable).parent / "reader", "push", "work", "--poll", "0.2"],
                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -231,15 +233,25 @@ def test_a_sender_killed_mid_alert_resumes_without_duplicates(push_app, service,
         assert len(service.received(subscription)) == 1
 
 
-def test_a_live_sender_keeps_its_alert(push_app, service):
+def test_a_live_senders_batch_is_left_alone_until_its_lease_lapses_whatever_its_host(push_app, service):
     db = push_app.extensions["test_db"]
+    phones = service.subscribe_many(5)
+    _subscribe(db, phones)
     alert_id = _alert(push_app)
-    with transaction(db):
-        assert alert_store.take_lease(db, alert_id, "other-host:1:x", 60)
-    from reader.push.sender import AlertBusy
-
-    with pytest.raises(AlertBusy):
-        _sender(push_app).send_alert(alert_id)
+    assert alert_store.set_state(db, alert_id, "sending")
+    cursor = 0
+    while cursor is not None:
+        cursor = ledger.fan_out_chunk(db, alert_id, "summit", cursor)
+    batch_id, rows = ledger.claim(db, alert_id, owner="other-host:1:x", lane="fast", limit=100,
+                                  now=time.time(), lease=60)
+    assert len(rows) == 5
+    stop = threading.Event()
+    threading.Timer(1.0, stop.set).start()
+    _sender(push_app, stop=stop).send_alert(alert_id)   # waits on the other's batch, sends nothing
+    assert service.received() == [] and alert_store.get(db, alert_id)["state"] == "sending"
+    later = _sender(push_app, clock=lambda: time.time() + 61)  # the other's lease has lapsed by then
+    assert later.send_alert(alert_id)["sent"] == 5
+    assert all(len(service.received(p)) == 1 for p in phones)
 
 
 def test_an_alert_cancelled_after_it_was_read_is_not_sent(push_app, service):

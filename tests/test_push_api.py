@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from reader.push import keys
 from reader.store import alerts as alert_store
+from reader.store import ledger
 from reader.store import subscriptions as subscription_store
 from reader.store import topics as topic_store
 
@@ -123,4 +124,4 @@ def test_clicks_are_counted_and_checked(push_app):
     with push_app.app_context():
         from reader.store import get_db
 
-        assert alert_store.figures(get_db(), alert_id)["clicked"] == 1
+        assert ledger.figures(get_db(), alert_id)["clicked"] == 1

@@ -1,21 +1,24 @@
 """Alerts in: from the CLI, the editor desk and new coverage in auto-alert topics; out: the sender."""
 import logging
-import os
 import time
 from datetime import datetime, timezone
 
 from ..images import MEDIA_URL
+from ..store import StoreUnavailable
 from ..store import alerts as alert_store
 from ..store import articles as article_store
 from ..store import images as image_store
+from ..store import senders as sender_store
 from ..store import topics as topic_store
 from ..store import transaction
 from . import keys, payload
-from .sender import AlertBusy, Sender
+from .sender import Sender
 from .vapid import Signer
 
 log = logging.getLogger(__name__)
-WORKER_BEAT = 5.0   # seconds between a worker's heartbeats
+WORKER_BEAT = 5.0        # seconds between a sender's heartbeats
+ALERT_BACKOFF = 2.0      # seconds before a failed alert is tried again, doubled per failure
+ALERT_BACKOFF_MAX = 300.0
 
 
 def queue(db, *, title, body, topic, article_id=None, urgency="normal", ttl=payload.DEFAULT_TTL,
@@ -63,38 +66,58 @@ def from_events(db):
     return made
 
 
-def make_sender(db, config):
-    private_key = keys.ensure(config["DATA_DIR"])
-    return Sender(db, Signer(private_key, config["PUSH_SUBJECT"]), hosts=config["PUSH_SERVICE_HOSTS"],
-                  concurrency=config["PUSH_CONCURRENCY"], per_origin=config["PUSH_PER_ORIGIN"],
-                  timeout=config["PUSH_TIMEOUT"])
+def make_sender(db, config, **options):
+    """A Sender configured from the app's settings (options override, e.g. stop=)."""
+    private_key = keys.ensure(config["DATA_DIR"], db)
+    settings = {"hosts": config["PUSH_SERVICE_HOSTS"], "concurrency": config["PUSH_CONCURRENCY"],
+                "per_origin": config["PUSH_PER_ORIGIN"], "timeout": config["PUSH_TIMEOUT"],
+                "slow_after": config["PUSH_SLOW_AFTER"], "slow_concurrency": config["PUSH_SLOW_CONCURRENCY"],
+                "lease": config["PUSH_LEASE"]}
+    return Sender(db, Signer(private_key, config["PUSH_SUBJECT"]), **{**settings, **options})
 
 
-def send_due(db, config, *, sender=None):
-    """Send every alert that is due now; returns {alert_id: figures}."""
+def send_due(db, config, *, sender=None, now=None):
+    """Take part in every alert that is due now; returns {alert_id: figures}.
+
+    A failing alert is logged, counted and retried with backoff (its retry_at), so one bad
+    alert never stops the others; the store's own unavailability is the caller's to wait out.
+    """
     sender = sender or make_sender(db, config)
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = sender.clock() if now is None else now
     results = {}
-    for alert in alert_store.due(db, now):
+    for alert in alert_store.due(db, iso(now), now):
+        if sender.stop.is_set():
+            break
         try:
             results[alert["id"]] = sender.send_alert(alert["id"])
-        except AlertBusy as exc:
-            log.info("%s; leaving it to that sender", exc)
+        except StoreUnavailable:
+            raise
+        except Exception as exc:  # noqa: BLE001 - logged with its traceback, counted, retried later
+            _failed(db, sender, alert["id"], exc)
+        else:
+            alert_store.clear_failures(db, alert["id"])
     return results
 
 
-def work(db, config, *, poll=1.0, stop=lambda: False):
-    """The sending worker: new coverage to alerts, due alerts out, a heartbeat, until stop()."""
-    name, sender = f"{os.uname().nodename}:{os.getpid()}", make_sender(db, config)
-    try:
-        while not stop():
-            alert_store.heartbeat(db, name, os.getpid())
-            from_events(db)
-            send_due(db, config, sender=sender)
-            time.sleep(poll)
-    finally:
-        alert_store.retire_worker(db, name)
+def _failed(db, sender, alert_id, exc):
+    error = f"{type(exc).__name__}: {exc}"
+    sender.last_error = f"alert {alert_id}: {error}"
+    log.exception("alert %s: sending failed; it will be retried", alert_id)
+    row = alert_store.get(db, alert_id)
+    failures = (row["failures"] if row else 0) + 1
+    alert_store.failed_attempt(db, alert_id, error,
+                               sender.clock() + min(ALERT_BACKOFF_MAX, ALERT_BACKOFF * 2 ** (failures - 1)))
+
+
+def senders_alive(db, *, now=None):
+    """Senders that beat within three beats."""
+    now = time.time() if now is None else now
+    return sender_store.alive(db, now=now, within=3 * WORKER_BEAT)
 
 
 def worker_running(db):
-    return alert_store.live_worker(db, within=3 * WORKER_BEAT) is not None
+    return bool(senders_alive(db))
+
+
+def iso(moment):
+    return datetime.fromtimestamp(moment, timezone.utc).isoformat(timespec="seconds")

@@ -1,30 +1,48 @@
-"""The fan-out engine: an outbox of alerts and a ledger of deliveries, sent concurrently.
+"""The fan-out engine: an outbox of alerts and a ledger of deliveries, shared by any number of senders.
 
-One alert becomes one ledger row per subscriber (in the database, before anything is sent).
-Rows are claimed in batches and sent over a shared HTTP session with a concurrency limit per
-push-service origin; each response is written back to the ledger as soon as the event loop
-sees it, so a sender that dies and restarts resends only the rows with no recorded answer.
-429 (honouring Retry-After), 5xx and timeouts are retried with backoff; 404 and 410 remove
-the subscription; 400/401/403/413 are recorded as failures. Redirects are never followed.
+An alert's life (reader/store/alerts.py holds the state):
+
+    draft -> pending_approval --approve--> queued --> sending --> sent
+                    |                        |           |
+                    +------ cancel ----------+-- cancel -+--> cancelled
+    scheduled --(its send_at comes)--> sending
+
+While an alert is `sending`, every sender that sees it takes part: it writes the next chunk of
+subscribers to the ledger (whoever wins the cursor), claims pending rows in batches under a lease,
+encrypts them (in a helper process for big batches), posts them over one pooled HTTP session,
+and records each answer as soon as it comes, fenced by its batch. Before each request a sender
+checks that its lease on the row's batch is still good (a fencing token), so a sender that
+stalled past its lease sends nothing another has taken over. A sender that dies leaves batches
+whose leases lapse; the next claim releases them. Only requests in flight when a sender dies
+can go out twice (no push service takes an idempotency key); the Topic header lets a push
+service replace an undelivered repeat, and the notification's tag makes a phone show it once.
+
+Answers: 2xx sent; 404/410 the subscription is gone (removed); 429 (honouring Retry-After), 5xx
+and connection errors retried with backoff on their own clock; no answer within `slow_after`
+moves the delivery to the slow lane (its own small pool and the full timeout), so endpoints
+that hang never hold healthy subscribers hostage; 400/401/403/413 failed. Redirects are never
+followed.
 """
 import asyncio
 import email.utils
 import logging
-import multiprocessing
 import os
 import random
+import secrets
 import socket
+import threading
 import time
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import aiohttp
 
 from ..store import alerts as alert_store
 from ..store import articles as article_store
-from ..store import subscriptions as subscription_store
-from ..store import transaction
+from ..store import ledger
+from ..store import senders as sender_store
 from . import payload as payload_module
-from .crypto import encrypt_many
+from .encryptor import Encryptor
 from .subscriptions import allowed
 
 log = logging.getLogger(__name__)
@@ -32,51 +50,80 @@ log = logging.getLogger(__name__)
 SENT = frozenset((200, 201, 202))
 GONE = frozenset((404, 410))
 RETRY = frozenset((408, 425, 429, 500, 502, 503, 504))
-BATCH = 2000               # ledger rows claimed at a time
+BATCH = 500                # ledger rows claimed at a time in the fast lane
+SLOW_BATCH = 50            # ... and in the slow lane
 BACKOFF_BASE = 1.0         # seconds; doubled per attempt, with jitter
 BACKOFF_MAX = 300.0
-ENCRYPT_CHUNK = 256        # rows per hand-off to the encryption process
-MAX_WAIT = 5.0             # longest sleep while retries are pending, so progress stays visible
-LEASE = 10.0               # seconds a sender holds an alert without renewing; a dead one's lapses
+LEASE = 10.0               # seconds a batch is held without renewal; a dead sender's lapse after it
+MARGIN = 3.0               # stop sending this long before the lease lapses (clock skew, slow renewals)
+FLUSH_EVERY = 0.05         # seconds between writes of answers to the ledger
+FLUSH_ROWS = 256           # ... or sooner, once this many answers wait
+MAX_WAIT = 2.0             # longest nap while others' batches or retries are pending
+BEAT_EVERY = 5.0           # seconds between heartbeats while sending
 
 
-class AlertBusy(RuntimeError):
-    """Another live sender holds the alert."""
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one delivery attempt."""
+    delivery_id: int
+    state: str                   # sent | pending (retry at retry_at) | failed | expired
+    status: int | None = None    # the push service's HTTP status, if it answered
+    error: str | None = None
+    retry_at: float | None = None
+    lane: str = "fast"
+    gone: int | None = None      # a subscription the push service says no longer exists
 
 
 class Sender:
-    """Sends due alerts from the outbox.
+    """Sends alerts from the outbox, as one of any number of senders.
 
     Args:
-        db: an open connection (reader.store.connect).
+        db: a store handle (reader.store.connect); used from one thread at a time.
         signer: a reader.push.vapid.Signer.
         hosts: allowed push-service hosts/origins (READER_PUSH_SERVICE_HOSTS).
-        concurrency: requests in flight in all (default 512).
+        concurrency: requests in flight in the fast lane (default 512).
         per_origin: requests in flight to one push service (default 256).
-        timeout: seconds allowed for one request (default 10).
+        timeout: seconds one request may take in the slow lane (default 10).
+        slow_after: seconds without an answer before a delivery moves to the slow lane (default 3).
+        slow_concurrency: requests in flight in the slow lane (default 32).
         max_attempts: tries before a delivery is recorded as failed (default 6).
-        processes: helper processes that encrypt big alerts beside the sending loop (default 1).
+        lease: seconds a claimed batch is held without renewal (default 10).
+        batch: rows claimed at a time in the fast lane (default 500).
+        processes: encryption helper processes (default 1; 0 encrypts in this process).
+        clock: the one clock for leases, retries and heartbeats (default time.time).
+        stop: a threading.Event; once set, the sender stops claiming, records what it has, gives
+            back its batches and returns (default: a new Event).
+        name: the sender's one identity, in heartbeats and as the owner of batches (default: new_name()).
     """
 
-    def __init__(self, db, signer, *, hosts, concurrency=512, per_origin=256, timeout=10.0,
-                 max_attempts=6, lease=LEASE, backoff=BACKOFF_BASE, processes=1, clock=time.time):
+    def __init__(self, db, signer, *, hosts, concurrency=512, per_origin=256, timeout=10.0, slow_after=3.0,
+                 slow_concurrency=32, max_attempts=6, lease=LEASE, batch=BATCH, backoff=BACKOFF_BASE,
+                 processes=1, clock=time.time, stop=None, name=None):
         self.db = db
         self.signer = signer
         self.hosts = hosts
         self.concurrency = concurrency
         self.per_origin = per_origin
         self.timeout = timeout
+        self.slow_after = min(slow_after, timeout)
+        self.slow_concurrency = slow_concurrency
         self.max_attempts = max_attempts
-        self.clock = clock
         self.lease = lease
+        self.margin = min(MARGIN, lease / 3)
+        self.batch = batch
         self.backoff = backoff
-        self.processes = processes  # encryption helpers for big alerts (0: encrypt in this process)
-        self._pool = None
-        self.name = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
-        self._renewed = 0.0
+        self.clock = clock
+        self.stop = stop or threading.Event()
+        self.encryptor = Encryptor(processes=processes)
+        self.name = name or new_name()
+        self.started_at = clock()
+        self.sent = 0            # deliveries this sender recorded as sent
+        self.alert_id = None     # what it is sending now
+        self.last_error = None
 
+    # -- the blocking entry points -------------------------------------------------------------
     def send_alert(self, alert_id):
-        """Send one alert to completion (blocking); returns its figures."""
+        """Take part in one alert until it is finished (or stop is set); returns its figures."""
         try:
             asyncio.get_running_loop()
         except RuntimeError:
@@ -86,131 +133,50 @@ class Sender:
                 return thread.submit(self.send_alert, alert_id).result()
         try:
             return asyncio.run(self.run_alert(alert_id))
-        finally:
-            self.close()
+        except BaseExceptionGroup as group:  # a task of the run failed: its own error, not the group
+            raise _first(group) from None
 
+    def beat(self):
+        """Write this sender's heartbeat (its identity, what it sends, how much it sent)."""
+        sender_store.beat(self.db, self.name, host=socket.gethostname(), pid=os.getpid(),
+                          started_at=self.started_at, now=self.clock(), alert_id=self.alert_id,
+                          sent=self.sent, last_error=self.last_error)
+
+    def close(self):
+        """Stop the encryption helper; the sender can still be used (it starts a new one)."""
+        self.encryptor.close()
+
+    # -- one alert -----------------------------------------------------------------------------
     async def run_alert(self, alert_id):
         alert = alert_store.get(self.db, alert_id)
         if alert is None or alert["state"] in ("sent", "cancelled", "draft", "pending_approval"):
-            return alert_store.figures(self.db, alert_id)
-        data = payload_module.build(alert, article_url=self._article_url(alert))
-        with transaction(self.db):
-            if not alert_store.take_lease(self.db, alert_id, self.name, self.lease):
-                if not _holder_died(alert_store.get(self.db, alert_id)["lease_owner"]):
-                    raise AlertBusy(f"alert {alert_id} is being sent by another sender")
-                alert_store.take_lease(self.db, alert_id, self.name, self.lease, force=True)
-            # Only from a sendable state: an editor may have cancelled it since it was read.
-            if not alert_store.set_state(self.db, alert_id, "sending",
-                                         only_from=("queued", "scheduled", "sending")):
-                alert_store.release_lease(self.db, alert_id, self.name)
-                return alert_store.figures(self.db, alert_id)
-            total = alert_store.fan_out(self.db, alert_id, alert["topic"])
-        self._renewed = time.monotonic()
-        log.info("alert %s: sending to %d subscribers", alert_id, total)
-        # limit_per_host is per scheme+host+port: the per-origin concurrency limit.
-        connector = aiohttp.TCPConnector(limit=self.concurrency, limit_per_host=self.per_origin,
-                                         keepalive_timeout=30, ttl_dns_cache=300)
-        timeout = aiohttp.ClientTimeout(total=self.timeout)
-        async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-            await self._drain(session, alert, data)
-        with transaction(self.db):
-            alert_store.set_state(self.db, alert_id, "sent", only_from=("sending",))
-            alert_store.release_lease(self.db, alert_id, self.name)
-        figures = alert_store.figures(self.db, alert_id)
-        log.info("alert %s done: %s", alert_id, figures)
-        return figures
-
-    async def _drain(self, session, alert, data):
-        """Send every pending delivery, waiting out retries, until none is left."""
-        while True:
-            with transaction(self.db):
-                self._renew(alert["id"])
-                alert_store.orphaned(self.db, alert["id"])
-            rows = alert_store.pending(self.db, alert["id"], limit=BATCH, now=self.clock())
-            if rows:
-                await self._send_batch(session, alert, data, rows)
-                continue
-            upcoming = alert_store.next_attempt(self.db, alert["id"])
-            if upcoming is None:
-                return
-            await asyncio.sleep(min(MAX_WAIT, max(0.0, upcoming - self.clock())))
-
-    async def _send_batch(self, session, alert, data, rows):
-        """Encrypt (in a helper process for big batches) and send with a pool of workers,
-        recording answers as they come, in whatever batches form."""
-        queue, outcomes, ready = asyncio.Queue(), [], asyncio.Event()
-        workers_count = min(self.concurrency, len(rows))
-
-        async def encrypt_all():
-            for start in range(0, len(rows), ENCRYPT_CHUNK):
-                chunk = rows[start:start + ENCRYPT_CHUNK]
-                for row, body in zip(chunk, await self._encrypt(data, chunk), strict=True):
-                    queue.put_nowait((row, body))
-            for _ in range(workers_count):
-                queue.put_nowait(None)
-
-        async def worker():
-            while (item := await queue.get()) is not None:
-                row, body = item
-                try:
-                    outcomes.append(await self._deliver(session, alert, body, row))
-                except Exception as exc:  # one broken delivery must not stall the alert
-                    log.exception("alert %s delivery %s: unexpected error", alert["id"], row["id"])
-                    outcomes.append(self._retry(row, None, f"unexpected error ({type(exc).__name__})", None))
-                ready.set()
-
-        tasks = [asyncio.ensure_future(encrypt_all())]
-        tasks += [asyncio.ensure_future(worker()) for _ in range(workers_count)]
-        left = len(rows)
+            return ledger.figures(self.db, alert_id)
+        data = payload_module.build(alert, article_url=article_store.path_of(self.db, alert["article_id"])
+                                    if alert["article_id"] else None)
+        # Only from a sendable state: an editor may have cancelled it since it was read.
+        if not alert_store.set_state(self.db, alert_id, "sending", only_from=("queued", "scheduled", "sending")):
+            return ledger.figures(self.db, alert_id)
+        self.alert_id = alert_id
+        connector = aiohttp.TCPConnector(limit=self.concurrency + self.slow_concurrency,
+                                         limit_per_host=self.per_origin, keepalive_timeout=30, ttl_dns_cache=300)
         try:
-            while left:
-                await ready.wait()
-                ready.clear()
-                batch = outcomes[:]
-                del outcomes[:len(batch)]
-                self._record(batch, alert["id"])
-                left -= len(batch)
+            async with aiohttp.ClientSession(connector=connector) as session:
+                with ThreadPoolExecutor(1, thread_name_prefix="reader-push-db") as db_thread:
+                    await _Run(self, alert, data, session, db_thread).go()
         finally:
-            for task in tasks:
-                task.cancel()
+            self.alert_id = None
+        if not self.stop.is_set() and alert_store.finish(self.db, alert_id):
+            log.info("alert %s sent: %s", alert_id, ledger.figures(self.db, alert_id))
+        return ledger.figures(self.db, alert_id)
 
-    async def _encrypt(self, data, rows):
-        """Bodies (or CryptoError messages) for rows; big batches go to the helper process."""
-        keys = [(row["p256dh"], row["auth"]) for row in rows]
-        if len(rows) < ENCRYPT_CHUNK or self.processes == 0:
-            return encrypt_many(data, keys)
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"))
-        return await asyncio.get_running_loop().run_in_executor(self._pool, encrypt_many, data, keys)
-
-    def close(self):
-        """Stop the encryption helper process, if one was started."""
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
-
-    def _record(self, outcomes, alert_id):
-        """Write answers to the ledger at once: what is recorded is never sent again."""
-        gone = [o[5] for o in outcomes if o[1] == "expired" and o[5] is not None]
-        with transaction(self.db):
-            self._renew(alert_id)
-            alert_store.record_outcomes(self.db, [o[:5] for o in outcomes])
-            for subscription_id in gone:
-                subscription_store.remove_by_id(self.db, subscription_id)
-
-    def _renew(self, alert_id):
-        if time.monotonic() - self._renewed > self.lease / 3:
-            if not alert_store.take_lease(self.db, alert_id, self.name, self.lease):
-                raise AlertBusy(f"alert {alert_id} was taken over by another sender")
-            self._renewed = time.monotonic()
-
-    async def _deliver(self, session, alert, body, row):
-        """POST one encrypted message; returns (id, state, status, error, retry_at, subscription_id)."""
+    # -- one request ---------------------------------------------------------------------------
+    async def deliver(self, session, alert, body, row, lane):
+        """POST one encrypted message; returns its Outcome (never raises for the network's faults)."""
         endpoint = row["endpoint"]
         if not allowed(endpoint, self.hosts):
-            return (row["id"], "failed", None, "endpoint is not on an allowed push service", None, None)
+            return Outcome(row["id"], "failed", error="endpoint is not on an allowed push service", lane=lane)
         if isinstance(body, str):  # the subscription's keys could not be used
-            return (row["id"], "failed", None, body, None, None)
+            return Outcome(row["id"], "failed", error=body, lane=lane)
         headers = {
             "Authorization": self.signer.header(endpoint),
             "TTL": str(alert["ttl"]),
@@ -219,65 +185,242 @@ class Sender:
             "Content-Encoding": "aes128gcm",
             "Content-Type": "application/octet-stream",
         }
+        limit = self.slow_after if lane == "fast" else self.timeout
         try:
-            async with session.post(endpoint, data=body, headers=headers, allow_redirects=False) as response:
+            async with session.post(endpoint, data=body, headers=headers, allow_redirects=False,
+                                    timeout=aiohttp.ClientTimeout(total=limit)) as response:
                 status = response.status
                 retry_after = response.headers.get("Retry-After")
                 text = (await response.text(errors="replace"))[:200] if status not in SENT else ""
         except asyncio.TimeoutError:
-            return self._retry(row, None, f"timed out after {self.timeout:g}s", None)
-        except aiohttp.ClientError as exc:
-            return self._retry(row, None, f"connection failed ({type(exc).__name__})", None)
-        return self._judge(row, status, retry_after, text)
+            if lane == "fast":  # a slow or hanging endpoint: try again at once in the slow lane
+                return Outcome(row["id"], "pending", error=f"no answer within {limit:g}s", retry_at=self.clock(),
+                               lane="slow")
+            return self.retry(row, None, f"timed out after {limit:g}s", None, lane)
+        except (aiohttp.ClientError, OSError, ValueError) as exc:
+            return self.retry(row, None, f"connection failed ({type(exc).__name__})", None, lane)
+        return self.judge(row, status, retry_after, text, lane)
 
-    def _judge(self, row, status, retry_after, text):
+    def judge(self, row, status, retry_after, text, lane):
         if status in SENT:
-            return (row["id"], "sent", status, None, None, None)
+            return Outcome(row["id"], "sent", status, lane=lane)
         if status in GONE:
-            return (row["id"], "expired", status, "subscription gone", None, row["subscription_id"])
+            return Outcome(row["id"], "expired", status, "subscription gone", lane=lane, gone=row["subscription_id"])
         if status in RETRY:
-            return self._retry(row, status, f"HTTP {status}", retry_after)
-        return (row["id"], "failed", status, f"HTTP {status}: {text.strip()}"[:300], None, None)
+            return self.retry(row, status, f"HTTP {status}", retry_after, lane)
+        return Outcome(row["id"], "failed", status, f"HTTP {status}: {text.strip()}"[:300], lane=lane)
 
-    def _retry(self, row, status, error, retry_after):
+    def retry(self, row, status, error, retry_after, lane):
         attempts = row["attempts"] + 1
         if attempts >= self.max_attempts:
-            return (row["id"], "failed", status, f"{error} (gave up after {attempts} attempts)", None, None)
-        delay = _retry_after_seconds(retry_after, self.clock())
+            return Outcome(row["id"], "failed", status, f"{error} (gave up after {attempts} attempts)", lane=lane)
+        delay = retry_after_seconds(retry_after, self.clock())
         if delay is None:
             delay = min(BACKOFF_MAX, self.backoff * 2 ** (attempts - 1)) * random.uniform(0.75, 1.25)
-        return (row["id"], "pending", status, error, self.clock() + delay, None)
-
-    def _article_url(self, alert):
-        if not alert["article_id"]:
-            return None
-        return article_store.path_of(self.db, alert["article_id"])
+        return Outcome(row["id"], "pending", status, error, retry_at=self.clock() + delay, lane=lane)
 
 
-def _holder_died(owner):
-    """True when a lease holder on this host is a process that no longer exists."""
-    host, _, rest = (owner or "").partition(":")
-    pid = rest.split(":", 1)[0]
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+class _Batch:
+    """A claimed batch as this sender sees it: how many rows await an answer, until when it may send."""
+
+    def __init__(self, batch_id, lane, size, deadline):
+        self.id, self.lane, self.open, self.deadline, self.lost = batch_id, lane, size, deadline, False
 
 
-def _retry_after_seconds(value, now):
+class _Run:
+    """One sender's part in one alert: a feeder, workers per lane, and a keeper that records
+    answers and renews leases. Any task's error ends the run and reaches the caller."""
+
+    def __init__(self, sender, alert, data, session, db_thread):
+        self.s, self.alert, self.data, self.session = sender, alert, data, session
+        self.db_thread = db_thread
+        self.lanes = {"fast": (sender.concurrency, sender.batch), "slow": (sender.slow_concurrency, SLOW_BATCH)}
+        self.queues = {lane: asyncio.Queue() for lane in self.lanes}
+        self.backlog = dict.fromkeys(self.lanes, 0)
+        self.batches = {}
+        self.answers = []
+        self.fanout_cursor = None if alert["fanout_done"] else alert["fanout_cursor"]
+        self.wake = asyncio.Event()
+        self.renewing = asyncio.Lock()
+        self.renewed_at = sender.clock()
+        self.beat_at = 0.0
+        self.fed = False
+        self.inflight = 0
+
+    async def go(self):
+        async with asyncio.TaskGroup() as tasks:
+            for lane, (workers, _) in self.lanes.items():
+                for _ in range(workers):
+                    tasks.create_task(self.work(lane))
+            keeper = tasks.create_task(self.keep())
+            try:
+                await self.feed()
+            finally:
+                self.fed = True
+                for lane, (workers, _) in self.lanes.items():
+                    for _ in range(workers):
+                        self.queues[lane].put_nowait(None)
+            await keeper
+        await self.call(ledger.give_back, self.s.db, self.s.name, self.alert["id"])
+
+    async def call(self, function, *args, **kwargs):
+        """Run a store call in the run's database thread (the event loop never waits on a lock)."""
+        return await asyncio.get_running_loop().run_in_executor(
+            self.db_thread, lambda: function(*args, **kwargs))
+
+    # -- the feeder: fan-out chunks and claims, until nothing is left --------------------------
+    async def feed(self):
+        s, alert_id = self.s, self.alert["id"]
+        while not s.stop.is_set():
+            if self.fanout_cursor is not None:
+                self.fanout_cursor = await self.call(ledger.fan_out_chunk, s.db, alert_id, self.alert["topic"],
+                                                     self.fanout_cursor)
+            claimed = 0
+            for lane, (workers, size) in self.lanes.items():
+                if self.backlog[lane] < 2 * workers:
+                    claimed += await self.claim(lane, size)
+            if claimed or self.fanout_cursor is not None:
+                continue
+            if not any(self.backlog.values()):
+                pending, ready_at = await self.call(ledger.outlook, s.db, alert_id, s.clock())
+                if not pending:
+                    return
+                nap = min(MAX_WAIT, max(0.05, (ready_at or 0) - s.clock()))
+            else:
+                nap = MAX_WAIT
+            self.wake.clear()
+            try:
+                await asyncio.wait_for(self.wake.wait(), nap)
+            except TimeoutError:
+                pass
+
+    async def claim(self, lane, size):
+        s = self.s
+        batch_id, rows = await self.call(ledger.claim, s.db, self.alert["id"], owner=s.name, lane=lane, limit=size,
+                                         now=s.clock(), lease=s.lease)
+        if not rows:
+            return 0
+        batch = self.batches[batch_id] = _Batch(batch_id, lane, len(rows), s.clock() + s.lease - s.margin)
+        usable = [row for row in rows if row["p256dh"] is not None]
+        for row in rows:
+            if row["p256dh"] is None:  # the subscriber left after the fan-out
+                self.answer(batch, Outcome(row["id"], "expired", error="unsubscribed", lane=lane))
+        bodies = await s.encryptor.encrypt(self.data, [(row["p256dh"], row["auth"]) for row in usable])
+        self.backlog[lane] += len(usable)
+        for row, body in zip(usable, bodies, strict=True):
+            self.queues[lane].put_nowait((batch, row, body))
+        return len(rows)
+
+    # -- the workers: one request at a time each -----------------------------------------------
+    async def work(self, lane):
+        queue, workers = self.queues[lane], self.lanes[lane][0]
+        while (item := await queue.get()) is not None:
+            batch, row, body = item
+            self.backlog[lane] -= 1
+            if self.s.stop.is_set() or not await self.fenced(batch):
+                batch.open -= 1  # not sent: the row goes back with the batch (give_back or a lapse)
+                continue
+            self.inflight += 1
+            try:
+                self.answer(batch, await self.s.deliver(self.session, self.alert, body, row, lane))
+            finally:
+                self.inflight -= 1
+            if self.backlog[lane] < 2 * workers:
+                self.wake.set()
+
+    async def fenced(self, batch):
+        """True while this sender's lease on the batch is good; renews first when it runs short."""
+        if batch.lost:
+            return False
+        if self.s.clock() < batch.deadline:
+            return True
+        await self.renew()
+        return not batch.lost and self.s.clock() < batch.deadline
+
+    def answer(self, batch, outcome):
+        self.answers.append((batch, outcome))
+        if len(self.answers) >= FLUSH_ROWS:
+            self.wake.set()
+
+    # -- the keeper: answers to the ledger, leases renewed, heartbeats -------------------------
+    async def keep(self):
+        s = self.s
+        while not (self.fed and not self.answers and not self.inflight
+                   and all(q.empty() for q in self.queues.values())):
+            await asyncio.sleep(FLUSH_EVERY)
+            await self.flush()
+            if s.clock() - self.renewed_at > s.lease / 4:
+                await self.renew()
+            if s.clock() - self.beat_at > BEAT_EVERY:
+                self.beat_at = s.clock()
+                await self.call(s.beat)
+        await self.flush()
+
+    async def flush(self):
+        answers, self.answers = self.answers, []
+        if answers:
+            accepted = await self.call(self._record, answers)
+            if accepted < len(answers):
+                await self.renew()  # some batch was taken over: find out which
+            for batch, outcome in answers:
+                batch.open -= 1
+        done = [b.id for b in self.batches.values() if b.open <= 0]
+        if done:
+            await self.call(ledger.finish_batches, self.s.db, self.s.name, done)
+            for batch_id in done:
+                del self.batches[batch_id]
+        if answers:
+            self.wake.set()
+
+    def _record(self, answers):
+        s = self.s
+        with s.db.transaction():
+            accepted = ledger.record(s.db, [(batch.id, o) for batch, o in answers], sent_at=_utc(s.clock()))
+            gone = [o.gone for _, o in answers if o.gone is not None]
+            if gone:
+                ledger.remove_subscriptions(s.db, gone)
+        s.sent += sum(1 for _, o in answers if o.state == "sent")
+        return accepted
+
+    async def renew(self):
+        async with self.renewing:
+            s, started = self.s, self.s.clock()
+            live = [b for b in self.batches.values() if not b.lost]
+            held = await self.call(ledger.renew, s.db, s.name, [b.id for b in live], started + s.lease)
+            for batch in live:
+                if batch.id in held:
+                    batch.deadline = started + s.lease - s.margin
+                else:
+                    batch.lost = True
+                    log.warning("alert %s: batch %s was taken over by another sender", self.alert["id"], batch.id)
+            self.renewed_at = started
+
+
+def new_name():
+    """host:pid:nonce, unique among senders on every machine."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def retry_after_seconds(value, now):
     """RFC 9110 §10.2.3: delay-seconds or an HTTP-date; None when absent or unreadable."""
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return min(float(value), BACKOFF_MAX)
     try:
         moment = email.utils.parsedate_to_datetime(value).timestamp()
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     return min(max(0.0, moment - now), BACKOFF_MAX)
+
+
+def _utc(moment):
+    return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(moment))
+
+
+def _first(group):
+    """The first real error inside a (nested) ExceptionGroup from the run's tasks."""
+    while isinstance(group, BaseExceptionGroup):
+        group = group.exceptions[0]
+    return group

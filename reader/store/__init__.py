@@ -41,6 +41,19 @@ def connect(target):
     return SQLiteDatabase(target["DATA_DIR"])
 
 
+def check(config):
+    """Open and close the store once: a wrong or unreachable database fails here, with one line.
+
+    Raises:
+        StoreError: as connect() does.
+    """
+    connect(config).close()
+    if config.get("DATABASE_URL"):
+        from .postgres import close_pools
+
+        close_pools()  # children start their own; none is inherited
+
+
 def transaction(db):
     """`with transaction(db):` runs the block in one transaction (IMMEDIATE on SQLite)."""
     return db.transaction()

@@ -1,6 +1,4 @@
-"""Alerts (the outbox), their deliveries (the ledger) and clicks."""
-import time
-
+"""Alerts (the outbox) and the clicks they bring; their deliveries are in ledger.py."""
 from . import utcnow
 
 FIELDS = ("title", "body", "article_id", "topic", "urgency", "ttl", "image", "state", "send_at",
@@ -37,99 +35,37 @@ def set_state(db, alert_id, state, *, only_from=None):
     return db.execute(sql, params).rowcount == 1
 
 
-def due(db, now_iso):
-    """Alerts ready to send: queued or sending, or scheduled with their time come."""
+def due(db, now_iso, now=None):
+    """Alerts ready to send: queued or sending, or scheduled with their time come; an alert that
+    failed waits out its backoff (retry_at)."""
     return db.execute(
-        "SELECT * FROM alerts WHERE state IN ('queued', 'sending')"
-        " OR (state = 'scheduled' AND send_at <= ?) ORDER BY id", (now_iso,)).fetchall()
+        "SELECT * FROM alerts WHERE (state IN ('queued', 'sending') OR (state = 'scheduled' AND send_at <= ?))"
+        " AND (retry_at IS NULL OR retry_at <= ?) ORDER BY id", (now_iso, now or 0)).fetchall()
 
 
-def take_lease(db, alert_id, owner, seconds, *, force=False):
-    """Claim (or renew) the right to send an alert; False while another live sender holds it."""
-    now = time.time()
-    if force:  # the holder is known to be dead
-        return db.execute("UPDATE alerts SET lease_owner = ?, lease_until = ? WHERE id = ?",
-                          (owner, now + seconds, alert_id)).rowcount == 1
-    return db.execute(
-        "UPDATE alerts SET lease_owner = ?, lease_until = ? WHERE id = ?"
-        " AND (lease_owner IS NULL OR lease_owner = ? OR lease_until < ?)",
-        (owner, now + seconds, alert_id, owner, now)).rowcount == 1
+def failed_attempt(db, alert_id, error, retry_at):
+    """Count a failed try at sending an alert; it is due again at retry_at."""
+    db.execute("UPDATE alerts SET failures = failures + 1, last_error = ?, retry_at = ? WHERE id = ?",
+               (error[:300], retry_at, alert_id))
 
 
-def release_lease(db, alert_id, owner):
-    db.execute("UPDATE alerts SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?",
-               (alert_id, owner))
+def clear_failures(db, alert_id):
+    db.execute("UPDATE alerts SET failures = 0, last_error = NULL, retry_at = NULL WHERE id = ? AND failures > 0",
+               (alert_id,))
+
+
+def finish(db, alert_id):
+    """Mark a sending alert sent once nothing is pending; True when this call finished it."""
+    with db.transaction():
+        if db.execute("SELECT 1 FROM deliveries WHERE alert_id = ? AND state = 'pending' LIMIT 1",
+                      (alert_id,)).fetchone() is not None:
+            return False
+        return set_state(db, alert_id, "sent", only_from=("sending",))
 
 
 def recent(db, limit=50):
     return db.execute("SELECT * FROM alerts ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
 
 
-def fan_out(db, alert_id, topic):
-    """Create one pending delivery per subscriber of the topic (idempotent); returns how many exist."""
-    db.execute(
-        "INSERT INTO deliveries (alert_id, subscription_id, endpoint)"
-        " SELECT ?, s.id, s.endpoint FROM subscriptions s"
-        " JOIN subscription_topics t ON t.subscription_id = s.id WHERE t.topic = ? ON CONFLICT DO NOTHING",
-        (alert_id, topic))
-    return db.execute("SELECT COUNT(*) FROM deliveries WHERE alert_id = ?", (alert_id,)).fetchone()[0]
-
-
-def pending(db, alert_id, *, limit, now=None):
-    """Deliveries due now, with the keys needed to encrypt them."""
-    return db.execute(
-        "SELECT d.id, d.endpoint, d.attempts, d.subscription_id, s.p256dh, s.auth FROM deliveries d"
-        " JOIN subscriptions s ON s.id = d.subscription_id"
-        " WHERE d.alert_id = ? AND d.state = 'pending' AND d.next_attempt_at <= ? ORDER BY d.id LIMIT ?",
-        (alert_id, now if now is not None else time.time(), limit)).fetchall()
-
-
-def orphaned(db, alert_id):
-    """Pending deliveries whose subscriber was removed meanwhile: nothing to send."""
-    return db.execute(
-        "UPDATE deliveries SET state = 'expired', error = 'unsubscribed' WHERE alert_id = ?"
-        " AND state = 'pending' AND subscription_id IS NULL", (alert_id,)).rowcount
-
-
-def next_attempt(db, alert_id):
-    """The earliest time a pending delivery may be tried, or None when none is pending."""
-    return db.execute("SELECT MIN(next_attempt_at) FROM deliveries WHERE alert_id = ? AND state = 'pending'",
-                      (alert_id,)).fetchone()[0]
-
-
-def record_outcomes(db, outcomes):
-    """Store a batch of (delivery_id, state, status, error, next_attempt_at) in one statement each."""
-    now = utcnow()
-    db.executemany(
-        "UPDATE deliveries SET state = ?, status = ?, error = ?, next_attempt_at = ?, attempts = attempts + 1,"
-        " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE id = ?",
-        [(state, status, error, retry_at or 0, state, now, delivery_id)
-         for delivery_id, state, status, error, retry_at in outcomes])
-
-
-def figures(db, alert_id):
-    """Delivery figures: queued, sent, failed, expired (removed), clicked."""
-    counts = dict(db.execute("SELECT state, COUNT(*) FROM deliveries WHERE alert_id = ? GROUP BY state",
-                             (alert_id,)).fetchall())
-    clicked = db.execute("SELECT COUNT(*) FROM clicks WHERE alert_id = ?", (alert_id,)).fetchone()[0]
-    return {"queued": sum(counts.values()), "pending": counts.get("pending", 0),
-            "sent": counts.get("sent", 0), "failed": counts.get("failed", 0),
-            "expired": counts.get("expired", 0), "clicked": clicked}
-
-
 def record_click(db, alert_id):
     db.execute("INSERT INTO clicks (alert_id, at) VALUES (?, ?)", (alert_id, utcnow()))
-
-
-def heartbeat(db, name, pid):
-    db.execute("INSERT INTO push_workers (name, pid, heartbeat) VALUES (?, ?, ?) ON CONFLICT(name)"
-               " DO UPDATE SET pid = excluded.pid, heartbeat = excluded.heartbeat", (name, pid, time.time()))
-
-
-def live_worker(db, within=15.0):
-    """A sender that showed life in the last `within` seconds, or None."""
-    return db.execute("SELECT * FROM push_workers WHERE heartbeat > ?", (time.time() - within,)).fetchone()
-
-
-def retire_worker(db, name):
-    db.execute("DELETE FROM push_workers WHERE name = ?", (name,))

@@ -24,6 +24,10 @@ def remove(db, endpoint):
     return db.execute("DELETE FROM subscriptions WHERE endpoint = ?", (endpoint,)).rowcount
 
 
+def remove_all(db):
+    return db.execute("DELETE FROM subscriptions").rowcount
+
+
 def remove_by_id(db, subscription_id):
     db.execute("DELETE FROM subscriptions WHERE id = ?", (subscription_id,))
 

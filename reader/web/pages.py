@@ -104,7 +104,11 @@ def settings_context():
 
     config = current_app.config
     api_origin = config.get("API_ORIGIN", "")
-    push_key = None if config.get("PUSH_DISABLED") else keys.public_key(keys.ensure(config["DATA_DIR"]))
+    try:
+        push_key = None if config.get("PUSH_DISABLED") else keys.served_key(config["DATA_DIR"], get_db())
+    except keys.VapidKeyError as exc:  # no alert toggles rather than a key no subscription can use
+        current_app.logger.error("alerts are off: %s", exc)
+        push_key = None
     return {"themes": render.THEMES, "sizes": render.TEXT_SIZES, "topics": topic_store.all(get_db()),
             "push_key": push_key, "api_origin": api_origin}
 

@@ -30,8 +30,11 @@ def _json():
 
 @bp.get("/key")
 def key():
-    private_key = keys.ensure(current_app.config["DATA_DIR"])
-    return jsonify(publicKey=keys.public_key(private_key))
+    try:
+        return jsonify(publicKey=keys.served_key(current_app.config["DATA_DIR"], get_db()))
+    except keys.VapidKeyError as exc:
+        current_app.logger.error("alerts are off: %s", exc)
+        abort(503, "alerts are unavailable on this server for now")
 
 
 @bp.get("/topics")

@@ -108,6 +108,7 @@ CLICK = """async () => {
 
 def test_a_click_is_reported_and_waits_for_the_network_when_offline(context, make_live_server, demo_copy):
     from reader.store import alerts as alert_store
+    from reader.store import ledger
     from reader.store import connect
 
     server = make_live_server(demo_copy)
@@ -129,12 +130,12 @@ def test_a_click_is_reported_and_waits_for_the_network_when_offline(context, mak
         assert worker.evaluate(CLICK) == {"url": story["url"], "alert": alert_id}
 
     push_and_click()
-    _poll(page, "() => 1", lambda _: alert_store.figures(db, alert_id)["clicked"] == 1)
+    _poll(page, "() => 1", lambda _: ledger.figures(db, alert_id)["clicked"] == 1)
     context.set_offline(True)
     push_and_click()                       # the report cannot go now: it waits in the worker
     page.wait_for_timeout(500)
-    assert alert_store.figures(db, alert_id)["clicked"] == 1
+    assert ledger.figures(db, alert_id)["clicked"] == 1
     context.set_offline(False)
     page.goto(server.url + story["url"])   # the next page load online sends what waited
-    _poll(page, "() => 1", lambda _: alert_store.figures(db, alert_id)["clicked"] == 2)
+    _poll(page, "() => 1", lambda _: ledger.figures(db, alert_id)["clicked"] == 2)
     db.close()

@@ -209,4 +209,45 @@ STEPS = [
     """
     CREATE INDEX articles_latest ON articles(COALESCE(published, created_at) DESC, id DESC);
     """,
+    # 5: fan-out shared by many senders: the ledger is claimed in batches, each under a lease;
+    #    deliveries that time out move to a slow lane; the fan-out advances in chunks behind a
+    #    cursor; a failing alert backs off; senders beat in push_senders; the VAPID public key
+    #    that subscriptions were made for is recorded so a lost key file is noticed
+    """
+    CREATE TABLE push_batches (
+        id INTEGER PRIMARY KEY,
+        alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+        owner TEXT NOT NULL,                 -- the sender's identity (host:pid:nonce)
+        lane TEXT NOT NULL,                  -- fast | slow
+        lease_until REAL NOT NULL            -- unix time; after it any sender may take the rows
+    );
+    CREATE INDEX push_batches_alert ON push_batches(alert_id, lease_until);
+    ALTER TABLE deliveries ADD COLUMN batch_id INTEGER;
+    ALTER TABLE deliveries ADD COLUMN lane TEXT NOT NULL DEFAULT 'fast';
+    CREATE INDEX deliveries_claim ON deliveries(alert_id, lane, next_attempt_at)
+        WHERE state = 'pending' AND batch_id IS NULL;
+    CREATE INDEX deliveries_batch ON deliveries(batch_id) WHERE state = 'pending';
+    ALTER TABLE alerts ADD COLUMN fanout_cursor INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE alerts ADD COLUMN fanout_done INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE alerts ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE alerts ADD COLUMN retry_at REAL;
+    ALTER TABLE alerts ADD COLUMN last_error TEXT;
+    CREATE INDEX subscription_topics_range ON subscription_topics(topic, subscription_id);
+    DROP TABLE push_workers;
+    CREATE TABLE push_senders (
+        name TEXT PRIMARY KEY,               -- host:pid:nonce, the same identity that owns batches
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        started_at REAL NOT NULL,
+        heartbeat REAL NOT NULL,             -- unix time of the last sign of life
+        alert_id INTEGER,                    -- what it is sending now, if anything
+        sent INTEGER NOT NULL DEFAULT 0,     -- deliveries it has recorded since it started
+        last_error TEXT
+    );
+    CREATE TABLE push_key (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        public_key TEXT NOT NULL,            -- the VAPID key readers' subscriptions were made for
+        recorded_at TEXT NOT NULL
+    );
+    """,
 ]

@@ -4,9 +4,9 @@ import logging
 from flask import abort, current_app, redirect, render_template, request, url_for
 
 from ...ingest import Ingester, Item, is_url
-from ...push import outbox
+from ...push import outbox, worker
 from ...store import alerts as alert_store
-from ...store import audit
+from ...store import audit, ledger
 from ...store import desk as desk_store
 from ...store import get_db, transaction
 from ...store import subscriptions as subscription_store
@@ -31,7 +31,16 @@ def desk_context(**extra):
                for row in desk_store.ingested(db, DESK_STORIES)]
     waiting = [alert_view(db, row) for row in desk_store.waiting(db)]
     return {"stories": stories, "waiting": waiting, "activity": audit.entries(db, limit=15),
+            "senders": senders_view(db),
             "topic_names": {t["slug"]: t["name"] for t in topic_store.all(db)}, **extra}
+
+
+def senders_view(db):
+    """How many push senders are alive, and each one's last beat (for _senders.html)."""
+    rows = [{"name": name, "age": round(age), "alive": ok, "alert_id": row["alert_id"], "sent": row["sent"],
+             "last_error": row["last_error"]}
+            for name, age, ok, row in worker.alive_summary(db, within=3 * outbox.WORKER_BEAT)]
+    return {"alive": sum(1 for row in rows if row["alive"]), "rows": rows}
 
 
 def alert_view(db, row):
@@ -39,7 +48,7 @@ def alert_view(db, row):
     topic = topic_store.get(db, row["topic"])
     return {"row": row, "topic_name": topic["name"] if topic else row["topic"],
             "audience": subscription_store.count_following(db, row["topic"]),
-            "figures": alert_store.figures(db, row["id"])}
+            "figures": ledger.figures(db, row["id"])}
 
 
 @bp.post("/ingest")

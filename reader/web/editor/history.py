@@ -1,11 +1,10 @@
 """Every alert with its state and figures, updated while it sends (editor.js polls the JSON)."""
 from flask import abort, jsonify, render_template
 
-from ...push import outbox
 from ...store import alerts as alert_store
-from ...store import audit, get_db, timeline
+from ...store import audit, get_db, ledger, timeline
 from . import bp, chart
-from .desk import alert_view
+from .desk import alert_view, senders_view
 
 HISTORY = 100       # alerts listed
 LIVE = ("queued", "scheduled", "sending", "pending_approval")   # states whose figures still move
@@ -15,7 +14,7 @@ LIVE = ("queued", "scheduled", "sending", "pending_approval")   # states whose f
 def alerts():
     db = get_db()
     views = [alert_view(db, row) for row in alert_store.recent(db, HISTORY)]
-    return render_template("editor/alerts.html", alerts=views, worker=outbox.worker_running(db))
+    return render_template("editor/alerts.html", alerts=views, senders=senders_view(db))
 
 
 @bp.get("/alerts.json")
@@ -31,7 +30,7 @@ def alert(alert_id):
     figures = timeline.per_minute(db, alert_id)
     return render_template("editor/alert.html", alert=alert_view(db, row), live=row["state"] in LIVE,
                            chart=chart.render(figures, alert_id=alert_id), summary=chart.summary(figures),
-                           log=audit.entries(db, alert_id=alert_id), worker=outbox.worker_running(db))
+                           log=audit.entries(db, alert_id=alert_id), senders=senders_view(db))
 
 
 @bp.get("/alerts/<int:alert_id>.json")
@@ -57,4 +56,4 @@ def _alert(db, alert_id):
 
 def _status(db, row):
     return {"id": row["id"], "state": row["state"], "live": row["state"] in LIVE,
-            "figures": alert_store.figures(db, row["id"])}
+            "figures": ledger.figures(db, row["id"])}

@@ -1,0 +1,133 @@
+"""`reader push work`: one sender that never stops silently.
+
+Each pass writes a heartbeat, turns new coverage into alerts and takes part in every due alert.
+Its own errors do not end it: a database that is down, busy or full is waited out with backoff,
+a missing or wrong VAPID key is reported on every pass (and nothing is sent), and any other error
+is logged with its traceback before the pass is tried again. SIGTERM and Ctrl-C stop it cleanly:
+it stops claiming, records the answers it has, gives its batches back and retires its heartbeat.
+Run as many as the fan-out needs, on any machines that share the PostgreSQL database.
+"""
+import logging
+import os
+import random
+import signal
+import socket
+import threading
+import time
+
+from ..store import StoreError, StoreUnavailable, connect
+from ..store import alerts as alert_store
+from ..store import senders as sender_store
+from . import outbox
+from .keys import VapidKeyError
+from .sender import new_name
+
+log = logging.getLogger(__name__)
+BACKOFF_FIRST = 1.0   # seconds before the first retry of a failed pass
+BACKOFF_MAX = 60.0    # longest wait between passes while something stays wrong
+FORGET_AFTER = 3600   # seconds after which a silent sender is dropped from the list
+
+
+class Backoff:
+    """Growing, jittered waits: 1, 2, 4 ... BACKOFF_MAX seconds; reset() after a good pass."""
+
+    def __init__(self):
+        self.failures = 0
+
+    def next(self):
+        self.failures += 1
+        return min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (self.failures - 1)) * random.uniform(0.8, 1.2)
+
+    def reset(self):
+        self.failures = 0
+
+
+def stop_on_signals(stop):
+    """SIGTERM and SIGINT set `stop` (only possible in the main thread; elsewhere a no-op)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: stop.set())
+
+
+def run(config, *, poll=1.0, stop=None, until_idle=False):
+    """Send until stopped (or, with until_idle, until nothing is due); returns the sender's name."""
+    stop = stop or threading.Event()
+    backoff, db, sender, name, started = Backoff(), None, None, new_name(), time.time()
+    try:
+        while not stop.is_set():
+            try:
+                db = db or connect(config)
+                sender = sender or outbox.make_sender(db, config, stop=stop, name=name)
+                idle = _pass(db, sender)
+                backoff.reset()
+                if until_idle and idle:
+                    break
+                stop.wait(poll)
+            except Exception as exc:  # noqa: BLE001 - reported, visible in the heartbeat, tried again
+                _report(exc, db, sender or _Unready(name, started), stop, backoff.next())
+    finally:
+        _retire(db, sender or _Unready(name, started))
+    return name
+
+
+def _pass(db, sender):
+    """One pass; True when nothing was due."""
+    sender.beat()
+    outbox.from_events(db)
+    sent = outbox.send_due(db, None, sender=sender)
+    sender_store.forget_dead(db, now=sender.clock(), older_than=FORGET_AFTER)
+    sender.last_error = None
+    if sent:
+        return False
+    now = sender.clock()
+    return not alert_store.due(db, outbox.iso(now), now)
+
+
+class _Unready:
+    """A sender that could not be made yet (no database, no key): it still beats and retires."""
+
+    def __init__(self, name, started_at):
+        self.name, self.started_at, self.last_error, self.db = name, started_at, None, None
+
+    def beat(self):
+        if self.db is not None:
+            sender_store.beat(self.db, self.name, host=socket.gethostname(), pid=os.getpid(),
+                              started_at=self.started_at, now=time.time(), last_error=self.last_error)
+
+    def close(self):
+        pass
+
+
+def _report(exc, db, sender, stop, delay):
+    if isinstance(exc, StoreUnavailable):
+        log.warning("push worker: the database is unavailable (%s); trying again in %.0fs", exc, delay)
+    elif isinstance(exc, VapidKeyError):
+        log.error("push worker: nothing is sent: %s (checking again in %.0fs)", exc, delay)
+    else:
+        log.exception("push worker: the pass failed; trying again in %.0fs", delay)
+    sender.last_error = f"{type(exc).__name__}: {exc}"[:300]
+    if isinstance(sender, _Unready):
+        sender.db = db
+    try:
+        sender.beat()
+    except StoreError:
+        pass  # the database is what is wrong; the log line above says so
+    stop.wait(delay)
+
+
+def _retire(db, sender):
+    sender.close()
+    if db is None:
+        return
+    try:
+        sender_store.retire(db, sender.name)
+    except StoreError as exc:
+        log.warning("push worker: could not retire %s (%s); it drops off the list by itself", sender.name, exc)
+
+
+def alive_summary(db, *, now=None, within):
+    """[(name, seconds since its last beat, alive?, what it does)] for every listed sender."""
+    now = time.time() if now is None else now
+    return [(row["name"], now - row["heartbeat"], now - row["heartbeat"] <= within, row)
+            for row in sender_store.all(db)]
