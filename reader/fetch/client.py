@@ -15,6 +15,7 @@ import urllib3
 from urllib3.exceptions import (ConnectTimeoutError, HTTPError, NewConnectionError, SSLError,
                                 TimeoutError as Urllib3Timeout)
 
+from .. import config
 from . import guard
 from .body import read_body
 from .page import FetchError, Page
@@ -26,7 +27,6 @@ ACCEPT = ("text/html, application/xhtml+xml, application/rss+xml, application/at
           "application/feed+json, application/xml;q=0.9, image/*;q=0.8, */*;q=0.5")
 ACCEPT_ENCODING = "gzip, deflate"  # both decoded under the size cap (body.py); br/zstd are not
 DEADLINE_FACTOR = 8  # a whole response may take 8 x timeout (slow links), never forever
-DEFAULT_USER_AGENT = "ReaderBot/0.1 (+https://github.com/reader-news/reader; offline news reader)"
 MAX_ADDRESSES_TRIED = 3  # e.g. "localhost" -> ::1 then 127.0.0.1
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 
@@ -35,7 +35,7 @@ class Fetcher:
     """Fetches pages, feeds and images from the public web, politely and safely."""
 
     def __init__(self, *, timeout=15.0, max_bytes=10 * 1024 * 1024, max_redirects=5,
-                 allow_private=False, allowed_origins=(), user_agent=DEFAULT_USER_AGENT,
+                 allow_private=False, allowed_origins=(), user_agent=config.default("USER_AGENT"),
                  host_delay=0.0, ca_certs=None):
         self.timeout = timeout  # seconds to connect, and between two reads
         self.max_bytes = max_bytes  # body cap, before and after gzip/deflate decoding
