@@ -7,10 +7,12 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 
 from .errors import StageError
+from .fetch import decode_text
 
 FEED_ROOT = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*|<!DOCTYPE[^>]*>\s*)*<(rss|feed|rdf:RDF)\b", re.S | re.I)
 JSON_FEED_VERSION = "https://jsonfeed.org/version/"
 MAX_ENTRIES = 200
+UTF8_XML = {"content-type": "application/xml; charset=utf-8"}  # RFC 7303: the header wins
 
 
 class FeedError(StageError):
@@ -70,7 +72,11 @@ def _parse_json(body, url):
 
 
 def _parse_xml(body, url):
-    parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
+    # Decoded here, by the rules pages follow: feedparser would take any Python codec the
+    # XML declaration names ("undefined" raises) and guess differently from pages.
+    text, _encoding = decode_text(body, None)
+    parsed = feedparser.parse(text.encode("utf-8"), sanitize_html=False,
+                              resolve_relative_uris=False, response_headers=UTF8_XML)
     entries = []
     for item in parsed.entries:
         _add(entries, url, item.get("link") or _guid_link(item), item.get("title"), item.get("summary"))

@@ -38,3 +38,22 @@ def test_html_is_not_a_feed():
 def test_broken_feeds_name_the_problem(body, reason):
     with pytest.raises(feeds.FeedError, match=reason):
         feeds.parse(body, "https://news.example/feed")
+
+
+@pytest.mark.parametrize("charset", ["base64", "bz2", "hex", "idna", "punycode", "quopri",
+                                     "rot13", "undefined", "uu", "zlib"])
+def test_a_bogus_xml_encoding_is_ignored_and_the_text_detected(charset):
+    body = (f'<?xml version="1.0" encoding="{charset}"?><rss version="2.0"><channel>'
+            '<title>Лента</title><item><title>Кафе открылось снова после ремонта</title>'
+            '<link>https://news.example/cafe</link></item></channel></rss>').encode("cp1251")
+    feed = feeds.parse(body, "https://news.example/feed")
+    assert feed.title == "Лента"
+    assert [(e.url, e.title) for e in feed.entries] == [
+        ("https://news.example/cafe", "Кафе открылось снова после ремонта")]
+
+
+def test_a_declared_windows_1251_feed_is_read():
+    body = ('<?xml version="1.0" encoding="windows-1251"?><rss version="2.0"><channel>'
+            '<title>Лента</title><item><title>Новости</title>'
+            '<link>https://news.example/a</link></item></channel></rss>').encode("cp1251")
+    assert feeds.parse(body, "https://news.example/feed").entries[0].title == "Новости"

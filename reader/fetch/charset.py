@@ -7,15 +7,9 @@ import re
 
 import charset_normalizer
 
+from .labels import LABELS
 from .sniff import PRESCAN_BYTES, parse_content_type
 
-# Labels decoded as browsers do (WHATWG Encoding §4.2): latin-1 and ascii mean windows-1252.
-LABEL_ALIASES = {
-    "ascii": "cp1252", "big5": "big5hkscs", "gb2312": "gb18030", "gbk": "gb18030",
-    "iso-8859-1": "cp1252", "iso-8859-9": "cp1254", "iso8859-1": "cp1252", "latin-1": "cp1252",
-    "latin1": "cp1252", "ks_c_5601-1987": "cp949", "euc-kr": "cp949", "shift_jis": "cp932",
-    "tis-620": "cp874", "us-ascii": "cp1252", "windows-874": "cp874", "x-sjis": "cp932",
-}
 # Encodings the detector may answer: the WHATWG Encoding Standard's legacy ones minus the
 # Mac and DOS pages. Unrestricted, charset-normalizer reads a short undeclared windows-1251
 # headline as mac-cyrillic (they differ in capitals) and short Latin text as cp1006.
@@ -39,7 +33,8 @@ def decode_text(body, content_type_header):
 
     Order: byte-order mark (which wins over the header, as in WHATWG Encoding §6 "decode"),
     the header's charset, <meta charset> or the XML declaration in the first bytes, strict
-    UTF-8, then charset-normalizer's guess, then windows-1252.
+    UTF-8, then charset-normalizer's guess, then windows-1252. Only WHATWG labels count
+    (labels.py): "base64" or "rot13" is not a text encoding and is ignored.
 
     Args:
         body: the bytes.
@@ -65,15 +60,11 @@ def _bom_encoding(body):
 
 
 def _label(label):
-    """The Python codec for a charset label, mapped as browsers map it, or None."""
+    """The Python codec for a WHATWG charset label (any other label: None, so detect)."""
     if not label:
         return None
-    label = label.strip().strip("\"'").lower()
-    label = LABEL_ALIASES.get(label, label)
-    try:
-        return codecs.lookup(label).name
-    except LookupError:
-        return None
+    codec = LABELS.get(label.strip().strip("\"'").lower())
+    return codecs.lookup(codec).name if codec else None
 
 
 def _declared_encoding(body):
@@ -91,4 +82,6 @@ def _guess_encoding(body):
     """charset-normalizer's best guess for undeclared, non-UTF-8 bytes, or None."""
     sample = body[:DETECT_SAMPLE_BYTES]
     best = charset_normalizer.from_bytes(sample, cp_isolation=list(DETECT_ENCODINGS)).best()
-    return _label(best.encoding) if best else None
+    if best is None or best.encoding not in DETECT_ENCODINGS:
+        return None
+    return _label(best.encoding) or codecs.lookup(best.encoding).name  # big5 -> big5hkscs, ...
