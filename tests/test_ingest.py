@@ -146,6 +146,8 @@ def test_a_failure_while_storing_leaves_no_half_article(site, ingester, db, monk
 # -- bad input: one clear line each, recorded, never stopping the others -------------------
 
 
+DEEP_JSON_FEED = (b'{"version": "https://jsonfeed.org/version/1.1", "items": ['
+                  + b"[" * 100_000 + b"]" * 100_000 + b"]}")
 BAD = {
     "/empty.html": (lambda r: respond(r, 200, b""), "empty"),
     "/binary.html": (lambda r: respond(r, 200, bytes(range(256)) * 64), ""),
@@ -157,6 +159,8 @@ BAD = {
     "/loop.html": (lambda r: respond(r, 302, headers=[("Location", "/loop.html")]), "redirect"),
     "/broken-feed.xml": (lambda r: respond(r, 200, b'<?xml version="1.0"?><rss><channel><item>',
                                            "application/rss+xml"), "broken feed"),
+    "/deep.json": (lambda r: respond(r, 200, DEEP_JSON_FEED, "application/feed+json"),
+                   "broken JSON feed (nested too deeply)"),
 }
 
 
