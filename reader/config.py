@@ -91,6 +91,11 @@ SETTINGS = [
 _PARSERS = {bool: _bool, int: int, float: float}
 
 
+def default(name):
+    """The default of one setting, for code that also runs without an app (e.g. Fetcher())."""
+    return next(setting.default for setting in SETTINGS if setting.name == name)
+
+
 def _parse(setting, value):
     if value is None:
         return None
