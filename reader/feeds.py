@@ -7,10 +7,12 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 
 from .errors import StageError
+from .fetch import decode_text
 
 FEED_ROOT = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*|<!DOCTYPE[^>]*>\s*)*<(rss|feed|rdf:RDF)\b", re.S | re.I)
 JSON_FEED_VERSION = "https://jsonfeed.org/version/"
 MAX_ENTRIES = 200
+UTF8_XML = {"content-type": "application/xml; charset=utf-8"}  # RFC 7303: the header wins
 
 
 class FeedError(StageError):
@@ -57,6 +59,8 @@ def parse(body, url):
 def _parse_json(body, url):
     try:
         data = json.loads(body)
+    except RecursionError:  # the C parser counts depth against the interpreter's limit
+        raise FeedError(url, "broken JSON feed (nested too deeply)") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise FeedError(url, f"broken JSON feed ({exc})") from None
     if not isinstance(data, dict) or not str(data.get("version", "")).startswith(JSON_FEED_VERSION):
@@ -64,13 +68,17 @@ def _parse_json(body, url):
     entries = []
     for item in data.get("items") or []:
         if isinstance(item, dict):
-            _add(entries, url, item.get("url") or item.get("external_url"), item.get("title"),
-                 item.get("summary"))
-    return Feed(url, str(data.get("title") or ""), entries[:MAX_ENTRIES])
+            _add(entries, url, item.get("url") or item.get("external_url"), _text(item.get("title")),
+                 _text(item.get("summary")))
+    return Feed(url, _text(data.get("title")), entries[:MAX_ENTRIES])
 
 
 def _parse_xml(body, url):
-    parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
+    # Decoded here, by the rules pages follow: feedparser would take any Python codec the
+    # XML declaration names ("undefined" raises) and guess differently from pages.
+    text, _encoding = decode_text(body, None)
+    parsed = feedparser.parse(text.encode("utf-8"), sanitize_html=False,
+                              resolve_relative_uris=False, response_headers=UTF8_XML)
     entries = []
     for item in parsed.entries:
         _add(entries, url, item.get("link") or _guid_link(item), item.get("title"), item.get("summary"))
@@ -78,6 +86,11 @@ def _parse_xml(body, url):
         reason = parsed.get("bozo_exception") or "not RSS or Atom"
         raise FeedError(url, f"broken feed ({str(reason).splitlines()[0]})")
     return Feed(url, parsed.feed.get("title", ""), entries[:MAX_ENTRIES])
+
+
+def _text(value):
+    """A JSON Feed's text field; anything but a string (an object, a list) counts as missing."""
+    return value if isinstance(value, str) else ""
 
 
 def _guid_link(item):

@@ -527,3 +527,29 @@ def test_binary_never_crashes_decoding():
     for header in (None, "text/html", "text/html; charset=utf-16", "text/html; charset=utf-8"):
         text, _ = decode_text(bytes(range(256)) * 4, header)
         assert isinstance(text, str)
+
+
+# Python codecs that are not text encodings (issue 12.8): a label naming one is ignored and
+# the text detected, as browsers ignore labels outside the WHATWG list.
+BOGUS_CHARSETS = ["base64", "bz2", "hex", "idna", "punycode", "quopri", "rot13", "undefined",
+                  "uu", "zlib"]
+CAFE = "Кафе на углу открылось снова после ремонта."
+
+
+@pytest.mark.parametrize("charset", BOGUS_CHARSETS)
+@pytest.mark.parametrize("place", ["header", "meta", "xml"])
+def test_bogus_charset_labels_are_ignored_and_the_text_detected(place, charset):
+    declarations = {"header": "", "meta": f'<meta charset="{charset}">',
+                    "xml": f'<?xml version="1.0" encoding="{charset}"?>'}
+    header = f"text/html; charset={charset}" if place == "header" else "text/html"
+    body = declarations[place].encode() + f"<p>{CAFE}</p>".encode("cp1251")
+    text, encoding = decode_text(body, header)
+    assert (text, encoding) == (declarations[place] + f"<p>{CAFE}</p>", "cp1251")
+
+
+@pytest.mark.parametrize("label, encoding", [
+    ("latin2", "iso8859-2"), ("x-mac-cyrillic", "mac-cyrillic"), ("x-cp1251", "cp1251"),
+    ("csKOI8R", "koi8-r"), ("unicode-1-1-utf-8", "utf-8"), ("gbk", "gb18030"),
+])
+def test_whatwg_labels_are_read(label, encoding):
+    assert decode_text(b"<p>hi</p>", f"text/html; charset={label}") == ("<p>hi</p>", encoding)

@@ -146,6 +146,8 @@ def test_a_failure_while_storing_leaves_no_half_article(site, ingester, db, monk
 # -- bad input: one clear line each, recorded, never stopping the others -------------------
 
 
+DEEP_JSON_FEED = (b'{"version": "https://jsonfeed.org/version/1.1", "items": ['
+                  + b"[" * 100_000 + b"]" * 100_000 + b"]}")
 BAD = {
     "/empty.html": (lambda r: respond(r, 200, b""), "empty"),
     "/binary.html": (lambda r: respond(r, 200, bytes(range(256)) * 64), ""),
@@ -157,6 +159,8 @@ BAD = {
     "/loop.html": (lambda r: respond(r, 302, headers=[("Location", "/loop.html")]), "redirect"),
     "/broken-feed.xml": (lambda r: respond(r, 200, b'<?xml version="1.0"?><rss><channel><item>',
                                            "application/rss+xml"), "broken feed"),
+    "/deep.json": (lambda r: respond(r, 200, DEEP_JSON_FEED, "application/feed+json"),
+                   "broken JSON feed (nested too deeply)"),
 }
 
 
@@ -173,6 +177,45 @@ def test_bad_sources_give_one_clear_line(app, path):
     assert "Traceback" not in result.output
     assert [line["status"] for line in lines if line["url"] != server.url(path)] == ["new"]
     assert result.exit_code == 0  # one source succeeded
+
+
+# Charset labels that name Python codecs but no text encoding (issue 12.8): the page is read
+# with its encoding detected, like any page that declares nothing usable.
+BOGUS_CHARSETS = ["base64", "bz2", "hex", "idna", "punycode", "quopri", "rot13", "undefined",
+                  "uu", "zlib"]
+RUSSIAN = "Кафе на набережной открылось снова после долгого ремонта."
+
+
+def _declaring_page(place, charset):
+    """The ok page in windows-1251, naming `charset` in the header, a <meta> or <?xml?>."""
+    declaration = {"header": "", "meta": f'<meta charset="{charset}">',
+                   "xml": f'<?xml version="1.0" encoding="{charset}"?>\n'}[place]
+    header = f"text/html; charset={charset}" if place == "header" else "text/html"
+    html = (FIXTURES / "article.html").read_text().replace("{body_sentence}", f"{FIRST} {RUSSIAN}")
+    html = html.replace('<link rel="canonical" href="{origin}/world/water-talks.html">', "")
+    html = html.replace('<meta charset="utf-8">', declaration if place == "meta" else "")
+    body = ((declaration if place == "xml" else "") + html).encode("cp1251")
+    return lambda request: respond(request, 200, body, header)
+
+
+def _declaring_feed(charset):
+    rss = (f'<?xml version="1.0" encoding="{charset}"?><rss version="2.0"><channel>'
+           '<title>Лента</title><item><title>Кафе</title><link>/ok.html</link></item>'
+           '</channel></rss>')
+    return lambda request: respond(request, 200, rss.encode("cp1251"), "application/rss+xml")
+
+
+@pytest.mark.parametrize("charset", BOGUS_CHARSETS)
+def test_bogus_charsets_are_ignored_and_every_source_ingested(app, db, charset):
+    routes = {f"/{place}.html": _declaring_page(place, charset) for place in ("header", "meta", "xml")}
+    with LoopbackServer({**routes, "/feed.xml": _declaring_feed(charset), "/ok.html": _ok_page}) as server:
+        result = app.test_cli_runner().invoke(args=["ingest", "--json", *map(server.url, sorted(routes)),
+                                                    server.url("/feed.xml")])
+    assert "Traceback" not in result.output and result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert [line["status"] for line in lines] == ["new"] * 4, lines
+    texts = [articles.get(db, line["id"])["body_text"] for line in lines]
+    assert [RUSSIAN in text for text in texts] == [True, True, True, False]
 
 
 def _ok_page(request):
