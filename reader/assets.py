@@ -1,7 +1,7 @@
 """Content-hashed static files: `css/app.css` is served as `/static/css/app.<hash>.css`.
 
-At start the app copies static/ (less the service worker, which has its own URL) into
-DATA_DIR/static-build with hashed names plus gzip and brotli variants, and WhiteNoise
+At start the app copies static/ (less the service worker's entry script, which has its own URL)
+into DATA_DIR/static-build with hashed names plus gzip and brotli variants, and WhiteNoise
 serves that directory with a year of immutable caching. Templates ask `asset_url()`.
 """
 import hashlib
@@ -11,8 +11,13 @@ from pathlib import Path
 from whitenoise.compress import Compressor
 
 HASH_LENGTH = 12
-SKIP_DIRS = ("sw",)          # served at /sw.js, revalidated on every request
+SKIP = ("sw/sw.js",)         # served at /sw.js, revalidated on every request; its parts are hashed
 BUILD_DIR = "static-build"
+
+
+def build_dir(data_dir):
+    """Where the hashed static files of a data directory live."""
+    return Path(data_dir) / BUILD_DIR
 
 
 def file_hash(path):
@@ -35,7 +40,7 @@ def build(source, out):
     manifest = {}
     for path in sorted(p for p in source.rglob("*") if p.is_file()):
         logical = path.relative_to(source).as_posix()
-        if logical.split("/", 1)[0] in SKIP_DIRS:
+        if logical in SKIP:
             continue
         digest = file_hash(path)
         target = out / hashed_name(logical, digest)

@@ -69,6 +69,9 @@ SETTINGS = [
     Setting("IMAGES_PER_ARTICLE", 30, "Most images downloaded for one article; the rest are dropped."),
     Setting("OFFLINE_MAX_MB", 50, "Storage a phone may use for kept stories, in MB; least recently read go first."),
     Setting("OFFLINE_MAX_STORIES", 200, "Most stories a phone keeps offline; least recently read go first."),
+    Setting("OFFLINE_NETWORK_LIMIT_MS", 10000,
+            "Milliseconds the service worker waits for the network at most (a page not kept, an image, "
+            "an alert's story); past it the reader gets the offline page, and an alert shows anyway."),
     Setting("OFFLINE_NETWORK_TIMEOUT_MS", 2500,
             "Milliseconds the service worker waits for the network before showing the kept copy."),
     Setting("POLL_HOST_DELAY", 2.0, "Seconds to wait between two requests to the same host while polling."),
@@ -142,6 +145,8 @@ def _validate(values):
                  "OFFLINE_MAX_MB", "OFFLINE_MAX_STORIES", "OFFLINE_NETWORK_TIMEOUT_MS"):
         if values[name] < 0:
             raise ConfigError(f"READER_{name} must not be negative")
+    if values["OFFLINE_NETWORK_LIMIT_MS"] < max(1, values["OFFLINE_NETWORK_TIMEOUT_MS"]):
+        raise ConfigError("READER_OFFLINE_NETWORK_LIMIT_MS must be at least READER_OFFLINE_NETWORK_TIMEOUT_MS")
     if not str(values["PUSH_SUBJECT"]).startswith(("mailto:", "https://")):
         raise ConfigError("READER_PUSH_SUBJECT must be a mailto: or https: URL")
     if values["PROXY_COUNT"] < 0 or values["EDITOR_SESSION_HOURS"] <= 0:

@@ -143,3 +143,21 @@ def test_a_story_set_as_bare_text_beats_the_page_dump():
             f"<small>05/10/2018 - Health</small><br><br>{story}<br><br><br></div></body></html>")
     text = extract_article(page, "https://city.example/news/1").text
     assert "The ambulance service" in text and "Council 3" not in text
+
+
+def test_a_page_with_control_characters_is_extracted():
+    lead = "<p>The quay\x00 repairs\x07 start on Monday\x1b[0m, the board said.\x0cIts vote was unanimous.</p>"
+    article = extract_article(story_page("<title>Quay\x00 repairs</title>", lead), "https://news.example/x")
+    assert article.title == "Quay repairs"
+    assert article.text.startswith("The quay repairs start on Monday[0m, the board said. Its vote was unanimous.")
+    assert not any(ord(char) < 32 and char != "\n" for char in article.text + article.body_html)
+
+
+def test_invisible_characters_are_not_stored():
+    lead = ("<p>\ufeffThe har\u00adbour\u00adboard met in the Rat\u00adhaus\u200b to vote on the "
+            "re\u00adpairs\u2060 to the north quay, and the vote was taken by a show of hands.</p>")
+    head = '<meta property="og:title" content="Har\u00adbour board votes">'
+    article = extract_article(story_page(head, lead), "https://news.example/x")
+    assert article.title == "Harbour board votes"
+    assert article.text.startswith("The harbourboard met in the Rathaus to vote on the repairs to the north quay")
+    assert not set("\u00ad\u200b\u2060\ufeff") & set(article.text + article.body_html)

@@ -37,7 +37,7 @@ SECURITY_HEADERS = {
 def init_app(app):
     from . import api, compress, editor, pages, push_api, render, syndication, worker
 
-    build_dir = Path(app.config["DATA_DIR"]) / assets.BUILD_DIR
+    build_dir = assets.build_dir(app.config["DATA_DIR"])
     app.extensions["assets"] = assets.build(SHARE / "static", build_dir)
     app.wsgi_app = _StaticFiles(app.wsgi_app, root=str(build_dir), prefix="static/",
                               max_age=STATIC_MAX_AGE, immutable_file_test=lambda path, url: True)
