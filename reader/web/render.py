@@ -17,11 +17,15 @@ TEXT_SIZES = ("s", "m", "l", "xl")
 
 def preferences():
     """The reader's display settings, stored on the device as cookies."""
-    cookies = request.cookies
+    return preferences_from(request.cookies, request.headers.get("Save-Data", ""))
+
+
+def preferences_from(cookies, save_data):
+    """Display settings from a cookie mapping and the Save-Data header (the page cache keys on them)."""
     theme = cookies.get("theme") if cookies.get("theme") in THEMES else "system"
     size = cookies.get("text") if cookies.get("text") in TEXT_SIZES else "m"
-    save_data = request.headers.get("Save-Data", "").lower() == "on"
-    return {"theme": theme, "text": size, "lowdata": save_data or cookies.get(LOW_DATA_COOKIE) == "1"}
+    lowdata = save_data.lower() == "on" or cookies.get(LOW_DATA_COOKIE) == "1"
+    return {"theme": theme, "text": size, "lowdata": lowdata}
 
 
 def story(db, row):
