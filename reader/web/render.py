@@ -1,4 +1,5 @@
 """How stored stories are presented: view models for templates, low-data images."""
+import html
 import json
 from datetime import datetime, timezone
 
@@ -42,6 +43,24 @@ def story(db, row):
     }
 
 
+def front_sections(db, rows, topics):
+    """The front page: each story once, in its most specific section, newest sections first.
+
+    A story's most specific section is the first of its topics in the newsroom's order (topics'
+    position: topics.json puts an event before a flag like "breaking", and both before a country);
+    stories in no topic make a section of their own (topic None). Returns [{"topic", "stories"}].
+    """
+    memberships = topic_store.for_articles(db, [row["id"] for row in rows])
+    order = {topic["slug"]: n for n, topic in enumerate(topics)}
+    by_slug = {topic["slug"]: topic for topic in topics}
+    sections = {}
+    for row in rows:  # newest first, so each section's first story is its newest
+        known = [slug for slug in memberships[row["id"]] if slug in order]
+        slug = min(known, key=order.get) if known else None
+        sections.setdefault(slug, []).append(story(db, row))
+    return [{"topic": by_slug.get(slug), "stories": stories} for slug, stories in sections.items()]
+
+
 def article_url(row):
     return url_for("pages.article", slug=row["slug"])
 
@@ -62,6 +81,8 @@ def article(db, row, lowdata=False):
         lead = None  # the body already shows it
     if lowdata:
         body = tap_to_load(body, stored_images)
+    elif lead is None:
+        body = eager_first_image(body)
     return {
         **story(db, row), "body_html": body, "byline": row["byline"] or "",
         "site_name": row["site_name"] or "", "source_url": row["url"],
@@ -78,6 +99,18 @@ def lead_image(image, lowdata):
             "srcset": "" if lowdata else image_module.srcset(image["variants"]),
             "width": main["width"], "height": main["height"], "alt": image["alt"],
             "caption": image["caption"], "bytes": small["bytes"], "lowdata": lowdata}
+
+
+def eager_first_image(body_html):
+    """The story's first image loads at once with high priority (it is the page's largest paint);
+    the others stay lazy. Used when the body shows the lead image itself."""
+    root = lxml.html.fragment_fromstring(body_html or "<p></p>", create_parent="div")
+    first = next(root.iter("img"), None)
+    if first is None:
+        return body_html
+    first.set("loading", "eager")
+    first.set("fetchpriority", "high")
+    return _inner_html(root)
 
 
 def tap_to_load(body_html, stored_images):
@@ -99,7 +132,12 @@ def tap_to_load(body_html, stored_images):
         link.text = f"Show image ({max(1, round(variant['bytes'] / 1024))} KB)"
         link.tail = img.tail
         img.getparent().replace(img, link)
-    return "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
+    return _inner_html(root)
+
+
+def _inner_html(root):
+    return html.escape(root.text or "", quote=False) + "".join(
+        lxml.html.tostring(child, encoding="unicode") for child in root)
 
 
 def next_stories(db, row, limit=3):
