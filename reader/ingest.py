@@ -133,15 +133,20 @@ class Ingester:
         budget.check_time()
         content_hash = _hash(article.title, article.text)
         old = article_store.by_url(self.db, article.url) or article_store.by_url(self.db, base_url)
-        if old is not None and old["content_hash"] == content_hash:
-            self._refresh_topics(old["id"], article, item.topic)
-            return Result(article.url, "unchanged", old["id"], old["title"])
-        stored_images = self._images(article, base_url, item.local_dir, budget)
+        same_text = old is not None and old["content_hash"] == content_hash
+        # Images a stored story lacks (a failed download or save) are tried again.
+        kept = self._kept_images(old["id"]) if same_text else {}
+        wanted = self._wanted_images(article)
+        if same_text and wanted.keys() <= kept.keys():
+            return self._unchanged(old, article, item.topic)
+        stored_images = self._images(wanted, item.local_dir, budget, kept)
         budget.check_time()  # an image cut by the deadline must not be stored as "no image"
+        if same_text and stored_images.keys() <= kept.keys():  # what was missing still is
+            return self._unchanged(old, article, item.topic)
         body_html = sanitize(_rewrite_images(article.body_html, stored_images))
         row = _row(article, base_url, body_html, content_hash)
         with transaction(self.db):
-            article_id, status = self._save(old, row)
+            article_id, status = self._save(old, row, same_text)
             ids = image_store.replace_for_article(self.db, article_id, list(stored_images.values()))
             lead = article.lead_image and ids.get(article.lead_image.url)
             article_store.set_lead_image(self.db, article_id, lead or _first(ids))
@@ -149,11 +154,14 @@ class Ingester:
         log.info("article %s %s: %s", article_id, status, article.url)
         return Result(article.url, status, article_id, article.title)
 
-    def _save(self, old, row):
+    def _save(self, old, row, same_text):
         if old is None:
             slug = unique(slugify(row["title"]), lambda s: article_store.slug_taken(self.db, s))
             return article_store.insert(self.db, slug, row), "new"
-        article_store.update(self.db, old, row)
+        if same_text:  # only images came back: no new version of the text
+            article_store.replace_body(self.db, old["id"], row["body_html"])
+        else:
+            article_store.update(self.db, old, row)
         return old["id"], "updated"
 
     def _assign_topics(self, article_id, article, explicit):
@@ -163,19 +171,26 @@ class Ingester:
             if topic_store.assign(self.db, article_id, [topic]):
                 topic_store.record_event(self.db, topic, article_id)
 
-    def _refresh_topics(self, article_id, article, explicit):
+    def _unchanged(self, old, article, explicit_topic):
+        """The stored story stands; it is marked checked and its topics refreshed."""
         with transaction(self.db):
-            article_store.touch(self.db, article_id)
-            self._assign_topics(article_id, article, explicit)
+            article_store.touch(self.db, old["id"])
+            self._assign_topics(old["id"], article, explicit_topic)
+        return Result(article.url, "unchanged", old["id"], old["title"])
 
     # -- images ----------------------------------------------------------
-    def _images(self, article, base_url, local_dir, budget):
-        """Download and resize the body's images and the lead image: {src_url: record}."""
-        wanted = _image_sources(article)
-        limit = self.config["IMAGES_PER_ARTICLE"]
+    def _wanted_images(self, article):
+        """{src: {"alt", "caption"}}: the lead image and the body's, up to the per-article limit."""
+        return dict(list(_image_sources(article).items())[:self.config["IMAGES_PER_ARTICLE"]])
+
+    def _kept_images(self, article_id):
+        return {image["src_url"]: image for image in image_store.for_article(self.db, article_id)}
+
+    def _images(self, wanted, local_dir, budget, kept):
+        """Download and resize the images not kept already: {src_url: record}."""
         stored = {}
-        for src, meta in list(wanted.items())[:limit]:
-            record = self._image(src, local_dir, budget)
+        for src, meta in wanted.items():
+            record = kept.get(src) or self._image(src, local_dir, budget)
             if record is not None:
                 stored[src] = {**record, **meta}
         return stored
@@ -186,7 +201,8 @@ class Ingester:
             return images.process(data, src, self.media_dir, widths=self.config["IMAGE_WIDTHS"],
                                   max_pixels=self.config["IMAGE_MAX_PIXELS"])
         except (FetchError, images.ImageError, OSError) as exc:
-            log.info("image %s dropped: %s", src, getattr(exc, "reason", exc))
+            log.warning("image %s not stored (tried again next ingest): %s", src,
+                        getattr(exc, "reason", exc))
             return None
 
     def _image_bytes(self, src, local_dir, budget):

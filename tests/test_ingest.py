@@ -110,6 +110,24 @@ def test_feeds_ingest_each_entry_and_report_the_broken_one(site, ingester, path)
         assert [r.error for r in results if r.status == "error"] == ["HTTP 404"]
 
 
+def test_an_image_that_failed_to_save_is_retried_on_the_next_ingest(site, ingester, db):
+    url = site.server.url("/world/water-talks.html")
+    media = Path(ingester.media_dir)
+    media.write_bytes(b"")  # a file where the media directory goes: every image fails to save
+    [first] = _ingest(ingester, url)
+    row = articles.get(db, first.id)
+    assert first.status == "new" and row["lead_image_id"] is None and "<img" not in row["body_html"]
+    media.unlink()
+    [second] = _ingest(ingester, url)
+    row = articles.get(db, first.id)
+    assert (second.status, second.id) == ("updated", first.id)
+    assert row["lead_image_id"] is not None and 'src="/media/' in row["body_html"]
+    assert row["version"] == 1 and articles.versions(db, first.id) == []  # the text did not change
+    [third] = _ingest(ingester, url)
+    assert (third.status, third.id) == ("unchanged", first.id)
+    assert [r["path"] for r in site.server.requests].count("/img/dam.jpg") == 2
+
+
 def test_topics_from_rules_and_from_the_option_record_one_event(site, ingester, db):
     topic_store.upsert(db, "water", "Water", keywords=["reservoir"])
     [result] = _ingest(ingester, site.server.url("/world/water-talks.html"), topic="region")
