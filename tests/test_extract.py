@@ -161,3 +161,73 @@ def test_invisible_characters_are_not_stored():
     assert article.title == "Harbour board votes"
     assert article.text.startswith("The harbourboard met in the Rathaus to vote on the repairs to the north quay")
     assert not set("\u00ad\u200b\u2060\ufeff") & set(article.text + article.body_html)
+
+
+RAIL_LEAD = ("The steppe railway will run a night train between Almaty and Tashkent from June, the two "
+             "operators said on Monday, the first direct service in thirty years.")
+RAIL_SECOND = ("It will leave each city at eight in the evening and arrive at ten the next morning, with stops "
+               "in Shymkent and at the border, and it will run three times a week at first.")
+RAIL_REST = (
+    "Tickets go on sale in May. A berth in a four-bed compartment will cost about as much as a seat on "
+    "the long-distance bus, and the journey will take just under fourteen hours.",
+    "The operators said the carriages had been rebuilt at the works in Shymkent, with new heating and a "
+    "dining car serving food from both countries along the way.",
+    "Border checks will be made on board at the frontier station, so that passengers can stay in their "
+    "berths, a change both governments agreed to in the spring.",
+    "Freight companies had asked for the line to be kept for goods trains at night. The operators said "
+    "freight would run in the daytime slots the night train leaves free.",
+)
+
+
+@pytest.mark.parametrize("wrapper", ["paywall-content", "read-more-container", "tab-pane"])
+def test_the_body_after_a_teaser_is_kept(wrapper):
+    """A two-paragraph teaser in the body container, the rest in a paywall, read-more or tab box."""
+    rest = "".join(f"<p>{paragraph}</p>" for paragraph in RAIL_REST)
+    page = ("<html><head><title>Night train to return</title>"
+            f'<meta name="description" content="{RAIL_LEAD}"></head><body><div class="layout">'
+            f"<h1>Night train to return</h1><div class='article-body'><p>{RAIL_LEAD}</p><p>{RAIL_SECOND}</p></div>"
+            f"<div class='{wrapper}'>{rest}</div><div class='more'><h3>More news</h3><ul>"
+            "<li><a href='/a'>Airport opens</a></li><li><a href='/b'>Bridge closes</a></li></ul></div>"
+            "</div></body></html>")
+    lines = extract_article(page, "https://rail.example/news/1").text.splitlines()
+    assert lines == [RAIL_LEAD, RAIL_SECOND, *RAIL_REST]
+
+
+WATER_STORY = (
+    "The regional water board voted on Thursday to rebuild the pumping station at Kyzyl Ata, which has "
+    "failed three times since the spring floods left silt in its intakes.",
+    "Engineers told the board that the station, built in 1974, moves a third of the valley's irrigation "
+    "water, and that each failure cost farmers two days of supply at the height of the season.",
+    "The new station will stand two metres higher on the bank, out of reach of the floods the board now "
+    "expects every few years rather than once a generation, the chief engineer said.",
+    "Farmers asked who would pay. The board said the rebuild would be shared between the district budget "
+    "and a development loan, and that water fees would not rise this year.",
+    "Work is due to start after the harvest in October, and the old station will keep running until the "
+    "new one is tested, so that no field goes without water during the change.",
+)
+FUNDS = ("Horizon Balanced Growth Fund Direct Plan", "Steppe Equity Opportunities Fund Regular",
+         "Silk Road Hybrid Income Fund Direct Growth", "Caspian Midcap Value Fund Direct Plan",
+         "Pamir Tax Saver Equity Fund Regular Growth", "Aral Short Duration Debt Fund Direct",
+         "Tien Shan Flexi Cap Fund Direct Plan Growth", "Altai Liquid Fund Institutional Growth")
+RECIPES = (("Apricot jam the old way", "Slow-cooked apricots with a little lemon and no pectin, the way "
+            "the markets of the valley have sold it for generations."),
+           ("Plov for twelve", "The rice, the carrots and the lamb in the right order, in one heavy pot over "
+            "a strong fire, for a family table."),
+           ("Green tea with mint", "A pot of green tea with fresh mint from the garden, sweetened or not, for "
+            "long summer evenings in the courtyard."))
+
+
+@pytest.mark.parametrize("description", [WATER_STORY[0], ""], ids=["with-description", "no-description"])
+def test_the_story_wins_over_a_sidebar_that_comes_first(description):
+    """A rail of fund names and recipe teasers, first in the source and named like a body container."""
+    funds = "".join(f"<li>{name}</li>" for name in FUNDS)
+    recipes = "".join(f"<div><h3><a href='/r{i}'>{name}</a></h3><p>{text}</p></div>"
+                      for i, (name, text) in enumerate(RECIPES))
+    story = "".join(f"<div class='txt'>{paragraph}</div>" for paragraph in WATER_STORY)
+    page = ("<html><head><title>Water board rebuilds the pumping station</title>"
+            f'<meta name="description" content="{description}"></head><body><div class="page">'
+            f"<div class='rail text-content'><h4>Top funds</h4><ul>{funds}</ul>{recipes}</div>"
+            f"<div class='main'><h1>Water board rebuilds the pumping station</h1><div>{story}</div></div>"
+            "</div></body></html>")
+    text = extract_article(page, "https://valley.example/news/1").text
+    assert text.splitlines() == list(WATER_STORY)
