@@ -51,12 +51,21 @@ SETTINGS = [
     Setting("CORS_ORIGINS", [], "Origins (e.g. https://news.example) of static exports allowed to call the push API.",
             _str_list),
     Setting("DATA_DIR", "instance", "Directory holding all state: the SQLite database, images, keys."),
+    Setting("DESK_INGEST_JOBS", 2, "Ingests started from the desk that may run at once; another is refused with a message."),
+    Setting("DESK_INGEST_SECONDS", 600.0,
+            "Time limit of one ingest started from the desk (a feed's articles included); past it the job "
+            "stops and says so."),
     Setting("EDITOR_SESSION_HOURS", 12, "Hours an editor stays logged in to the desk (and a form's CSRF token lasts)."),
+    Setting("FEED_MAX_ENTRIES", 200,
+            "Most entries taken from one feed, newest first; a longer feed is cut and its result line says so."),
+    Setting("FEED_MAX_ENTRIES_READ", 2000,
+            "Most entries of one feed parsed, from the top (feeds list newest first); a longer feed's result line says so."),
     Setting("FETCH_ALLOW_PRIVATE", False,
             "Allow fetching private, loopback and link-local addresses (tests and local demos only)."),
     Setting("FETCH_MAX_BYTES", 10 * 1024 * 1024, "Largest response body accepted when fetching, in bytes."),
     Setting("FETCH_MAX_REDIRECTS", 5, "Most redirects followed for one fetch."),
-    Setting("FETCH_TIMEOUT", 15.0, "Seconds allowed to connect and between bytes read for one fetch."),
+    Setting("FETCH_TIMEOUT", 15.0, "Seconds allowed to connect and between bytes read for one fetch; "
+            "a whole fetch (connect, headers, body, every redirect) gets 8 times this."),
     Setting("IMAGE_MAX_BYTES", 8 * 1024 * 1024, "Largest image downloaded at ingest; larger images are dropped."),
     Setting("IMAGE_MAX_PIXELS", 40_000_000, "Largest image area decoded (decompression-bomb guard)."),
     Setting("IMAGE_WIDTHS", [360, 720], "Widths in CSS pixels to which article images are resized.",
@@ -84,6 +93,9 @@ SETTINGS = [
     Setting("PUSH_TIMEOUT", 10.0, "Seconds allowed for one request to a push service."),
     Setting("RELEASE", "", "A release label mixed into the service worker's version; change it to roll out a new worker."),
     Setting("SECRET_KEY", None, "Flask secret key; created in the data directory when not set."),
+    Setting("SOURCE_SECONDS", 120.0,
+            "Seconds one source (a page with its images, or a feed) may take from fetch to store; "
+            "past it that source fails with one line and the others go on."),
     Setting("USER_AGENT", "ReaderBot/0.1 (+https://github.com/reader-news/reader; offline news reader)",
             "User-Agent sent with every outbound request."),
 ]
@@ -133,7 +145,7 @@ def load(overrides=None, environ=None):
 
 
 def _validate(values):
-    for name in ("FETCH_MAX_BYTES", "FETCH_MAX_REDIRECTS", "IMAGE_MAX_BYTES", "IMAGES_PER_ARTICLE",
+    for name in ("FEED_MAX_ENTRIES", "FEED_MAX_ENTRIES_READ", "FETCH_MAX_BYTES", "FETCH_MAX_REDIRECTS", "IMAGE_MAX_BYTES", "IMAGES_PER_ARTICLE",
                  "OFFLINE_MAX_MB", "OFFLINE_MAX_STORIES", "OFFLINE_NETWORK_TIMEOUT_MS"):
         if values[name] < 0:
             raise ConfigError(f"READER_{name} must not be negative")
@@ -146,7 +158,8 @@ def _validate(values):
     for name in ("PUSH_CONCURRENCY", "PUSH_PER_ORIGIN"):
         if values[name] < 1:
             raise ConfigError(f"READER_{name} must be at least 1")
-    if values["FETCH_TIMEOUT"] <= 0 or values["PUSH_TIMEOUT"] <= 0:
-        raise ConfigError("READER_FETCH_TIMEOUT and READER_PUSH_TIMEOUT must be positive")
+    for name in ("DESK_INGEST_JOBS", "DESK_INGEST_SECONDS", "FETCH_TIMEOUT", "PUSH_TIMEOUT", "SOURCE_SECONDS"):
+        if values[name] <= 0:
+            raise ConfigError(f"READER_{name} must be positive")
     if not values["IMAGE_WIDTHS"] or min(values["IMAGE_WIDTHS"]) < 16:
         raise ConfigError("READER_IMAGE_WIDTHS needs widths of at least 16 px")

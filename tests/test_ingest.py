@@ -110,6 +110,24 @@ def test_feeds_ingest_each_entry_and_report_the_broken_one(site, ingester, path)
         assert [r.error for r in results if r.status == "error"] == ["HTTP 404"]
 
 
+def test_an_image_that_failed_to_save_is_retried_on_the_next_ingest(site, ingester, db):
+    url = site.server.url("/world/water-talks.html")
+    media = Path(ingester.media_dir)
+    media.write_bytes(b"")  # a file where the media directory goes: every image fails to save
+    [first] = _ingest(ingester, url)
+    row = articles.get(db, first.id)
+    assert first.status == "new" and row["lead_image_id"] is None and "<img" not in row["body_html"]
+    media.unlink()
+    [second] = _ingest(ingester, url)
+    row = articles.get(db, first.id)
+    assert (second.status, second.id) == ("updated", first.id)
+    assert row["lead_image_id"] is not None and 'src="/media/' in row["body_html"]
+    assert row["version"] == 1 and articles.versions(db, first.id) == []  # the text did not change
+    [third] = _ingest(ingester, url)
+    assert (third.status, third.id) == ("unchanged", first.id)
+    assert [r["path"] for r in site.server.requests].count("/img/dam.jpg") == 2
+
+
 def test_topics_from_rules_and_from_the_option_record_one_event(site, ingester, db):
     topic_store.upsert(db, "water", "Water", keywords=["reservoir"])
     [result] = _ingest(ingester, site.server.url("/world/water-talks.html"), topic="region")
@@ -277,3 +295,62 @@ def test_a_huge_image_drops_only_that_image(tmp_path):
         [result] = _ingest(Ingester(db, app.config), server.url("/ok.html"))
     row = articles.get(db, result.id)
     assert result.status == "new" and "<img" not in row["body_html"] and row["lead_image_id"] is None
+
+
+# -- budgets (issue 12.10, 12.17): a long feed says it was cut; a slow source fails alone -----
+
+def _long_feed(count):
+    items = "".join(f"<item><title>S{n}</title><link>/ok.html?n={n}</link></item>" for n in range(count))
+    rss = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Long</title>{items}</channel></rss>'
+    return lambda request: respond(request, 200, rss.encode(), "application/rss+xml")
+
+
+def test_a_cut_feed_says_so_in_its_result_line(tmp_path):
+    from reader import create_app
+
+    app = create_app({"DATA_DIR": tmp_path, "FETCH_ALLOW_PRIVATE": True, "FEED_MAX_ENTRIES": 3})
+    with LoopbackServer({"/feed.xml": _long_feed(10), "/ok.html": _ok_page}) as server:
+        result = app.test_cli_runner().invoke(args=["ingest", "--json", server.url("/feed.xml")])
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert [line["status"] for line in lines] == ["cut", "new", "new", "new"], lines
+    assert lines[0]["url"] == server.url("/feed.xml") and lines[0]["title"] == "Long"
+    assert lines[0]["note"] == "the feed lists 10 entries: the newest 3 taken"
+    assert result.exit_code == 0
+
+
+def _trickle(server, chunks):
+    """A body of `chunks` sent one every 0.1 s, until the client hangs up or the server stops."""
+    def handler(request):
+        stream(request, (chunk for chunk in chunks if not server.stopping.wait(0.1)))
+    return handler
+
+
+def _budget_app(tmp_path):
+    from reader import create_app
+
+    return create_app({"DATA_DIR": tmp_path, "FETCH_ALLOW_PRIVATE": True, "SOURCE_SECONDS": 1.0})
+
+
+def test_a_source_out_of_time_fails_alone_with_one_line(tmp_path):
+    app = _budget_app(tmp_path)
+    with LoopbackServer({"/ok.html": _ok_page}) as server:
+        server.routes["/slow.html"] = _trickle(server, [b"<p>still coming</p>"] * 300)
+        result = app.test_cli_runner().invoke(args=["ingest", "--json", server.url("/slow.html"),
+                                                    server.url("/ok.html")])
+    lines = {line["url"]: line for line in map(json.loads, result.output.splitlines())}
+    assert lines[server.url("/slow.html")]["error"] == "ran out of time (1s for one source)"
+    assert lines[server.url("/ok.html")]["status"] == "new"
+    assert "Traceback" not in result.output and result.exit_code == 0
+
+
+def test_an_article_out_of_time_in_its_images_is_not_stored(tmp_path):
+    from reader.store import connect
+
+    app = _budget_app(tmp_path)
+    with LoopbackServer({"/ok.html": _ok_page}) as server:
+        server.routes["/img/dam.jpg"] = _trickle(server, [b"\xff"] * 300)
+        result = app.test_cli_runner().invoke(args=["ingest", "--json", server.url("/ok.html")])
+    [line] = [json.loads(x) for x in result.output.splitlines()]
+    assert (line["status"], line["error"]) == ("error", "ran out of time (1s for one source)")
+    db = connect(tmp_path)
+    assert articles.count(db) == 0 and db.execute("SELECT COUNT(*) FROM images").fetchone()[0] == 0

@@ -1,5 +1,4 @@
 """The response body, read as a stream and gzip/deflate-decoded, never past the size cap."""
-import time
 import zlib
 
 from .page import FetchError
@@ -8,7 +7,7 @@ CHUNK_SIZE = 64 * 1024
 ENCODINGS = ("", "identity", "gzip", "x-gzip", "deflate")  # br/zstd are not asked for
 
 
-def read_body(url, response, headers, limit, deadline):
+def read_body(url, response, headers, limit):
     """Stream the body, decoding gzip/deflate, never holding more than `limit` bytes.
 
     Args:
@@ -16,7 +15,6 @@ def read_body(url, response, headers, limit, deadline):
         response: a urllib3 response opened with preload_content=False.
         headers: its headers, lower-case names.
         limit: the most bytes accepted, before and after decoding.
-        deadline: seconds the whole body may take.
 
     Returns:
         bytes: the decoded body.
@@ -26,8 +24,7 @@ def read_body(url, response, headers, limit, deadline):
         raise FetchError(url, f"larger than {size_text(limit)}")
     decoder = Decoder(url, headers.get("content-encoding", ""), limit)
     raw_total = 0
-    stop_at = time.monotonic() + deadline
-    while True:
+    while True:  # the fetch's watchdog ends a body that trickles on past its deadline
         chunk = response.read1(CHUNK_SIZE, decode_content=False)
         if not chunk:
             return decoder.finish()
@@ -35,8 +32,6 @@ def read_body(url, response, headers, limit, deadline):
         if raw_total > limit:
             raise FetchError(url, f"larger than {size_text(limit)}")
         decoder.feed(chunk)
-        if time.monotonic() > stop_at:
-            raise FetchError(url, f"timed out after {deadline:g}s in total")
 
 
 class Decoder:

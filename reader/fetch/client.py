@@ -16,17 +16,19 @@ from urllib3.exceptions import (ConnectTimeoutError, HTTPError, NewConnectionErr
                                 TimeoutError as Urllib3Timeout)
 
 from .. import config
+from ..budget import Deadline
 from . import guard
 from .body import read_body
 from .page import FetchError, Page
 from .sniff import accepted_type, parse_content_type
+from .watchdog import HTTPPool, HTTPSPool, Watchdog
 
 log = logging.getLogger(__name__)
 
 ACCEPT = ("text/html, application/xhtml+xml, application/rss+xml, application/atom+xml, "
           "application/feed+json, application/xml;q=0.9, image/*;q=0.8, */*;q=0.5")
 ACCEPT_ENCODING = "gzip, deflate"  # both decoded under the size cap (body.py); br/zstd are not
-DEADLINE_FACTOR = 8  # a whole response may take 8 x timeout (slow links), never forever
+DEADLINE_FACTOR = 8  # a whole fetch may take 8 x timeout (slow links), never forever
 MAX_ADDRESSES_TRIED = 3  # e.g. "localhost" -> ::1 then 127.0.0.1
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 
@@ -38,6 +40,7 @@ class Fetcher:
                  allow_private=False, allowed_origins=(), user_agent=config.default("USER_AGENT"),
                  host_delay=0.0, ca_certs=None):
         self.timeout = timeout  # seconds to connect, and between two reads
+        self.total_timeout = timeout * DEADLINE_FACTOR  # connect, headers and body, all hops
         self.max_bytes = max_bytes  # body cap, before and after gzip/deflate decoding
         self.max_redirects = max_redirects  # hops followed before giving up
         self.allow_private = allow_private  # True only for tests and local demos
@@ -69,7 +72,8 @@ class Fetcher:
         kwargs.update(overrides)
         return cls(**kwargs)
 
-    def get(self, url, *, kinds=("html", "feed"), etag=None, last_modified=None, max_bytes=None):
+    def get(self, url, *, kinds=("html", "feed"), etag=None, last_modified=None, max_bytes=None,
+            budget=None):
         """GET a URL, following redirects, within the limits.
 
         Args:
@@ -78,6 +82,7 @@ class Fetcher:
             etag: the ETag from the last fetch, sent as If-None-Match (RFC 9110 §13.1.2).
             last_modified: the Last-Modified from the last fetch, sent as If-Modified-Since.
             max_bytes: a smaller (or larger) body cap for this call.
+            budget: the source's Budget (reader.budget); its deadline also ends the fetch.
 
         Returns:
             Page, with status 304 and an empty body when nothing changed.
@@ -88,7 +93,8 @@ class Fetcher:
         limit = self.max_bytes if max_bytes is None else max_bytes
         headers = self._headers(etag, last_modified)
         try:
-            page = self._follow(url, headers, limit)
+            with Watchdog(self._deadline(budget)) as watchdog:
+                page = self._follow(url, headers, limit, watchdog)
             if not page.not_modified:
                 page.content_type = _check_kind(page, kinds)
         except FetchError as exc:
@@ -96,6 +102,11 @@ class Fetcher:
             raise
         log.info("fetched %s -> %s (%d, %d bytes)", url, page.final_url, page.status, len(page.body))
         return page
+
+    def _deadline(self, budget):
+        reason = f"timed out after {self.total_timeout:g}s in total (connect, headers and body)"
+        own = Deadline.after(self.total_timeout, reason)
+        return own.earlier(budget.deadline if budget is not None else None)
 
     def _headers(self, etag, last_modified):
         headers = {"User-Agent": self.user_agent, "Accept": ACCEPT,
@@ -106,7 +117,7 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         return headers
 
-    def _follow(self, url, headers, limit):
+    def _follow(self, url, headers, limit, watchdog):
         """Request url and each redirect target in turn; return the last answer."""
         seen = set()
         current = url
@@ -115,7 +126,8 @@ class Fetcher:
             if target.url in seen:
                 raise FetchError(url, "redirect loop")
             seen.add(target.url)
-            status, response_headers, location, body = self._request(url, target, headers, limit)
+            status, response_headers, location, body = self._request(url, target, headers, limit,
+                                                                     watchdog)
             if location is None:
                 return _page(url, target.url, status, response_headers, body)
             current = urljoin(target.url, location)
@@ -140,24 +152,34 @@ class Fetcher:
         """Every address the host name resolves to (a method, so tests can stub DNS)."""
         return guard.resolve(url, host, port)
 
-    def _request(self, url, target, headers, limit):
+    def _request(self, url, target, headers, limit, watchdog):
         """One GET over a connection pinned to a checked address."""
         addresses = self._addresses(url, target)
         self._wait_turn(target.host)
         error = None
         for address in addresses[:MAX_ADDRESSES_TRIED]:
             try:
-                return self._request_at(url, target, address, headers, limit)
+                answer = self._request_at(url, target, address, headers, limit, watchdog)
             except ConnectTimeoutError as exc:  # and NewConnectionError: try the next address
                 error = exc
             except (HTTPError, OSError) as exc:
-                raise FetchError(url, network_reason(exc, self.timeout)) from None
+                raise FetchError(url, self._failure(exc, watchdog)) from None
             except ValueError as exc:  # http.client refuses a header value (CR/LF, non-Latin-1)
                 raise FetchError(url, f"invalid request: {_last_words(exc)}") from None
-        raise FetchError(url, network_reason(error, self.timeout)) from None
+            else:
+                if watchdog.fired:  # a body cut short reads like a complete one
+                    raise FetchError(url, watchdog.deadline.reason)
+                return answer
+        raise FetchError(url, self._failure(error, watchdog)) from None
 
-    def _request_at(self, url, target, address, headers, limit):
-        pool = self._pool(target, address)
+    def _failure(self, exc, watchdog):
+        """The reason for a network error: the deadline when the watchdog caused it."""
+        return watchdog.deadline.reason if watchdog.fired else network_reason(exc, self.timeout)
+
+    def _request_at(self, url, target, address, headers, limit, watchdog):
+        if watchdog.deadline.remaining() <= 0:
+            raise FetchError(url, watchdog.deadline.reason)
+        pool = self._pool(target, address, watchdog)
         try:
             response = pool.urlopen(
                 "GET", target.path, headers={**headers, "Host": target.host_header},
@@ -170,16 +192,17 @@ class Fetcher:
         finally:
             pool.close()
 
-    def _pool(self, target, address):
-        timeout = urllib3.Timeout(connect=self.timeout, read=self.timeout)
+    def _pool(self, target, address, watchdog):
+        connect = max(0.01, min(self.timeout, watchdog.deadline.remaining()))
+        timeout = urllib3.Timeout(connect=connect, read=self.timeout)
         if target.scheme == "http":
-            return urllib3.HTTPConnectionPool(address, target.port, timeout=timeout, maxsize=1,
-                                              retries=False)
+            return HTTPPool(address, target.port, timeout=timeout, maxsize=1, retries=False,
+                            watchdog=watchdog)
         # Connect to the checked address but verify the certificate for the real name.
-        return urllib3.HTTPSConnectionPool(
+        return HTTPSPool(
             address, target.port, timeout=timeout, maxsize=1, retries=False,
             cert_reqs="CERT_REQUIRED", ca_certs=self.ca_certs,
-            server_hostname=target.host, assert_hostname=target.host)
+            server_hostname=target.host, assert_hostname=target.host, watchdog=watchdog)
 
     def _answer(self, url, response, limit):
         """Turn one response into (status, headers, redirect location or None, body)."""
@@ -193,7 +216,7 @@ class Fetcher:
             return status, headers, None, b""
         if status >= 300 or status < 200:
             raise FetchError(url, f"HTTP {status}")
-        body = read_body(url, response, headers, limit, self.timeout * DEADLINE_FACTOR)
+        body = read_body(url, response, headers, limit)
         return status, headers, None, body
 
     def _wait_turn(self, host):

@@ -21,7 +21,7 @@ SHELL_PAGES = {"/offline/": "pages/offline.html", "/saved/": "pages/saved.html",
                "/settings/": "pages/settings.html"}
 # The worker's parts in the order importScripts loads them (static/sw/sw.js says what each does).
 PARTS = ("sw/records.js", "sw/strategies.js", "sw/keeping.js", "sw/messages.js", "sw/push.js", "sw/clicks.js")
-SHELL_ASSETS = ("css/app.css", "js/app.js", "js/offline.js", "js/push.js", "icons/icon-192.png",
+SHELL_ASSETS = ("css/app.css", "js/app.js", "js/export.js", "js/offline.js", "js/push.js", "icons/icon-192.png",
                 "icons/icon-512.png", "icons/apple-touch-icon.png", "icons/badge-96.png")
 
 
