@@ -62,8 +62,11 @@ LEAD_LINK_DENSITY = 0.5
 # A leading heading repeats the title or standfirst when this share of the shorter one's words
 # (2+ characters) are in both: sites rephrase their own headline ("Stock Falls After Earnings
 # Report" / "Stock Is Falling After Its Earnings Release"). On the scrapinghub set every leading
-# heading at 0.6 or above is a headline or standfirst the gold body leaves out.
+# heading at 0.6 or above is a headline or standfirst.
 SAME_WORDS_SHARE = 0.6
+# Blocks shorter than this at the top of the body are labels (section, kicker, date) when a
+# headline follows them: no sentence is that short, few section names are longer.
+LABEL_CHARS = 40
 # When the body holds less than this share of the prose runs of the page's densest block (the
 # element whose children hold the most prose), the body is a teaser or something beside the
 # story; the block's own extraction then completes or replaces it. On the scrapinghub set no
@@ -90,7 +93,8 @@ def extract_body(tree, html, url, *, title="", description="", ld_body=""):
         html: the page source, for the readability fallback.
         url: the page URL.
         title: the story title; a leading heading repeating it is dropped.
-        description: the page's summary; a leading heading repeating it (a standfirst) is dropped.
+        description: the page's summary; a leading heading repeating it (a standfirst) becomes a
+            paragraph, and it tells a teaser from a sidebar.
         ld_body: the JSON-LD articleBody, a fallback when the markup yields too little.
     """
     prune(tree, url)
@@ -107,7 +111,7 @@ def extract_body(tree, html, url, *, title="", description="", ld_body=""):
     if _prose(body) < MIN_PROSE_CHARS:
         body = max((body, _from_text(ld_body), _readability(html, url)), key=_prose)
     if body is not None:
-        _drop_lead_headings(body, title, description)
+        _drop_headline(body, title, description)
     return body if _length(body) else None
 
 
@@ -330,23 +334,27 @@ def _prose(body):
     return sum(len(line) for line in element_text(body).splitlines() if len(line) >= PROSE_LINE_CHARS)
 
 
-def _drop_lead_headings(body, title, description):
-    """Drop the headline, standfirst and kicker headings above the story's first paragraph.
+def _drop_headline(body, title, description):
+    """Drop the headline above the story and the labels above it; keep the standfirst.
 
-    The reader shows title and description itself. A heading there that shares most of its
-    words with the title or the description is one of them; headings before it (section
-    kickers, promos) go with it.
+    The reader's page shows the title itself, so a heading or short block at the top that
+    shares most of its words with the title is the headline again; section labels, kickers and
+    dates above it (short blocks, WordPress's category link) go with it. A standfirst set as a
+    heading (it repeats the description) stays as the first paragraph: the page shows no
+    description, so it would otherwise be lost.
     """
     lead = []
     for el in body:
-        if el.tag not in HEADING_TAGS:
-            if text_of(el):
-                break
-            continue
+        text = text_of(el)
+        if el.tag not in HEADING_TAGS and len(text) >= LABEL_CHARS:
+            break
         lead.append(el)
-    repeats = [i for i, el in enumerate(lead) if _repeats(text_of(el), title, description)]
+    repeats = [i for i, el in enumerate(lead) if _repeats(text_of(el), title)]
     for el in lead[:repeats[-1] + 1] if repeats else ():
         remove(el)
+    for el in lead[repeats[-1] + 1 if repeats else 0:]:
+        if el.tag in HEADING_TAGS and _repeats(text_of(el), description):
+            el.tag = "p"
 
 
 def _sentence_share(body):

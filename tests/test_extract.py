@@ -118,13 +118,42 @@ def test_title_entities_escaped_twice_are_decoded():
     assert extract_article(page, "https://news.example/x").title == "The Harbour\u2019s Quay"
 
 
-def test_headline_kicker_and_standfirst_above_the_story_are_dropped():
+def test_headline_and_kicker_above_the_story_are_dropped_and_the_standfirst_is_a_paragraph():
     head = ('<title>Quay repairs approved before winter storms</title>'
             '<meta name="description" content="The board voted to fix the north quay this autumn.">')
     lead = ("<h4>Local</h4><h1>Board approves the quay repairs before the winter storms</h1>"
             "<h2>The board voted to fix the north quay this autumn.</h2>")
     article = extract_article(story_page(head, lead), "https://news.example/x")
-    assert article.text.startswith("Paragraph 1")
+    assert article.body_html.startswith("<p>The board voted to fix the north quay this autumn.</p>\n<p>Paragraph 1")
+
+
+WATER_CODE = (
+    "Parliament approved the new water code on Wednesday by 87 votes to 12, ending two years of debate "
+    "over who may draw water from the rivers that feed the valley's fields.",
+    "Under the code, farms will pay for water by the cubic metre rather than by the hectare, a change the "
+    "ministry says will reward the farms that have already laid drip lines.",
+    "Opposition deputies said small farms could not afford meters, and the ministry promised to pay for "
+    "the first fifty thousand meters from the development fund.",
+)
+WATER_SUMMARY = "Farms will pay for water by the cubic metre from January under the new code."
+
+
+@pytest.mark.parametrize("content_class", ["entry-content", "the-content"])
+def test_wordpress_section_label_and_headline_are_not_the_body(content_class):
+    """WordPress: a category label span, h1.entry-title and a summary inside <article>'s header."""
+    body = "".join(f"<p>{paragraph}</p>" for paragraph in WATER_CODE)
+    page = ("<html><head><title>Parliament approves the new water code &#8211; Valley Times</title></head>"
+            "<body><main><article class='post type-post hentry category-politics'><header class='entry-header'>"
+            "<span class='cat-links'><a href='/category/politics/' rel='category tag'>Politics</a></span>"
+            "<h1 class='entry-title'>Parliament approves the new water code</h1>"
+            f"<p class='entry-summary'>{WATER_SUMMARY}</p></header>"
+            f"<div class='{content_class}'>{body}</div></article></main></body></html>")
+    article = extract_article(page, "https://valley.example/2024/05/water-code/")
+    assert article.title == "Parliament approves the new water code"
+    lines = article.text.splitlines()
+    assert lines[-3:] == list(WATER_CODE)
+    assert lines[:-3] in ([], [WATER_SUMMARY])
+    assert "Politics" not in article.body_html
 
 
 def test_a_subheading_that_opens_the_story_stays():
