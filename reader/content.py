@@ -100,6 +100,7 @@ def extract_body(tree, html, url, *, title="", description="", ld_body=""):
     prune(tree, url)
     if not site_rule(url).body:
         _isolate_story(tree)
+    tables = _original_tables(tree)
     densest = _densest_block(tree)
     # a copy: trafilatura changes the tree it is given
     spare = _page_of([densest]) if densest is not None else None
@@ -112,7 +113,30 @@ def extract_body(tree, html, url, *, title="", description="", ld_body=""):
         body = max((body, _from_text(ld_body), _readability(html, url)), key=_prose)
     if body is not None:
         _drop_headline(body, title, description)
+        _restore_tables(body, tables)
     return body if _length(body) else None
+
+
+def _original_tables(tree):
+    """Copies of the page's innermost tables: trafilatura turns a caption into a row of empty
+    cells and folds the header rows into the body, so extracted tables are put back from these."""
+    return [deepcopy(table) for table in tree.iter("table") if table.find(".//table") is None]
+
+
+def _restore_tables(body, originals):
+    """Replace, in place, each table of body by the page's own table with the same cells."""
+    for table in list(body.iter("table")):
+        cells = _cells(table)
+        original = next((copy for copy in originals if _cells(copy) == cells), None)
+        if original is not None and cells:
+            original.tail = table.tail
+            table.getparent().replace(table, original)
+            originals.remove(original)
+
+
+def _cells(table):
+    """The set of non-empty texts of a table's caption and cells."""
+    return {text for text in map(text_of, table.iter("caption", "th", "td")) if text}
 
 
 def _isolate_story(tree):

@@ -7,7 +7,7 @@ import lxml.html
 from lxml import etree
 
 BLOCK_TAGS = frozenset(
-    "blockquote div figcaption figure h1 h2 h3 h4 h5 h6 li ol p pre table tbody td th thead tr ul".split()
+    "blockquote caption div figcaption figure h1 h2 h3 h4 h5 h6 li ol p pre table tbody td th thead tr ul".split()
 )
 # Figures (image + caption) are not part of the reading text: captions describe pictures,
 # they are not prose, and counting them would inflate word counts and reading time.

@@ -6,6 +6,7 @@ Regenerate deliberately with REGEN_GOLDEN=1 and review the diff before committin
 import os
 from pathlib import Path
 
+import lxml.html
 import pytest
 
 from reader.extract import ExtractError, article_text, extract_article
@@ -260,3 +261,21 @@ def test_the_story_wins_over_a_sidebar_that_comes_first(description):
             "</div></body></html>")
     text = extract_article(page, "https://valley.example/news/1").text
     assert text.splitlines() == list(WATER_STORY)
+
+
+def test_tables_keep_caption_header_and_body_in_a_box_that_scrolls():
+    head = "".join(f"<th>{name}</th>" for name in ("District", "2023", "2024", "Change", "Share", "Pickers"))
+    rows = "".join(f"<tr><td>{district}</td><td>12,400</td><td>13,100</td><td>+5.6%</td><td>21%</td>"
+                   f"<td>1,200</td></tr>" for district in ("Beruni", "Turtkul"))
+    table = (f"<table class='data' style='width:900px'><caption>Cotton harvest by district, tonnes</caption>"
+             f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+    article = extract_article(story_page(lead=table), "https://farm.example/x")
+    root = lxml.html.fragment_fromstring(article.body_html, create_parent="div")
+    boxes = root.findall("div")
+    assert [box.get("class") for box in boxes] == ["table-scroll"]
+    table = boxes[0].find("table")
+    assert [child.tag for child in table] == ["caption", "thead", "tbody"]
+    assert table.findtext("caption") == "Cotton harvest by district, tonnes"
+    assert [th.text for th in table.find("thead").iter("th")] == ["District", "2023", "2024", "Change", "Share", "Pickers"]
+    assert [tr.findtext("td") for tr in table.find("tbody")] == ["Beruni", "Turtkul"]
+    assert table.attrib == {}
