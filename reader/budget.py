@@ -6,7 +6,7 @@ error's one line while the other sources go on. Time is checked between steps an
 every fetch (fetch/watchdog.py), so a step in progress cannot outlive it for long.
 """
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import config as settings
 from .errors import StageError
@@ -60,11 +60,17 @@ class Budget:
             object.__setattr__(self, "deadline", Deadline.after(self.seconds, reason))
 
     @classmethod
-    def start(cls, url, config=None):
-        """A budget from the settings (config None: the defaults), starting now."""
+    def start(cls, url, config=None, *, within=None):
+        """A budget from the settings (config None: the defaults), starting now.
+
+        Args:
+            within: a Deadline the source must also meet (a desk job's), or None.
+        """
         value = (lambda name: config[name]) if config is not None else settings.default
-        return cls(url, value("SOURCE_SECONDS"),
-                   {name: value(key) for name, key in LIMIT_SETTINGS.items()})
+        budget = cls(url, value("SOURCE_SECONDS"),
+                     {name: value(key) for name, key in LIMIT_SETTINGS.items()})
+        deadline = budget.deadline.earlier(within)
+        return budget if deadline is budget.deadline else replace(budget, deadline=deadline)
 
     def check_time(self):
         """Raise BudgetError once the deadline has passed."""

@@ -51,6 +51,10 @@ SETTINGS = [
     Setting("CORS_ORIGINS", [], "Origins (e.g. https://news.example) of static exports allowed to call the push API.",
             _str_list),
     Setting("DATA_DIR", "instance", "Directory holding all state: the SQLite database, images, keys."),
+    Setting("DESK_INGEST_JOBS", 2, "Ingests started from the desk that may run at once; another is refused with a message."),
+    Setting("DESK_INGEST_SECONDS", 600.0,
+            "Time limit of one ingest started from the desk (a feed's articles included); past it the job "
+            "stops and says so."),
     Setting("EDITOR_SESSION_HOURS", 12, "Hours an editor stays logged in to the desk (and a form's CSRF token lasts)."),
     Setting("FEED_MAX_ENTRIES", 200,
             "Most entries taken from one feed, newest first; a longer feed is cut and its result line says so."),
@@ -154,7 +158,7 @@ def _validate(values):
     for name in ("PUSH_CONCURRENCY", "PUSH_PER_ORIGIN"):
         if values[name] < 1:
             raise ConfigError(f"READER_{name} must be at least 1")
-    for name in ("FETCH_TIMEOUT", "PUSH_TIMEOUT", "SOURCE_SECONDS"):
+    for name in ("DESK_INGEST_JOBS", "DESK_INGEST_SECONDS", "FETCH_TIMEOUT", "PUSH_TIMEOUT", "SOURCE_SECONDS"):
         if values[name] <= 0:
             raise ConfigError(f"READER_{name} must be positive")
     if not values["IMAGE_WIDTHS"] or min(values["IMAGE_WIDTHS"]) < 16:

@@ -60,12 +60,14 @@ class Ingester:
         db: an open connection (reader.store.connect).
         config: the app's settings.
         fetcher: the Fetcher to use; by default one built from config.
+        deadline: a budget.Deadline every source must also meet (a desk job's), or None.
     """
 
-    def __init__(self, db, config, *, fetcher=None):
+    def __init__(self, db, config, *, fetcher=None, deadline=None):
         self.db = db
         self.config = config
         self.fetcher = fetcher or Fetcher.from_config(config)
+        self.deadline = deadline
         self.media_dir = Path(config["DATA_DIR"]) / images.MEDIA_DIR
 
     # -- sources -> items -------------------------------------------------
@@ -75,7 +77,7 @@ class Ingester:
         Returns a list of Item (after a "cut" Result when a long feed was cut), or of one
         error Result when the source itself failed.
         """
-        budget = Budget.start(source, self.config)
+        budget = self._budget(source)
         try:
             if is_url(source):
                 return self._expand_url(source, topic, budget)
@@ -117,12 +119,15 @@ class Ingester:
     def ingest(self, item):
         """Run one article through the pipeline and store it in one transaction."""
         try:
-            result = self._ingest(item, item.budget or Budget.start(item.url, self.config))
+            result = self._ingest(item, item.budget or self._budget(item.url))
         except StageError as exc:
             log.warning("article %s failed: %s", item.url, exc.reason)
             result = Result(item.url, "error", error=exc.reason)
         ingest_log.record(self.db, item.url, result.status, article_id=result.id, error=result.error)
         return result
+
+    def _budget(self, source):
+        return Budget.start(source, self.config, within=self.deadline)
 
     def _ingest(self, item, budget):
         html, base_url = item.html, item.base_url

@@ -1,12 +1,13 @@
 """Article HTML -> plain text, word counts and reading time."""
 import math
 import re
+import unicodedata
 
 import lxml.html
 from lxml import etree
 
 BLOCK_TAGS = frozenset(
-    "blockquote div figcaption figure h1 h2 h3 h4 h5 h6 li ol p pre table tbody td th thead tr ul".split()
+    "blockquote caption div figcaption figure h1 h2 h3 h4 h5 h6 li ol p pre table tbody td th thead tr ul".split()
 )
 # Figures (image + caption) are not part of the reading text: captions describe pictures,
 # they are not prose, and counting them would inflate word counts and reading time.
@@ -45,7 +46,8 @@ JOINING = re.compile(
 
 
 def clean_text(text):
-    """text without control characters and the invisible characters that break matching.
+    """text without control characters and the invisible characters that break matching, in
+    Unicode normal form C (canonically equivalent spellings look the same and must match).
 
     Form feeds become spaces; tab, line feed and carriage return stay (callers collapse
     whitespace where they need to). Each pattern runs only when its characters occur: most
@@ -59,7 +61,7 @@ def clean_text(text):
         text = INVISIBLE.sub("", text)
     if "\u200c" in text or "\u200d" in text:
         text = _drop_stray_joiners(text)
-    return text
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
 def _control_replacement(match):

@@ -36,3 +36,11 @@ def test_a_count_over_its_limit_fails():
 def test_the_earlier_deadline_wins():
     soon, late = Deadline.after(1, "soon"), Deadline.after(60, "late")
     assert soon.earlier(late) is soon and late.earlier(soon) is soon and late.earlier(None) is late
+
+
+def test_a_budget_within_an_earlier_deadline_takes_it():
+    job = Deadline.after(5, "the job ran out of time")
+    budget = Budget.start("https://news.example/a", within=job)
+    assert budget.deadline is job and budget.seconds == config.default("SOURCE_SECONDS")
+    assert Budget.start("https://news.example/a", within=Deadline.after(10_000, "late")).deadline.reason \
+        == "ran out of time (120s for one source)"

@@ -14,8 +14,9 @@ from reader.text import clean_text, html_text, word_count
     ("zero\u200bwidth\u2060joined", "zerowidthjoined"),
     ("\ufeffbyte order mark", "byte order mark"),
     ("Latin\u200cnon\u200djoiners", "Latinnonjoiners"),
+    ("Cafe\u0301 Tu\u0308rkistan", "Caf\u00e9 T\u00fcrkistan"),
 ], ids=["nul", "bell-escape", "form-feed", "del", "whitespace-kept", "soft-hyphen",
-        "zero-width-space-word-joiner", "bom", "joiners-in-latin"])
+        "zero-width-space-word-joiner", "bom", "joiners-in-latin", "composed-nfc"])
 def test_clean_text_drops_what_only_breaks_matching(raw, clean):
     assert clean_text(raw) == clean
 

@@ -205,4 +205,22 @@ MIGRATIONS = [
     """
     CREATE INDEX articles_latest ON articles(COALESCE(published, created_at) DESC, id DESC);
     """,
+    # 5: ingests started from the desk run as background jobs with their state in the store
+    """
+    CREATE TABLE ingest_jobs (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL,
+        editor TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+        total INTEGER,                       -- articles to ingest, once the source is read
+        done INTEGER NOT NULL DEFAULT 0,     -- articles finished (stored, unchanged or failed)
+        results TEXT NOT NULL DEFAULT '[]',  -- JSON list of ingest results, in order
+        error TEXT,                          -- why the job itself stopped, if it did
+        created_at TEXT NOT NULL,            -- ISO 8601, UTC
+        finished_at TEXT,
+        heartbeat REAL NOT NULL,             -- unix time of the runner's last sign of life
+        deadline REAL NOT NULL               -- unix time by which the job must be over
+    );
+    CREATE INDEX ingest_jobs_active ON ingest_jobs(state, heartbeat);
+    """,
 ]
