@@ -6,7 +6,9 @@ Loads the demo newsroom into a temporary data dir, starts a real `reader serve` 
 free loopback port and, for every article, sums the bodies sent with `Accept-Encoding: br` (as a
 phone asks): the HTML page plus the CSS and JS files it references (hashed /static/ files that
 WhiteNoise serves pre-compressed). Images are left out. Beside it: the gzip size of the article's
-own words (title and text), the floor no page can go under. Exits 1 when a page is over budget.
+own words (title and text), the floor no page can go under. Exits 1 when a page is over budget
+or more than 4 KB over its floor. Scripts a page loads later (offline.js, once a service worker
+runs) are listed with their size, outside the first view.
 
 Why 14 KB: a new TCP connection may send 10 segments before the first ACK (RFC 6928), about
 14.6 KB of payload, so a page under 14 KB arrives in the first round trip, which on a 3G phone
@@ -20,6 +22,7 @@ import html.parser
 import http.client
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -30,6 +33,7 @@ from pathlib import Path
 import lxml.html
 
 BUDGET = 14 * 1024
+OVER_FLOOR = 4 * 1024  # issue 15: a first view at most the gzip size of its own text + 4 KB
 ACCEPT = {"Accept-Encoding": "br, gzip", "User-Agent": "web_bytes/1 (benchmark)"}
 ANCHORS = (
     ("text.npr.org article page (text-only news site)", "< 5 KB"),
@@ -171,6 +175,8 @@ def measure(origin):
         rows.append({"url": article["url"], "html": len(body), "head": head, "css": css, "js": js,
                      "total": len(body) + css + js, "floor": text_floor(port, article["id"])})
     after_load = {path: len(get(port, path)[2]) for path in ("/sw.js", "/manifest.json")}
+    later = re.search(r'data-offline-js="([^"]+)"', page).group(1)  # app.js loads it once a worker runs
+    after_load[later.rsplit("/", 1)[-1] + " (once a worker runs)"] = len(get(port, later)[2])
     return rows, asset_sizes, after_load
 
 
@@ -180,22 +186,25 @@ def kb(n):
 
 def report(rows, asset_sizes, after_load):
     print("First view of each demo article: br-compressed bodies over loopback, images excluded")
-    print(f"{'article':<46} {'HTML':>6} {'CSS':>5} {'JS':>5} {'total':>6} {'text gz':>8} {'x floor':>8}")
+    print(f"{'article':<46} {'HTML':>6} {'CSS':>5} {'JS':>5} {'total':>6} {'text gz':>8} {'x floor':>8} "
+          f"{'+ floor':>8}")
     for row in rows:
         name = row["url"].removeprefix("/articles/").rstrip("/")
         name = name if len(name) <= 45 else name[:44] + "…"
         print(f"{name:<46} {kb(row['html']):>6} {kb(row['css']):>5} {kb(row['js']):>5} "
-              f"{kb(row['total']):>6} {kb(row['floor']):>8} {row['total'] / row['floor']:>7.1f}x")
+              f"{kb(row['total']):>6} {kb(row['floor']):>8} {row['total'] / row['floor']:>7.1f}x "
+              f"{kb(row['total'] - row['floor']):>8}")
     totals = sorted(r["total"] for r in rows)
     print(f"KB (1024 bytes); {len(rows)} articles; total median {kb(totals[len(totals) // 2])} KB, "
           f"max {kb(totals[-1])} KB; HTML response headers add ~{kb(max(r['head'] for r in rows))} KB")
     print("static files:", ", ".join(f"{url.rsplit('/', 1)[-1]} {kb(n)} KB" for url, n in asset_sizes.items()))
     print("fetched after load, not in total:",
           ", ".join(f"{path} {kb(n)} KB" for path, n in after_load.items()))
-    print(f"budget: {kb(BUDGET)} KB (10 TCP segments, RFC 6928 initial window)")
+    print(f"budget: {kb(BUDGET)} KB (10 TCP segments, RFC 6928 initial window); at most the text's gzip + "
+          f"{kb(OVER_FLOOR)} KB (issue 15): largest excess {kb(max(r['total'] - r['floor'] for r in rows))} KB")
     for name, figure in ANCHORS:
         print(f"anchor: {name}: {figure}")
-    over = [r["url"] for r in rows if r["total"] > BUDGET]
+    over = [r["url"] for r in rows if r["total"] > BUDGET or r["total"] - r["floor"] > OVER_FLOOR]
     print("over budget: " + (", ".join(over) if over else "none"))
     return 1 if over else 0
 

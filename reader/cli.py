@@ -108,13 +108,13 @@ def _print(result, as_json):
         click.echo(json.dumps(result.as_json(), ensure_ascii=False))
         return
     label = f"[{result.id}] " if result.id else ""
-    detail = result.error if result.status == "error" else result.title
+    detail = {"error": result.error, "cut": result.note}.get(result.status, result.title)
     click.echo(f"{result.status:<9} {label}{result.url}  {detail}")
 
 
 def _exit_for(results):
-    """Non-zero when nothing succeeded (or there was nothing to ingest)."""
-    if not results or all(r.status == "error" for r in results):
+    """Non-zero when no article was stored or found unchanged (a "cut" line is not one)."""
+    if not any(r.status in ("new", "updated", "unchanged") for r in results):
         sys.exit(1)
 
 

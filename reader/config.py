@@ -54,12 +54,21 @@ SETTINGS = [
     Setting("DATABASE_POOL_SIZE", 8, "Most PostgreSQL connections one process keeps open (web threads plus one)."),
     Setting("DATABASE_URL", "", "Where the data lives: empty for the SQLite file in the data directory, or "
             "postgresql://user:password@host:port/dbname for PostgreSQL 15+ shared by several machines."),
+    Setting("DESK_INGEST_JOBS", 2, "Ingests started from the desk that may run at once; another is refused with a message."),
+    Setting("DESK_INGEST_SECONDS", 600.0,
+            "Time limit of one ingest started from the desk (a feed's articles included); past it the job "
+            "stops and says so."),
     Setting("EDITOR_SESSION_HOURS", 12, "Hours an editor stays logged in to the desk (and a form's CSRF token lasts)."),
+    Setting("FEED_MAX_ENTRIES", 200,
+            "Most entries taken from one feed, newest first; a longer feed is cut and its result line says so."),
+    Setting("FEED_MAX_ENTRIES_READ", 2000,
+            "Most entries of one feed parsed, from the top (feeds list newest first); a longer feed's result line says so."),
     Setting("FETCH_ALLOW_PRIVATE", False,
             "Allow fetching private, loopback and link-local addresses (tests and local demos only)."),
     Setting("FETCH_MAX_BYTES", 10 * 1024 * 1024, "Largest response body accepted when fetching, in bytes."),
     Setting("FETCH_MAX_REDIRECTS", 5, "Most redirects followed for one fetch."),
-    Setting("FETCH_TIMEOUT", 15.0, "Seconds allowed to connect and between bytes read for one fetch."),
+    Setting("FETCH_TIMEOUT", 15.0, "Seconds allowed to connect and between bytes read for one fetch; "
+            "a whole fetch (connect, headers, body, every redirect) gets 8 times this."),
     Setting("IMAGE_MAX_BYTES", 8 * 1024 * 1024, "Largest image downloaded at ingest; larger images are dropped."),
     Setting("IMAGE_MAX_PIXELS", 40_000_000, "Largest image area decoded (decompression-bomb guard)."),
     Setting("IMAGE_WIDTHS", [360, 720], "Widths in CSS pixels to which article images are resized.",
@@ -67,6 +76,9 @@ SETTINGS = [
     Setting("IMAGES_PER_ARTICLE", 30, "Most images downloaded for one article; the rest are dropped."),
     Setting("OFFLINE_MAX_MB", 50, "Storage a phone may use for kept stories, in MB; least recently read go first."),
     Setting("OFFLINE_MAX_STORIES", 200, "Most stories a phone keeps offline; least recently read go first."),
+    Setting("OFFLINE_NETWORK_LIMIT_MS", 10000,
+            "Milliseconds the service worker waits for the network at most (a page not kept, an image, "
+            "an alert's story); past it the reader gets the offline page, and an alert shows anyway."),
     Setting("OFFLINE_NETWORK_TIMEOUT_MS", 2500,
             "Milliseconds the service worker waits for the network before showing the kept copy."),
     Setting("POLL_HOST_DELAY", 2.0, "Seconds to wait between two requests to the same host while polling."),
@@ -89,11 +101,19 @@ SETTINGS = [
     Setting("PUSH_TIMEOUT", 10.0, "Seconds allowed for one request to a push service."),
     Setting("RELEASE", "", "A release label mixed into the service worker's version; change it to roll out a new worker."),
     Setting("SECRET_KEY", None, "Flask secret key; created in the data directory when not set."),
+    Setting("SOURCE_SECONDS", 120.0,
+            "Seconds one source (a page with its images, or a feed) may take from fetch to store; "
+            "past it that source fails with one line and the others go on."),
     Setting("USER_AGENT", "ReaderBot/0.1 (+https://github.com/reader-news/reader; offline news reader)",
             "User-Agent sent with every outbound request."),
 ]
 
 _PARSERS = {bool: _bool, int: int, float: float}
+
+
+def default(name):
+    """The default of one setting, for code that also runs without an app (e.g. Fetcher())."""
+    return next(setting.default for setting in SETTINGS if setting.name == name)
 
 
 def _parse(setting, value):
@@ -133,10 +153,12 @@ def load(overrides=None, environ=None):
 
 
 def _validate(values):
-    for name in ("FETCH_MAX_BYTES", "FETCH_MAX_REDIRECTS", "IMAGE_MAX_BYTES", "IMAGES_PER_ARTICLE",
+    for name in ("FEED_MAX_ENTRIES", "FEED_MAX_ENTRIES_READ", "FETCH_MAX_BYTES", "FETCH_MAX_REDIRECTS", "IMAGE_MAX_BYTES", "IMAGES_PER_ARTICLE",
                  "OFFLINE_MAX_MB", "OFFLINE_MAX_STORIES", "OFFLINE_NETWORK_TIMEOUT_MS"):
         if values[name] < 0:
             raise ConfigError(f"READER_{name} must not be negative")
+    if values["OFFLINE_NETWORK_LIMIT_MS"] < max(1, values["OFFLINE_NETWORK_TIMEOUT_MS"]):
+        raise ConfigError("READER_OFFLINE_NETWORK_LIMIT_MS must be at least READER_OFFLINE_NETWORK_TIMEOUT_MS")
     if not str(values["PUSH_SUBJECT"]).startswith(("mailto:", "https://")):
         raise ConfigError("READER_PUSH_SUBJECT must be a mailto: or https: URL")
     if values["PROXY_COUNT"] < 0 or values["EDITOR_SESSION_HOURS"] <= 0:
@@ -144,10 +166,12 @@ def _validate(values):
     for name in ("PUSH_CONCURRENCY", "PUSH_PER_ORIGIN", "PUSH_SLOW_CONCURRENCY"):
         if values[name] < 1:
             raise ConfigError(f"READER_{name} must be at least 1")
-    if values["FETCH_TIMEOUT"] <= 0 or values["PUSH_TIMEOUT"] <= 0 or values["PUSH_SLOW_AFTER"] <= 0 \
-            or values["PUSH_LEASE"] < 1:
-        raise ConfigError("READER_FETCH_TIMEOUT, READER_PUSH_TIMEOUT and READER_PUSH_SLOW_AFTER must be positive,"
-                          " READER_PUSH_LEASE at least 1")
+    for name in ("DESK_INGEST_JOBS", "DESK_INGEST_SECONDS", "FETCH_TIMEOUT", "PUSH_TIMEOUT", "PUSH_SLOW_AFTER",
+                 "SOURCE_SECONDS"):
+        if values[name] <= 0:
+            raise ConfigError(f"READER_{name} must be positive")
+    if values["PUSH_LEASE"] < 1:
+        raise ConfigError("READER_PUSH_LEASE must be at least 1 second")
     if values["DATABASE_URL"] and not str(values["DATABASE_URL"]).startswith(("postgresql://", "postgres://")):
         raise ConfigError("READER_DATABASE_URL must be empty (SQLite) or a postgresql:// URL")
     if values["DATABASE_POOL_SIZE"] < 1:

@@ -21,7 +21,7 @@ from .content import captions, extract_body, image_sizes
 from .metadata import extract_metadata
 from .normalize import normalize_element
 from .sanitize import sanitize
-from .text import html_text, reading_minutes, word_count
+from .text import clean_text, html_text, reading_minutes, word_count
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,8 @@ def extract_article(html, url):
     Raises:
         ExtractError: the page is empty, not HTML, or holds no readable text.
     """
-    tree = parse_page(html, url)
+    html = page_source(html, url)
+    tree = _parse(html, url)
     meta = extract_metadata(tree, url)
     page_captions, sizes = captions(tree, url), image_sizes(tree, url)
     body = extract_body(tree, html, url, title=meta.title,
@@ -117,8 +118,8 @@ def article_text(html, url):
         return ""
 
 
-def parse_page(html, url):
-    """The page as an lxml.html document.
+def page_source(html, url):
+    """The page as text fit to parse: decoded, checked, without control and invisible characters.
 
     Raises:
         ExtractError: the page is empty or not HTML.
@@ -128,8 +129,21 @@ def parse_page(html, url):
     if not html or not html.strip():
         raise ExtractError(url, "empty page")
     _check_html(html, url)
+    return clean_text(XML_DECLARATION.sub("", html, count=1))
+
+
+def parse_page(html, url):
+    """The page as an lxml.html document.
+
+    Raises:
+        ExtractError: the page is empty or not HTML.
+    """
+    return _parse(page_source(html, url), url)
+
+
+def _parse(html, url):
     try:
-        tree = lxml.html.document_fromstring(XML_DECLARATION.sub("", html, count=1), parser=PARSER)
+        tree = lxml.html.document_fromstring(html, parser=PARSER)
     except (etree.ParserError, ValueError) as error:
         raise ExtractError(url, f"not HTML ({error})") from None
     if tree is None or tree.find("body") is None:

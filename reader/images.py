@@ -83,8 +83,12 @@ def _variant(image, width, digest, media_dir):
     if not path.exists():  # content-addressed: the same bytes make the same file
         resized = image if width == image.width else image.resize((width, height), Image.LANCZOS)
         tmp = path.with_suffix(".tmp")
-        resized.save(tmp, "WEBP", quality=WEBP_QUALITY, method=4)
-        tmp.replace(path)
+        try:
+            resized.save(tmp, "WEBP", quality=WEBP_QUALITY, method=4)
+            tmp.replace(path)
+        except OSError:
+            tmp.unlink(missing_ok=True)  # a full disk leaves no half file behind
+            raise
     return {"width": width, "height": height, "file": name, "bytes": path.stat().st_size,
             "type": "image/webp"}
 

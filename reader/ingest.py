@@ -13,7 +13,9 @@ from urllib.parse import urlsplit
 import lxml.html
 
 from . import feeds, images, topics
-from .extract import ExtractError, extract_article
+from .budget import Budget
+from .errors import StageError
+from .extract import extract_article
 from .fetch import FetchError, Fetcher, decode_text
 from .sanitize import sanitize
 from .slugs import slugify, unique
@@ -30,10 +32,11 @@ log = logging.getLogger(__name__)
 class Result:
     """The outcome for one article (or for a source that yielded none)."""
     url: str
-    status: str            # new | updated | unchanged | error
+    status: str            # new | updated | unchanged | error | cut (a feed with entries left out)
     id: int | None = None
     title: str = ""
     error: str | None = None
+    note: str | None = None  # for "cut": what was left out
 
     def as_json(self):
         return asdict(self)
@@ -47,6 +50,7 @@ class Item:
     base_url: str | None = None
     topic: str | None = None
     local_dir: Path | None = None   # images of a local file resolve inside this directory
+    budget: Budget | None = None    # the source's budget when its page was read while expanding
 
 
 class Ingester:
@@ -56,38 +60,49 @@ class Ingester:
         db: an open connection (reader.store.connect).
         config: the app's settings.
         fetcher: the Fetcher to use; by default one built from config.
+        deadline: a budget.Deadline every source must also meet (a desk job's), or None.
     """
 
-    def __init__(self, db, config, *, fetcher=None):
+    def __init__(self, db, config, *, fetcher=None, deadline=None):
         self.db = db
         self.config = config
         self.fetcher = fetcher or Fetcher.from_config(config)
+        self.deadline = deadline
         self.media_dir = Path(config["DATA_DIR"]) / images.MEDIA_DIR
 
     # -- sources -> items -------------------------------------------------
     def expand(self, source, topic=None):
         """Turn a URL or file path into articles to ingest (a feed gives many).
 
-        Returns a list of Item, or of one error Result when the source itself failed.
+        Returns a list of Item (after a "cut" Result when a long feed was cut), or of one
+        error Result when the source itself failed.
         """
+        budget = self._budget(source)
         try:
             if is_url(source):
-                return self._expand_url(source, topic)
-            return self._expand_file(source, topic)
-        except (FetchError, feeds.FeedError, OSError) as exc:
+                return self._expand_url(source, topic, budget)
+            return self._expand_file(source, topic, budget)
+        except (StageError, OSError) as exc:
             reason = getattr(exc, "reason", None) or _os_reason(exc)
             log.warning("source %s failed: %s", source, reason)
             ingest_log.record(self.db, source, "error", error=reason)
             return [Result(source, "error", error=reason)]
 
-    def _expand_url(self, url, topic):
-        page = self.fetcher.get(url, kinds=("html", "feed"))
+    def _expand_url(self, url, topic, budget):
+        page = self.fetcher.get(url, kinds=("html", "feed"), budget=budget)
         if feeds.is_feed(page.body, page.content_type):
-            feed = feeds.parse(page.body, page.final_url)
-            return [Item(e.url, topic=topic) for e in feed.entries]
-        return [Item(url, html=page.text(), base_url=page.final_url, topic=topic)]
+            return self._feed_items(url, feeds.parse(page.body, page.final_url, budget), topic)
+        return [Item(url, html=page.text(), base_url=page.final_url, topic=topic, budget=budget)]
 
-    def _expand_file(self, path, topic):
+    def _feed_items(self, source, feed, topic):
+        items = [Item(e.url, topic=topic) for e in feed.entries]
+        if feed.note is None:
+            return items
+        log.warning("feed %s cut: %s", source, feed.note)
+        ingest_log.record(self.db, source, "cut", error=feed.note)
+        return [Result(source, "cut", title=feed.title, note=feed.note), *items]
+
+    def _expand_file(self, path, topic, budget):
         path = Path(path).expanduser().resolve()
         if not path.is_file():
             raise FileNotFoundError(f"no such file: {path}")
@@ -95,39 +110,48 @@ class Ingester:
             raise OSError(f"{path} is larger than {self.config['FETCH_MAX_BYTES']} bytes")
         body = path.read_bytes()
         if feeds.is_feed(body):
-            feed = feeds.parse(body, path.as_uri())
-            return [Item(e.url, topic=topic) for e in feed.entries]
+            return self._feed_items(str(path), feeds.parse(body, path.as_uri(), budget), topic)
         text, _ = decode_text(body, None)
         return [Item(path.as_uri(), html=text, base_url=path.as_uri(), topic=topic,
-                     local_dir=path.parent)]
+                     local_dir=path.parent, budget=budget)]
 
     # -- one article -----------------------------------------------------
     def ingest(self, item):
         """Run one article through the pipeline and store it in one transaction."""
         try:
-            result = self._ingest(item)
-        except (FetchError, ExtractError) as exc:
+            result = self._ingest(item, item.budget or self._budget(item.url))
+        except StageError as exc:
             log.warning("article %s failed: %s", item.url, exc.reason)
             result = Result(item.url, "error", error=exc.reason)
         ingest_log.record(self.db, item.url, result.status, article_id=result.id, error=result.error)
         return result
 
-    def _ingest(self, item):
+    def _budget(self, source):
+        return Budget.start(source, self.config, within=self.deadline)
+
+    def _ingest(self, item, budget):
         html, base_url = item.html, item.base_url
         if html is None:
-            page = self.fetcher.get(item.url, kinds=("html",))
+            page = self.fetcher.get(item.url, kinds=("html",), budget=budget)
             html, base_url = page.text(), page.final_url
         article = extract_article(html, base_url)
+        budget.check_time()
         content_hash = _hash(article.title, article.text)
         old = article_store.by_url(self.db, article.url) or article_store.by_url(self.db, base_url)
-        if old is not None and old["content_hash"] == content_hash:
-            self._refresh_topics(old["id"], article, item.topic)
-            return Result(article.url, "unchanged", old["id"], old["title"])
-        stored_images = self._images(article, base_url, item.local_dir)
+        same_text = old is not None and old["content_hash"] == content_hash
+        # Images a stored story lacks (a failed download or save) are tried again.
+        kept = self._kept_images(old["id"]) if same_text else {}
+        wanted = self._wanted_images(article)
+        if same_text and wanted.keys() <= kept.keys():
+            return self._unchanged(old, article, item.topic)
+        stored_images = self._images(wanted, item.local_dir, budget, kept)
+        budget.check_time()  # an image cut by the deadline must not be stored as "no image"
+        if same_text and stored_images.keys() <= kept.keys():  # what was missing still is
+            return self._unchanged(old, article, item.topic)
         body_html = sanitize(_rewrite_images(article.body_html, stored_images))
         row = _row(article, base_url, body_html, content_hash)
         with transaction(self.db):
-            article_id, status = self._save(old, row)
+            article_id, status = self._save(old, row, same_text)
             ids = image_store.replace_for_article(self.db, article_id, list(stored_images.values()))
             lead = article.lead_image and ids.get(article.lead_image.url)
             article_store.set_lead_image(self.db, article_id, lead or _first(ids))
@@ -135,11 +159,14 @@ class Ingester:
         log.info("article %s %s: %s", article_id, status, article.url)
         return Result(article.url, status, article_id, article.title)
 
-    def _save(self, old, row):
+    def _save(self, old, row, same_text):
         if old is None:
             slug = unique(slugify(row["title"]), lambda s: article_store.slug_taken(self.db, s))
             return article_store.insert(self.db, slug, row), "new"
-        article_store.update(self.db, old, row)
+        if same_text:  # only images came back: no new version of the text
+            article_store.replace_body(self.db, old["id"], row["body_html"])
+        else:
+            article_store.update(self.db, old, row)
         return old["id"], "updated"
 
     def _assign_topics(self, article_id, article, explicit):
@@ -149,36 +176,45 @@ class Ingester:
             if topic_store.assign(self.db, article_id, [topic]):
                 topic_store.record_event(self.db, topic, article_id)
 
-    def _refresh_topics(self, article_id, article, explicit):
+    def _unchanged(self, old, article, explicit_topic):
+        """The stored story stands; it is marked checked and its topics refreshed."""
         with transaction(self.db):
-            article_store.touch(self.db, article_id)
-            self._assign_topics(article_id, article, explicit)
+            article_store.touch(self.db, old["id"])
+            self._assign_topics(old["id"], article, explicit_topic)
+        return Result(article.url, "unchanged", old["id"], old["title"])
 
     # -- images ----------------------------------------------------------
-    def _images(self, article, base_url, local_dir):
-        """Download and resize the body's images and the lead image: {src_url: record}."""
-        wanted = _image_sources(article)
-        limit = self.config["IMAGES_PER_ARTICLE"]
+    def _wanted_images(self, article):
+        """{src: {"alt", "caption"}}: the lead image and the body's, up to the per-article limit."""
+        return dict(list(_image_sources(article).items())[:self.config["IMAGES_PER_ARTICLE"]])
+
+    def _kept_images(self, article_id):
+        return {image["src_url"]: image for image in image_store.for_article(self.db, article_id)}
+
+    def _images(self, wanted, local_dir, budget, kept):
+        """Download and resize the images not kept already: {src_url: record}."""
         stored = {}
-        for src, meta in list(wanted.items())[:limit]:
-            record = self._image(src, local_dir)
+        for src, meta in wanted.items():
+            record = kept.get(src) or self._image(src, local_dir, budget)
             if record is not None:
                 stored[src] = {**record, **meta}
         return stored
 
-    def _image(self, src, local_dir):
+    def _image(self, src, local_dir, budget):
         try:
-            data = self._image_bytes(src, local_dir)
+            data = self._image_bytes(src, local_dir, budget)
             return images.process(data, src, self.media_dir, widths=self.config["IMAGE_WIDTHS"],
                                   max_pixels=self.config["IMAGE_MAX_PIXELS"])
         except (FetchError, images.ImageError, OSError) as exc:
-            log.info("image %s dropped: %s", src, getattr(exc, "reason", exc))
+            log.warning("image %s not stored (tried again next ingest): %s", src,
+                        getattr(exc, "reason", exc))
             return None
 
-    def _image_bytes(self, src, local_dir):
+    def _image_bytes(self, src, local_dir, budget):
         if src.startswith("file:"):
             return _local_image(src, local_dir, self.config["IMAGE_MAX_BYTES"])
-        page = self.fetcher.get(src, kinds=("image",), max_bytes=self.config["IMAGE_MAX_BYTES"])
+        page = self.fetcher.get(src, kinds=("image",), max_bytes=self.config["IMAGE_MAX_BYTES"],
+                                budget=budget)
         return page.body
 
 

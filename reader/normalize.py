@@ -13,9 +13,12 @@ import lxml.html
 from lxml import etree
 
 ALLOWED_TAGS = frozenset(
-    "a b blockquote br code em figcaption figure h2 h3 h4 i img li ol p pre q strong sub sup "
+    "a b blockquote br caption code em figcaption figure h2 h3 h4 i img li ol p pre q strong sub sup "
     "table tbody td th thead tr ul".split()
 )
+# Every top-level table is served in a box of this class, which the stylesheet lets scroll
+# sideways: a wide table then scrolls inside its own box on a 360 px screen, not the page.
+TABLE_BOX = "table-scroll"
 # Whole subtrees that never belong in a story body.
 DROP_TAGS = frozenset(
     "aside audio button canvas embed footer form head header iframe input link map menu meta nav "
@@ -334,6 +337,8 @@ def _serialize(root):
     parts = [] if not (root.text and root.text.strip()) else [f"<p>{_escape(root.text.strip())}</p>"]
     for child in root:
         html = etree.tostring(child, encoding="unicode", method="html", with_tail=False)
+        if child.tag == "table":
+            html = f'<div class="{TABLE_BOX}">{html}</div>'
         parts.append(html if child.tag in BLOCK_TAGS else f"<p>{html}</p>")
         if child.tail and child.tail.strip():
             parts.append(f"<p>{_escape(child.tail.strip())}</p>")

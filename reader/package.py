@@ -20,17 +20,17 @@ import brotli
 import lxml.html
 from flask import render_template
 
-from . import SHARE, create_app, images
+from . import SHARE, assets, create_app, images
 from .store import articles as article_store
 from .store import connect
 from .store import images as image_store
 from .store import topics as topic_store
 from .web.pages import ARCHIVE_PAGE
+from .web.worker import SHELL_PAGES
 
 log = logging.getLogger(__name__)
 
 MANIFEST_FILE = ".reader-export.json"   # what the last export wrote, to remove what went away
-SHELL_PAGES = ("/", "/offline/", "/saved/", "/settings/")
 FEEDS = ("feed.xml", "feed.json")
 EDITION_LIMIT = 20
 LINK_ATTRIBUTES = (("a", "href"), ("link", "href"), ("img", "src"), ("script", "src"))
@@ -82,7 +82,7 @@ def export_site(config, out_dir, *, base_url="http://localhost/", api_origin=Non
     _copy_tree(Path(app.config["DATA_DIR"]) / images.MEDIA_DIR, out / "media", writer)
     # The worker last: its precache revisions are the exported files' own content hashes.
     app.config["EXPORT_REVISIONS"] = {url: writer.digest(url_to_file(url))
-                                      for url in ("/offline/", "/saved/", "/settings/", "/manifest.json")}
+                                      for url in (*SHELL_PAGES, "/manifest.json")}
     writer.put("sw.js", _render(client, "/sw.js", base_url), twins=True)
     report = writer.finish()
     report.broken = broken_links(out)
@@ -91,7 +91,7 @@ def export_site(config, out_dir, *, base_url="http://localhost/", api_origin=Non
 
 def public_urls(db):
     """Every URL a reader's browser or the service worker may ask a static host for."""
-    urls = list(SHELL_PAGES) + ["/manifest.json"] + [f"/{name}" for name in FEEDS]
+    urls = ["/", *SHELL_PAGES, "/manifest.json"] + [f"/{name}" for name in FEEDS]
     pages = max(1, -(-article_store.count(db) // ARCHIVE_PAGE))
     urls += ["/archive/"] + [f"/archive/{number}/" for number in range(2, pages + 1)]
     for topic in topic_store.all(db):
@@ -176,7 +176,7 @@ def _write(path, data):
 
 def _copy_assets(app, out, writer):
     """The current hashed static files and their compressed twins (not older builds' files)."""
-    build = Path(app.config["DATA_DIR"]) / "static-build"
+    build = assets.build_dir(app.config["DATA_DIR"])
     for entry in app.extensions["assets"].values():
         for suffix in ("", ".br", ".gz"):
             path = build / (entry["url_path"] + suffix)

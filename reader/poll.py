@@ -2,7 +2,9 @@
 import logging
 
 from . import feeds
-from .fetch import FetchError, Fetcher
+from .budget import Budget
+from .errors import StageError
+from .fetch import Fetcher
 from .ingest import Ingester, Item, Result
 from .store import articles as article_store
 from .store import sources as source_store
@@ -21,14 +23,15 @@ def poll_all(db, config, *, fetcher=None):
 def poll_source(db, ingester, source):
     """Fetch one feed if it changed and ingest the entries not stored yet."""
     url = source["url"]
+    budget = Budget.start(url, ingester.config)
     try:
         page = ingester.fetcher.get(url, kinds=("feed",), etag=source["etag"],
-                                    last_modified=source["last_modified"])
+                                    last_modified=source["last_modified"], budget=budget)
         if page.not_modified:
             source_store.record_poll(db, url, status="not modified")
             return
-        feed = feeds.parse(page.body, page.final_url)
-    except (FetchError, feeds.FeedError) as exc:
+        feed = feeds.parse(page.body, page.final_url, budget)
+    except StageError as exc:
         log.warning("feed %s failed: %s", url, exc.reason)
         source_store.record_poll(db, url, status="error", error=exc.reason)
         yield Result(url, "error", error=exc.reason)
@@ -36,5 +39,8 @@ def poll_source(db, ingester, source):
     fresh = [e for e in feed.entries if article_store.by_url(db, e.url) is None]
     source_store.record_poll(db, url, status=f"{len(fresh)} new", etag=page.headers.get("etag"),
                              last_modified=page.headers.get("last-modified"), title=feed.title)
+    if feed.note:
+        log.warning("feed %s cut: %s", url, feed.note)
+        yield Result(url, "cut", title=feed.title, note=feed.note)
     for entry in fresh:
         yield ingester.ingest(Item(entry.url, topic=source["topic"]))

@@ -6,7 +6,7 @@ run script, load a frame, submit a form or style the page.
 import nh3
 
 TAGS = {
-    "a", "b", "blockquote", "br", "code", "em", "figcaption", "figure", "h2", "h3", "h4", "i",
+    "a", "b", "blockquote", "br", "caption", "code", "div", "em", "figcaption", "figure", "h2", "h3", "h4", "i",
     "img", "li", "ol", "p", "pre", "q", "strong", "sub", "sup", "table", "tbody", "td", "th",
     "thead", "tr", "ul",
 }
@@ -17,6 +17,8 @@ ATTRIBUTES = {
     "th": {"colspan", "rowspan"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
+# The one class kept: the box a table scrolls in (normalize.TABLE_BOX); any other value goes.
+CLASS_VALUES = {"div": {"class": {"table-scroll"}}}
 
 
 def sanitize(html, *, local_files=False):
@@ -30,6 +32,7 @@ def sanitize(html, *, local_files=False):
         html or "",
         tags=TAGS,
         attributes=ATTRIBUTES,
+        tag_attribute_values=CLASS_VALUES,
         url_schemes=URL_SCHEMES | {"file"} if local_files else URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,

@@ -1,12 +1,13 @@
 """Article HTML -> plain text, word counts and reading time."""
 import math
 import re
+import unicodedata
 
 import lxml.html
 from lxml import etree
 
 BLOCK_TAGS = frozenset(
-    "blockquote div figcaption figure h1 h2 h3 h4 h5 h6 li ol p pre table tbody td th thead tr ul".split()
+    "blockquote caption div figcaption figure h1 h2 h3 h4 h5 h6 li ol p pre table tbody td th thead tr ul".split()
 )
 # Figures (image + caption) are not part of the reading text: captions describe pictures,
 # they are not prose, and counting them would inflate word counts and reading time.
@@ -24,6 +25,58 @@ READING_SPEED = {
     "tr": 166, "zh": 255,
 }
 DEFAULT_READING_SPEED = 200  # words per minute for languages IReST did not measure
+
+# C0 control characters other than tab, line feed and carriage return (and DEL): never text a
+# reader sees, not allowed in XML (lxml refuses them), and raw terminal escapes in CLI output.
+# Form feed is whitespace in HTML, so it becomes a space rather than joining two words.
+CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Invisible characters that only break matching (search, word counts, snippets): the soft
+# hyphen (a hyphenation hint, U+00AD), zero-width space (U+200B), word joiner (U+2060) and the
+# byte-order mark / zero-width no-break space (U+FEFF).
+INVISIBLE_CHARS = "\u00ad\u200b\u2060\ufeff"
+INVISIBLE = re.compile(f"[{INVISIBLE_CHARS}]")
+# Zero-width (non-)joiners (U+200C, U+200D) change what the reader sees only after a letter of
+# a script that joins or forms conjuncts (Arabic, Syriac, Thaana, N'Ko, the Indic scripts,
+# Myanmar, Khmer) or inside an emoji sequence; after anything else they are invisible.
+JOINERS = re.compile("[\u200c\u200d]")
+JOINING = re.compile(
+    "[\u0600-\u08ff\u0900-\u0dff\u1000-\u109f\u1780-\u17ff\ufb50-\ufdff\ufe70-\ufefc"
+    "\u2600-\u27bf\ufe0f\U0001f000-\U0001faff]"
+)
+
+
+def clean_text(text):
+    """text without control characters and the invisible characters that break matching, in
+    Unicode normal form C (canonically equivalent spellings look the same and must match).
+
+    Form feeds become spaces; tab, line feed and carriage return stay (callers collapse
+    whitespace where they need to). Each pattern runs only when its characters occur: most
+    pages have none, and a page is often 100,000+ characters.
+    """
+    if not text:
+        return text
+    if CONTROLS.search(text):
+        text = CONTROLS.sub(_control_replacement, text)
+    if any(char in text for char in INVISIBLE_CHARS):
+        text = INVISIBLE.sub("", text)
+    if "\u200c" in text or "\u200d" in text:
+        text = _drop_stray_joiners(text)
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
+def _control_replacement(match):
+    return " " if match.group() == "\x0c" else ""
+
+
+def _drop_stray_joiners(text):
+    kept, start = [], 0
+    for match in JOINERS.finditer(text):
+        at = match.start()
+        if at == 0 or not JOINING.match(text, at - 1):
+            kept.append(text[start:at])
+            start = at + 1
+    kept.append(text[start:])
+    return "".join(kept)
 
 
 def html_text(html):

@@ -1,4 +1,5 @@
 """Loopback HTTP servers for tests: real sockets on 127.0.0.1, a route table, a request log."""
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -48,6 +49,59 @@ class LoopbackServer:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+class TrickleServer:
+    """A raw TCP server on 127.0.0.1 that answers every connection one byte at a time.
+
+    It sends `data` with `interval` seconds between bytes and gives up after `give_up`
+    seconds, so a client without a total deadline waits that long and then sees the
+    connection close. `sent` counts the bytes written over all connections.
+    """
+
+    def __init__(self, data, *, interval=0.1, give_up=30.0):
+        self.data, self.interval, self.give_up = data, interval, give_up
+        self.sent = 0
+        self.stopping = threading.Event()
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(0.05)
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    @property
+    def port(self):
+        return self.sock.getsockname()[1]
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def _serve(self):
+        while not self.stopping.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=self._trickle, args=(conn,), daemon=True).start()
+
+    def _trickle(self, conn):
+        stop_at = time.monotonic() + self.give_up
+        with conn:
+            for index in range(len(self.data)):
+                if self.stopping.wait(self.interval) or time.monotonic() > stop_at:
+                    return
+                try:
+                    conn.sendall(self.data[index:index + 1])
+                except OSError:
+                    return  # the client hung up
+                self.sent += 1
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping.set()
+        self._thread.join(timeout=5)
+        self.sock.close()
 
 
 def _handler_class(server):

@@ -1,18 +1,22 @@
 """The editor desk through the test client: log-in, CSRF, slow-down and lock-out, compose, confirm,
 schedule, approvals, the audit log and the chart. Time is driven by a fake clock, never by sleeping."""
 import re
+import threading
+import time
 import xml.etree.ElementTree as ET
 from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
 
-from reader import create_app, editors
+from reader import create_app, editors, ingest_jobs
+from reader.ingest import Ingester
 from reader.push import keys, outbox, payload
 from reader.store import alerts as alert_store
 from reader.store import articles as article_store
 from reader.store import audit, connect, ledger, transaction
 from reader.store import editors as editor_store
+from reader.store import jobs as job_store
 from reader.store import subscriptions as subscription_store
 from reader.store import topics as topic_store
 
@@ -125,7 +129,7 @@ def test_every_desk_route_needs_a_logged_in_editor(desk, web):
         if endpoint in ("editor.login", "editor.login_post"):
             continue
         response = web.open(path, method=method)
-        if endpoint in ("editor.alerts_json", "editor.alert_json", "editor.alert_chart"):
+        if endpoint in ("editor.alerts_json", "editor.alert_json", "editor.alert_chart", "editor.job_json"):
             assert response.status_code == 401, (method, path)
             assert response.is_json and "Log in" in response.json["message"]
         else:
@@ -389,24 +393,112 @@ def test_topics_take_off_auto_or_approval_and_approval_waits_on_the_desk(editor,
 
 # ---- ingest now --------------------------------------------------------------------------------
 
-def test_ingest_a_url_now_shows_the_result_or_the_error(editor, desk, tmp_path, clock, new_store):
+def _job(client, response):
+    """Follow an ingest's redirect to its job and wait (polling its state, 30 s at most) for the end."""
+    assert response.status_code == 303, response.data
+    path = urlsplit(response.headers["Location"]).path
+    assert re.fullmatch(r"/editor/jobs/\d+", path)
+    for _ in range(300):
+        status = client.get(path + ".json").json
+        if status["state"] not in ("queued", "running"):
+            return path, status
+        time.sleep(0.1)
+    raise AssertionError(f"job {path} still {status['state']} after 30 s")
+
+
+def test_ingest_runs_as_a_job_and_shows_each_result_or_error(editor, desk, tmp_path, clock, new_store):
     from servers import LoopbackServer, respond
     from test_ingest import _ok_page
 
     with LoopbackServer({"/ok.html": _ok_page, "/404.html": lambda r: respond(r, 404, b"gone")}) as server:
-        done = _post(editor, "/editor/ingest", {"url": server.url("/ok.html")})
-        failed = _post(editor, "/editor/ingest", {"url": server.url("/404.html")})
+        done_path, done = _job(editor, _post(editor, "/editor/ingest", {"url": server.url("/ok.html")}))
+        _, failed = _job(editor, _post(editor, "/editor/ingest", {"url": server.url("/404.html")}))
         guarded_app = _make_app(tmp_path / "guarded", clock, FETCH_ALLOW_PRIVATE=False, **new_store())
         guarded = guarded_app.test_client()
         _login(guarded, "ada", PASSWORD)
-        blocked = _post(guarded, "/editor/ingest", {"url": server.url("/ok.html")})
+        _, blocked = _job(guarded, _post(guarded, "/editor/ingest", {"url": server.url("/ok.html")}))
         guarded_app.extensions["test_db"].close()
-    assert done.status_code == 200
-    result = BeautifulSoup(done.data, "html.parser").select_one(".results li")
+    assert (done["state"], done["total"], done["done"]) == ("done", 1, 1)
+    page = BeautifulSoup(editor.get(done_path).data, "html.parser")
+    result = page.select_one(".results li")
     assert result["class"] == ["result-new"] and "Alert readers" in result.get_text()
-    assert failed.status_code == 422 and "HTTP 404" in _error(failed)
-    assert blocked.status_code == 422 and "blocked" in _error(blocked) and "loopback" in _error(blocked)
+    assert page.select_one('meta[http-equiv="refresh"]') is None  # over: no more reloading
+    assert failed["state"] == "failed" and [r["error"] for r in failed["results"]] == ["HTTP 404"]
+    assert blocked["state"] == "failed" and "blocked: 127.0.0.1 is a loopback address" in blocked["results"][0]["error"]
     assert _post(editor, "/editor/ingest", {"url": "file:///etc/passwd"}).status_code == 400
+    jobs = BeautifulSoup(editor.get("/editor/").data, "html.parser").select("ul.jobs li")
+    assert [li.select_one("[data-state]")["data-state"] for li in jobs] == ["failed", "done"]
+
+
+def test_a_slow_publisher_does_not_hold_the_request(editor, desk):
+    from servers import LoopbackServer
+    from test_ingest import _ok_page
+
+    release = threading.Event()
+    with LoopbackServer({"/ok.html": _ok_page}) as server:
+        server.routes["/slow.html"] = lambda r: release.wait(30) and _ok_page(r)
+        response = _post(editor, "/editor/ingest", {"url": server.url("/slow.html")})
+        assert response.status_code == 303  # answered while the publisher has not answered
+        path = urlsplit(response.headers["Location"]).path
+        page = BeautifulSoup(editor.get(path).data, "html.parser")
+        assert page.select_one("[data-state]")["data-state"] in ("queued", "running")
+        assert page.select_one('meta[http-equiv="refresh"]')["content"] == "2"
+        release.set()
+        _, status = _job(editor, response)
+    assert status["state"] == "done" and status["results"][0]["status"] == "new"
+
+
+def test_only_so_many_ingests_run_at_once(tmp_path, clock):
+    from servers import LoopbackServer
+    from test_ingest import _ok_page
+
+    app = _make_app(tmp_path / "data", clock, DESK_INGEST_JOBS=1)
+    client = app.test_client()
+    _login(client, "ada", PASSWORD)
+    release = threading.Event()
+    with LoopbackServer({"/slow.html": lambda r: release.wait(30) and _ok_page(r)}) as server:
+        first = _post(client, "/editor/ingest", {"url": server.url("/slow.html")})
+        second = _post(client, "/editor/ingest", {"url": server.url("/slow.html")})
+        release.set()
+        _job(client, first)
+    app.extensions["test_db"].close()
+    assert second.status_code == 429
+    assert _error(second) == "1 ingests are running; try again when one has finished."
+
+
+def test_an_ingest_past_its_time_limit_fails_saying_so(tmp_path, clock):
+    from servers import LoopbackServer, stream
+
+    app = _make_app(tmp_path / "data", clock, DESK_INGEST_SECONDS=1.0)
+    client = app.test_client()
+    _login(client, "ada", PASSWORD)
+    with LoopbackServer() as server:
+        server.routes["/slow.html"] = lambda r: stream(r, (b"<p>more</p>" for _ in range(300)
+                                                           if not server.stopping.wait(0.1)))
+        _, status = _job(client, _post(client, "/editor/ingest", {"url": server.url("/slow.html")}))
+    app.extensions["test_db"].close()
+    assert status["state"] == "failed"
+    assert status["results"][0]["error"] == "the ingest ran out of time (1s for one desk ingest)"
+
+
+def test_a_job_whose_runner_went_silent_is_shown_failed(editor, desk):
+    db = desk.extensions["test_db"]
+    with transaction(db):
+        job_id = job_store.create(db, "https://news.example/a", "ada", now=time.time() - 3600,
+                                  deadline=time.time())
+    assert job_store.start(db, job_id, now=time.time() - 3600)
+    status = editor.get(f"/editor/jobs/{job_id}.json").json
+    assert status["state"] == "failed" and status["error"] == ingest_jobs.LOST
+
+
+def test_an_error_inside_a_job_is_recorded_on_it(editor, desk, monkeypatch):
+    def broken(self, source, topic=None):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(Ingester, "expand", broken)
+    _, status = _job(editor, _post(editor, "/editor/ingest", {"url": "https://news.example/a"}))
+    assert status["state"] == "failed"
+    assert status["error"] == "internal error (RuntimeError); the log has the details"
 
 
 # ---- history and chart -------------------------------------------------------------------------

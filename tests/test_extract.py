@@ -6,6 +6,7 @@ Regenerate deliberately with REGEN_GOLDEN=1 and review the diff before committin
 import os
 from pathlib import Path
 
+import lxml.html
 import pytest
 
 from reader.extract import ExtractError, article_text, extract_article
@@ -118,13 +119,42 @@ def test_title_entities_escaped_twice_are_decoded():
     assert extract_article(page, "https://news.example/x").title == "The Harbour\u2019s Quay"
 
 
-def test_headline_kicker_and_standfirst_above_the_story_are_dropped():
+def test_headline_and_kicker_above_the_story_are_dropped_and_the_standfirst_is_a_paragraph():
     head = ('<title>Quay repairs approved before winter storms</title>'
             '<meta name="description" content="The board voted to fix the north quay this autumn.">')
     lead = ("<h4>Local</h4><h1>Board approves the quay repairs before the winter storms</h1>"
             "<h2>The board voted to fix the north quay this autumn.</h2>")
     article = extract_article(story_page(head, lead), "https://news.example/x")
-    assert article.text.startswith("Paragraph 1")
+    assert article.body_html.startswith("<p>The board voted to fix the north quay this autumn.</p>\n<p>Paragraph 1")
+
+
+WATER_CODE = (
+    "Parliament approved the new water code on Wednesday by 87 votes to 12, ending two years of debate "
+    "over who may draw water from the rivers that feed the valley's fields.",
+    "Under the code, farms will pay for water by the cubic metre rather than by the hectare, a change the "
+    "ministry says will reward the farms that have already laid drip lines.",
+    "Opposition deputies said small farms could not afford meters, and the ministry promised to pay for "
+    "the first fifty thousand meters from the development fund.",
+)
+WATER_SUMMARY = "Farms will pay for water by the cubic metre from January under the new code."
+
+
+@pytest.mark.parametrize("content_class", ["entry-content", "the-content"])
+def test_wordpress_section_label_and_headline_are_not_the_body(content_class):
+    """WordPress: a category label span, h1.entry-title and a summary inside <article>'s header."""
+    body = "".join(f"<p>{paragraph}</p>" for paragraph in WATER_CODE)
+    page = ("<html><head><title>Parliament approves the new water code &#8211; Valley Times</title></head>"
+            "<body><main><article class='post type-post hentry category-politics'><header class='entry-header'>"
+            "<span class='cat-links'><a href='/category/politics/' rel='category tag'>Politics</a></span>"
+            "<h1 class='entry-title'>Parliament approves the new water code</h1>"
+            f"<p class='entry-summary'>{WATER_SUMMARY}</p></header>"
+            f"<div class='{content_class}'>{body}</div></article></main></body></html>")
+    article = extract_article(page, "https://valley.example/2024/05/water-code/")
+    assert article.title == "Parliament approves the new water code"
+    lines = article.text.splitlines()
+    assert lines[-3:] == list(WATER_CODE)
+    assert lines[:-3] in ([], [WATER_SUMMARY])
+    assert "Politics" not in article.body_html
 
 
 def test_a_subheading_that_opens_the_story_stays():
@@ -143,3 +173,109 @@ def test_a_story_set_as_bare_text_beats_the_page_dump():
             f"<small>05/10/2018 - Health</small><br><br>{story}<br><br><br></div></body></html>")
     text = extract_article(page, "https://city.example/news/1").text
     assert "The ambulance service" in text and "Council 3" not in text
+
+
+def test_a_page_with_control_characters_is_extracted():
+    lead = "<p>The quay\x00 repairs\x07 start on Monday\x1b[0m, the board said.\x0cIts vote was unanimous.</p>"
+    article = extract_article(story_page("<title>Quay\x00 repairs</title>", lead), "https://news.example/x")
+    assert article.title == "Quay repairs"
+    assert article.text.startswith("The quay repairs start on Monday[0m, the board said. Its vote was unanimous.")
+    assert not any(ord(char) < 32 and char != "\n" for char in article.text + article.body_html)
+
+
+def test_invisible_characters_are_not_stored():
+    lead = ("<p>\ufeffThe har\u00adbour\u00adboard met in the Rat\u00adhaus\u200b to vote on the "
+            "re\u00adpairs\u2060 to the north quay, and the vote was taken by a show of hands.</p>")
+    head = '<meta property="og:title" content="Har\u00adbour board votes">'
+    article = extract_article(story_page(head, lead), "https://news.example/x")
+    assert article.title == "Harbour board votes"
+    assert article.text.startswith("The harbourboard met in the Rathaus to vote on the repairs to the north quay")
+    assert not set("\u00ad\u200b\u2060\ufeff") & set(article.text + article.body_html)
+
+
+RAIL_LEAD = ("The steppe railway will run a night train between Almaty and Tashkent from June, the two "
+             "operators said on Monday, the first direct service in thirty years.")
+RAIL_SECOND = ("It will leave each city at eight in the evening and arrive at ten the next morning, with stops "
+               "in Shymkent and at the border, and it will run three times a week at first.")
+RAIL_REST = (
+    "Tickets go on sale in May. A berth in a four-bed compartment will cost about as much as a seat on "
+    "the long-distance bus, and the journey will take just under fourteen hours.",
+    "The operators said the carriages had been rebuilt at the works in Shymkent, with new heating and a "
+    "dining car serving food from both countries along the way.",
+    "Border checks will be made on board at the frontier station, so that passengers can stay in their "
+    "berths, a change both governments agreed to in the spring.",
+    "Freight companies had asked for the line to be kept for goods trains at night. The operators said "
+    "freight would run in the daytime slots the night train leaves free.",
+)
+
+
+@pytest.mark.parametrize("wrapper", ["paywall-content", "read-more-container", "tab-pane"])
+def test_the_body_after_a_teaser_is_kept(wrapper):
+    """A two-paragraph teaser in the body container, the rest in a paywall, read-more or tab box."""
+    rest = "".join(f"<p>{paragraph}</p>" for paragraph in RAIL_REST)
+    page = ("<html><head><title>Night train to return</title>"
+            f'<meta name="description" content="{RAIL_LEAD}"></head><body><div class="layout">'
+            f"<h1>Night train to return</h1><div class='article-body'><p>{RAIL_LEAD}</p><p>{RAIL_SECOND}</p></div>"
+            f"<div class='{wrapper}'>{rest}</div><div class='more'><h3>More news</h3><ul>"
+            "<li><a href='/a'>Airport opens</a></li><li><a href='/b'>Bridge closes</a></li></ul></div>"
+            "</div></body></html>")
+    lines = extract_article(page, "https://rail.example/news/1").text.splitlines()
+    assert lines == [RAIL_LEAD, RAIL_SECOND, *RAIL_REST]
+
+
+WATER_STORY = (
+    "The regional water board voted on Thursday to rebuild the pumping station at Kyzyl Ata, which has "
+    "failed three times since the spring floods left silt in its intakes.",
+    "Engineers told the board that the station, built in 1974, moves a third of the valley's irrigation "
+    "water, and that each failure cost farmers two days of supply at the height of the season.",
+    "The new station will stand two metres higher on the bank, out of reach of the floods the board now "
+    "expects every few years rather than once a generation, the chief engineer said.",
+    "Farmers asked who would pay. The board said the rebuild would be shared between the district budget "
+    "and a development loan, and that water fees would not rise this year.",
+    "Work is due to start after the harvest in October, and the old station will keep running until the "
+    "new one is tested, so that no field goes without water during the change.",
+)
+FUNDS = ("Horizon Balanced Growth Fund Direct Plan", "Steppe Equity Opportunities Fund Regular",
+         "Silk Road Hybrid Income Fund Direct Growth", "Caspian Midcap Value Fund Direct Plan",
+         "Pamir Tax Saver Equity Fund Regular Growth", "Aral Short Duration Debt Fund Direct",
+         "Tien Shan Flexi Cap Fund Direct Plan Growth", "Altai Liquid Fund Institutional Growth")
+RECIPES = (("Apricot jam the old way", "Slow-cooked apricots with a little lemon and no pectin, the way "
+            "the markets of the valley have sold it for generations."),
+           ("Plov for twelve", "The rice, the carrots and the lamb in the right order, in one heavy pot over "
+            "a strong fire, for a family table."),
+           ("Green tea with mint", "A pot of green tea with fresh mint from the garden, sweetened or not, for "
+            "long summer evenings in the courtyard."))
+
+
+@pytest.mark.parametrize("description", [WATER_STORY[0], ""], ids=["with-description", "no-description"])
+def test_the_story_wins_over_a_sidebar_that_comes_first(description):
+    """A rail of fund names and recipe teasers, first in the source and named like a body container."""
+    funds = "".join(f"<li>{name}</li>" for name in FUNDS)
+    recipes = "".join(f"<div><h3><a href='/r{i}'>{name}</a></h3><p>{text}</p></div>"
+                      for i, (name, text) in enumerate(RECIPES))
+    story = "".join(f"<div class='txt'>{paragraph}</div>" for paragraph in WATER_STORY)
+    page = ("<html><head><title>Water board rebuilds the pumping station</title>"
+            f'<meta name="description" content="{description}"></head><body><div class="page">'
+            f"<div class='rail text-content'><h4>Top funds</h4><ul>{funds}</ul>{recipes}</div>"
+            f"<div class='main'><h1>Water board rebuilds the pumping station</h1><div>{story}</div></div>"
+            "</div></body></html>")
+    text = extract_article(page, "https://valley.example/news/1").text
+    assert text.splitlines() == list(WATER_STORY)
+
+
+def test_tables_keep_caption_header_and_body_in_a_box_that_scrolls():
+    head = "".join(f"<th>{name}</th>" for name in ("District", "2023", "2024", "Change", "Share", "Pickers"))
+    rows = "".join(f"<tr><td>{district}</td><td>12,400</td><td>13,100</td><td>+5.6%</td><td>21%</td>"
+                   f"<td>1,200</td></tr>" for district in ("Beruni", "Turtkul"))
+    table = (f"<table class='data' style='width:900px'><caption>Cotton harvest by district, tonnes</caption>"
+             f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+    article = extract_article(story_page(lead=table), "https://farm.example/x")
+    root = lxml.html.fragment_fromstring(article.body_html, create_parent="div")
+    boxes = root.findall("div")
+    assert [box.get("class") for box in boxes] == ["table-scroll"]
+    table = boxes[0].find("table")
+    assert [child.tag for child in table] == ["caption", "thead", "tbody"]
+    assert table.findtext("caption") == "Cotton harvest by district, tonnes"
+    assert [th.text for th in table.find("thead").iter("th")] == ["District", "2023", "2024", "Change", "Share", "Pickers"]
+    assert [tr.findtext("td") for tr in table.find("tbody")] == ["Beruni", "Turtkul"]
+    assert table.attrib == {}

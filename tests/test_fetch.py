@@ -9,8 +9,9 @@ from email.utils import formatdate
 
 import pytest
 
+from reader.budget import Budget
 from reader.fetch import FetchError, Fetcher, blocked_kind, decode_text
-from servers import LoopbackServer, make_certificates, respond, stream
+from servers import LoopbackServer, TrickleServer, make_certificates, respond, stream
 
 MB = 1024 * 1024
 HTML = b"<!doctype html><html><head><title>Hi</title></head><body><p>Hello</p></body></html>"
@@ -527,3 +528,57 @@ def test_binary_never_crashes_decoding():
     for header in (None, "text/html", "text/html; charset=utf-16", "text/html; charset=utf-8"):
         text, _ = decode_text(bytes(range(256)) * 4, header)
         assert isinstance(text, str)
+
+
+# Python codecs that are not text encodings (issue 12.8): a label naming one is ignored and
+# the text detected, as browsers ignore labels outside the WHATWG list.
+BOGUS_CHARSETS = ["base64", "bz2", "hex", "idna", "punycode", "quopri", "rot13", "undefined",
+                  "uu", "zlib"]
+CAFE = "Кафе на углу открылось снова после ремонта."
+
+
+@pytest.mark.parametrize("charset", BOGUS_CHARSETS)
+@pytest.mark.parametrize("place", ["header", "meta", "xml"])
+def test_bogus_charset_labels_are_ignored_and_the_text_detected(place, charset):
+    declarations = {"header": "", "meta": f'<meta charset="{charset}">',
+                    "xml": f'<?xml version="1.0" encoding="{charset}"?>'}
+    header = f"text/html; charset={charset}" if place == "header" else "text/html"
+    body = declarations[place].encode() + f"<p>{CAFE}</p>".encode("cp1251")
+    text, encoding = decode_text(body, header)
+    assert (text, encoding) == (declarations[place] + f"<p>{CAFE}</p>", "cp1251")
+
+
+@pytest.mark.parametrize("label, encoding", [
+    ("latin2", "iso8859-2"), ("x-mac-cyrillic", "mac-cyrillic"), ("x-cp1251", "cp1251"),
+    ("csKOI8R", "koi8-r"), ("unicode-1-1-utf-8", "utf-8"), ("gbk", "gb18030"),
+])
+def test_whatwg_labels_are_read(label, encoding):
+    assert decode_text(b"<p>hi</p>", f"text/html; charset={label}") == ("<p>hi</p>", encoding)
+
+
+# --- slow servers (issue 12.11): one total limit over connect, status line, headers, body --
+
+ENDLESS_HEADER = b"X-Slow: " + b"a" * 10_000
+TRICKLED = {
+    "status line": b"HTTP/1.1 200 OK" + b" " * 10_000,
+    "headers": b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n" + ENDLESS_HEADER,
+    "body": b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n" + b"x" * 10_000,
+}
+
+
+@pytest.mark.parametrize("part", sorted(TRICKLED))
+def test_a_trickling_server_is_cut_off_at_the_total_limit(part):
+    fetcher = Fetcher(allow_private=True, timeout=0.25)  # reads every 0.1 s: never a read timeout
+    with TrickleServer(TRICKLED[part], interval=0.1) as server:
+        reason = fetch_error(fetcher, server.url("/"))
+        assert reason == "timed out after 2s in total (connect, headers and body)"
+        assert server.sent < len(TRICKLED[part])
+
+
+def test_the_source_budget_ends_a_fetch_before_its_own_limit():
+    fetcher = Fetcher(allow_private=True, timeout=5)  # its own total would be 40 s
+    with TrickleServer(TRICKLED["headers"], interval=0.1) as server:
+        budget = Budget(server.url("/"), seconds=1)
+        with pytest.raises(FetchError) as info:
+            fetcher.get(server.url("/"), budget=budget)
+    assert info.value.reason == "ran out of time (1s for one source)"

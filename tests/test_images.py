@@ -40,3 +40,16 @@ def test_bad_images_are_refused(tmp_path, data, reason):
 def test_pixel_bombs_are_refused(tmp_path):
     with pytest.raises(images.ImageError, match="too large"):
         images.process(_jpeg(3000, 3000), "https://x/big.jpg", tmp_path, widths=[360], max_pixels=10**6)
+
+
+def test_a_save_that_fails_half_way_leaves_no_file(tmp_path, monkeypatch):
+    def full_disk(image, path, *args, **kwargs):
+        with open(path, "wb") as out:
+            out.write(b"RIFF\0\0")  # what got written before the disk filled
+        raise OSError(28, "No space left on device")
+
+    data = _jpeg(800, 600)
+    monkeypatch.setattr(Image.Image, "save", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        images.process(data, "https://x/a.jpg", tmp_path, widths=[360], max_pixels=10**8)
+    assert list(tmp_path.iterdir()) == []

@@ -110,6 +110,24 @@ def test_feeds_ingest_each_entry_and_report_the_broken_one(site, ingester, path)
         assert [r.error for r in results if r.status == "error"] == ["HTTP 404"]
 
 
+def test_an_image_that_failed_to_save_is_retried_on_the_next_ingest(site, ingester, db):
+    url = site.server.url("/world/water-talks.html")
+    media = Path(ingester.media_dir)
+    media.write_bytes(b"")  # a file where the media directory goes: every image fails to save
+    [first] = _ingest(ingester, url)
+    row = articles.get(db, first.id)
+    assert first.status == "new" and row["lead_image_id"] is None and "<img" not in row["body_html"]
+    media.unlink()
+    [second] = _ingest(ingester, url)
+    row = articles.get(db, first.id)
+    assert (second.status, second.id) == ("updated", first.id)
+    assert row["lead_image_id"] is not None and 'src="/media/' in row["body_html"]
+    assert row["version"] == 1 and articles.versions(db, first.id) == []  # the text did not change
+    [third] = _ingest(ingester, url)
+    assert (third.status, third.id) == ("unchanged", first.id)
+    assert [r["path"] for r in site.server.requests].count("/img/dam.jpg") == 2
+
+
 def test_topics_from_rules_and_from_the_option_record_one_event(site, ingester, db):
     topic_store.upsert(db, "water", "Water", keywords=["reservoir"])
     [result] = _ingest(ingester, site.server.url("/world/water-talks.html"), topic="region")
@@ -146,6 +164,8 @@ def test_a_failure_while_storing_leaves_no_half_article(site, ingester, db, monk
 # -- bad input: one clear line each, recorded, never stopping the others -------------------
 
 
+DEEP_JSON_FEED = (b'{"version": "https://jsonfeed.org/version/1.1", "items": ['
+                  + b"[" * 100_000 + b"]" * 100_000 + b"]}")
 BAD = {
     "/empty.html": (lambda r: respond(r, 200, b""), "empty"),
     "/binary.html": (lambda r: respond(r, 200, bytes(range(256)) * 64), ""),
@@ -157,6 +177,8 @@ BAD = {
     "/loop.html": (lambda r: respond(r, 302, headers=[("Location", "/loop.html")]), "redirect"),
     "/broken-feed.xml": (lambda r: respond(r, 200, b'<?xml version="1.0"?><rss><channel><item>',
                                            "application/rss+xml"), "broken feed"),
+    "/deep.json": (lambda r: respond(r, 200, DEEP_JSON_FEED, "application/feed+json"),
+                   "broken JSON feed (nested too deeply)"),
 }
 
 
@@ -173,6 +195,45 @@ def test_bad_sources_give_one_clear_line(app, path):
     assert "Traceback" not in result.output
     assert [line["status"] for line in lines if line["url"] != server.url(path)] == ["new"]
     assert result.exit_code == 0  # one source succeeded
+
+
+# Charset labels that name Python codecs but no text encoding (issue 12.8): the page is read
+# with its encoding detected, like any page that declares nothing usable.
+BOGUS_CHARSETS = ["base64", "bz2", "hex", "idna", "punycode", "quopri", "rot13", "undefined",
+                  "uu", "zlib"]
+RUSSIAN = "Кафе на набережной открылось снова после долгого ремонта."
+
+
+def _declaring_page(place, charset):
+    """The ok page in windows-1251, naming `charset` in the header, a <meta> or <?xml?>."""
+    declaration = {"header": "", "meta": f'<meta charset="{charset}">',
+                   "xml": f'<?xml version="1.0" encoding="{charset}"?>\n'}[place]
+    header = f"text/html; charset={charset}" if place == "header" else "text/html"
+    html = (FIXTURES / "article.html").read_text().replace("{body_sentence}", f"{FIRST} {RUSSIAN}")
+    html = html.replace('<link rel="canonical" href="{origin}/world/water-talks.html">', "")
+    html = html.replace('<meta charset="utf-8">', declaration if place == "meta" else "")
+    body = ((declaration if place == "xml" else "") + html).encode("cp1251")
+    return lambda request: respond(request, 200, body, header)
+
+
+def _declaring_feed(charset):
+    rss = (f'<?xml version="1.0" encoding="{charset}"?><rss version="2.0"><channel>'
+           '<title>Лента</title><item><title>Кафе</title><link>/ok.html</link></item>'
+           '</channel></rss>')
+    return lambda request: respond(request, 200, rss.encode("cp1251"), "application/rss+xml")
+
+
+@pytest.mark.parametrize("charset", BOGUS_CHARSETS)
+def test_bogus_charsets_are_ignored_and_every_source_ingested(app, db, charset):
+    routes = {f"/{place}.html": _declaring_page(place, charset) for place in ("header", "meta", "xml")}
+    with LoopbackServer({**routes, "/feed.xml": _declaring_feed(charset), "/ok.html": _ok_page}) as server:
+        result = app.test_cli_runner().invoke(args=["ingest", "--json", *map(server.url, sorted(routes)),
+                                                    server.url("/feed.xml")])
+    assert "Traceback" not in result.output and result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert [line["status"] for line in lines] == ["new"] * 4, lines
+    texts = [articles.get(db, line["id"])["body_text"] for line in lines]
+    assert [RUSSIAN in text for text in texts] == [True, True, True, False]
 
 
 def _ok_page(request):
@@ -234,3 +295,62 @@ def test_a_huge_image_drops_only_that_image(tmp_path):
         [result] = _ingest(Ingester(db, app.config), server.url("/ok.html"))
     row = articles.get(db, result.id)
     assert result.status == "new" and "<img" not in row["body_html"] and row["lead_image_id"] is None
+
+
+# -- budgets (issue 12.10, 12.17): a long feed says it was cut; a slow source fails alone -----
+
+def _long_feed(count):
+    items = "".join(f"<item><title>S{n}</title><link>/ok.html?n={n}</link></item>" for n in range(count))
+    rss = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Long</title>{items}</channel></rss>'
+    return lambda request: respond(request, 200, rss.encode(), "application/rss+xml")
+
+
+def test_a_cut_feed_says_so_in_its_result_line(tmp_path):
+    from reader import create_app
+
+    app = create_app({"DATA_DIR": tmp_path, "FETCH_ALLOW_PRIVATE": True, "FEED_MAX_ENTRIES": 3})
+    with LoopbackServer({"/feed.xml": _long_feed(10), "/ok.html": _ok_page}) as server:
+        result = app.test_cli_runner().invoke(args=["ingest", "--json", server.url("/feed.xml")])
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert [line["status"] for line in lines] == ["cut", "new", "new", "new"], lines
+    assert lines[0]["url"] == server.url("/feed.xml") and lines[0]["title"] == "Long"
+    assert lines[0]["note"] == "the feed lists 10 entries: the newest 3 taken"
+    assert result.exit_code == 0
+
+
+def _trickle(server, chunks):
+    """A body of `chunks` sent one every 0.1 s, until the client hangs up or the server stops."""
+    def handler(request):
+        stream(request, (chunk for chunk in chunks if not server.stopping.wait(0.1)))
+    return handler
+
+
+def _budget_app(tmp_path):
+    from reader import create_app
+
+    return create_app({"DATA_DIR": tmp_path, "FETCH_ALLOW_PRIVATE": True, "SOURCE_SECONDS": 1.0})
+
+
+def test_a_source_out_of_time_fails_alone_with_one_line(tmp_path):
+    app = _budget_app(tmp_path)
+    with LoopbackServer({"/ok.html": _ok_page}) as server:
+        server.routes["/slow.html"] = _trickle(server, [b"<p>still coming</p>"] * 300)
+        result = app.test_cli_runner().invoke(args=["ingest", "--json", server.url("/slow.html"),
+                                                    server.url("/ok.html")])
+    lines = {line["url"]: line for line in map(json.loads, result.output.splitlines())}
+    assert lines[server.url("/slow.html")]["error"] == "ran out of time (1s for one source)"
+    assert lines[server.url("/ok.html")]["status"] == "new"
+    assert "Traceback" not in result.output and result.exit_code == 0
+
+
+def test_an_article_out_of_time_in_its_images_is_not_stored(tmp_path):
+    from reader.store import connect
+
+    app = _budget_app(tmp_path)
+    with LoopbackServer({"/ok.html": _ok_page}) as server:
+        server.routes["/img/dam.jpg"] = _trickle(server, [b"\xff"] * 300)
+        result = app.test_cli_runner().invoke(args=["ingest", "--json", server.url("/ok.html")])
+    [line] = [json.loads(x) for x in result.output.splitlines()]
+    assert (line["status"], line["error"]) == ("error", "ran out of time (1s for one source)")
+    db = connect(tmp_path)
+    assert articles.count(db) == 0 and db.execute("SELECT COUNT(*) FROM images").fetchone()[0] == 0

@@ -32,6 +32,8 @@ HOSTILE = [
     ("srcdoc", '<iframe srcdoc="<script>alert(1)</script>"></iframe>', "srcdoc"),
     ("formaction", '<button formaction="javascript:alert(1)">x</button>', "formaction"),
     ("template", "<template><img src=x onerror=alert(1)></template>", "onerror"),
+    ("div-class", '<div class="overlay-login">t</div>', "overlay"),
+    ("table-box-attrs", '<div class="table-scroll" style="position:fixed" onclick="x()">t</div>', "fixed"),
 ]
 
 
@@ -57,3 +59,9 @@ def test_file_urls_only_when_asked():
     html = '<img src="file:///tmp/story/img/a.jpg" alt=""><a href="file:///etc/passwd">x</a>'
     assert "file:" not in sanitize(html)
     assert 'src="file:///tmp/story/img/a.jpg"' in sanitize(html, local_files=True)
+
+
+def test_the_table_box_class_is_the_only_class_kept():
+    html = '<div class="table-scroll"><table><caption>c</caption><tbody><tr><td>1</td></tr></tbody></table></div>'
+    assert sanitize(html) == html
+    assert sanitize('<div class="table-scroll x">t</div>') == "<div>t</div>"

@@ -24,13 +24,18 @@ def _article_paths(web):
     return [a["url"] for a in web.get("/api/articles?limit=50").get_json()["articles"]]
 
 
-def test_front_page_lists_stories_and_a_summit_section(web):
+def test_front_page_shows_each_story_once_in_its_most_specific_section(web):
     soup = _soup(web.get("/"))
     assert len(soup.select("h1")) == 1
-    sections = {h2.get_text(strip=True) for h2 in soup.select("section h2")}
-    assert {"Latest", "Summit coverage"} <= sections
-    summit = soup.find(id="topic-summit").find_parent("section")
-    assert len(summit.select("li.story")) == 4
+    links = [a["href"] for a in soup.select("main li.story h3 a")]
+    assert sorted(links) == sorted(_article_paths(web)) and len(links) == 10  # each story once
+    sections = {s.h2.get_text(strip=True): [a.get_text() for a in s.select("li.story h3 a")]
+                for s in soup.select("main section")}
+    summit = {a["title"] for a in web.get("/api/articles?topic=summit&limit=50").get_json()["articles"]}
+    assert set(sections["Summit coverage"]) == summit  # the event, not the countries it also names
+    assert "Breaking news" in sections and "Turkmenistan" not in sections
+    box = soup.select_one("main [data-edition=front]")
+    assert box is not None and box.find_next("section") is soup.select_one("main section")
     first = soup.select_one("li.story")
     assert first.select_one("h3 a")["href"].startswith("/articles/")
     assert first.select_one("time[datetime]") is not None

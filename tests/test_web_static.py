@@ -61,3 +61,24 @@ def test_service_worker_is_revalidated_with_root_scope(web):
     assert response.headers["Cache-Control"] == "no-cache"
     assert response.headers["Service-Worker-Allowed"] == "/"
     assert web.get("/sw.js", headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
+
+
+def test_the_worker_imports_each_part_and_its_version_covers_them(demo_app, monkeypatch):  # noqa: F811
+    from reader import SHARE
+    from reader.web import asset_url, worker
+
+    on_disk = sorted(f"sw/{p.name}" for p in (SHARE / "static" / "sw").glob("*.js") if p.name != "sw.js")
+    assert sorted(worker.PARTS) == on_disk
+    with demo_app.test_request_context("/sw.js"):
+        before = worker.config("source")
+        assert before["parts"] == [asset_url(name) for name in worker.PARTS]
+        for name in worker.PARTS:
+            assets = dict(demo_app.extensions["assets"])
+            assets[name] = {**assets[name], "hash": "0" * 12}
+            monkeypatch.setitem(demo_app.extensions, "assets", assets)
+            assert worker.config("source")["version"] != before["version"], name
+            monkeypatch.undo()
+    body = demo_app.test_client().get("/sw.js").data.decode()
+    assert "importScripts.apply(self, CONFIG.parts)" in body
+    for url in before["parts"]:
+        assert demo_app.test_client().get(url).status_code == 200

@@ -60,6 +60,15 @@ def update(db, old, row):
     )
 
 
+def replace_body(db, article_id, body_html):
+    """A new body for the same text (images that came back on a retry); no new version.
+
+    It is always written beside new image rows, which is what store.changes sees.
+    """
+    db.execute("UPDATE articles SET body_html = ?, updated_at = ?, checked_at = ? WHERE id = ?",
+               (body_html, utcnow(), utcnow(), article_id))
+
+
 def touch(db, article_id):
     db.execute("UPDATE articles SET checked_at = ? WHERE id = ?", (utcnow(), article_id))
 

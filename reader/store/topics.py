@@ -40,6 +40,19 @@ def for_article(db, article_id):
     return [row[0] for row in rows]
 
 
+def for_articles(db, article_ids):
+    """{article id: [topic slugs]} for several articles in one query."""
+    found = {article_id: [] for article_id in article_ids}
+    if not found:
+        return found
+    marks = ", ".join("?" for _ in found)
+    rows = db.execute(f"SELECT article_id, topic FROM article_topics WHERE article_id IN ({marks})"
+                      " ORDER BY article_id, topic", list(found)).fetchall()
+    for article_id, topic in rows:
+        found[article_id].append(topic)
+    return found
+
+
 def assign(db, article_id, slugs):
     """Add the article to these topics; returns the slugs it was not in before."""
     before = set(for_article(db, article_id))

@@ -1,6 +1,5 @@
 """The web app: blueprints, static files through WhiteNoise, security and caching headers."""
 from datetime import timezone
-from pathlib import Path
 
 from markupsafe import Markup
 
@@ -37,10 +36,13 @@ SECURITY_HEADERS = {
 
 
 def init_app(app):
-    from . import api, compress, editor, pages, push_api, render, syndication, worker
+    from . import api, compress, editor, page_cache, pages, push_api, render, syndication, worker
 
-    build_dir = Path(app.config["DATA_DIR"]) / assets.BUILD_DIR
+    build_dir = assets.build_dir(app.config["DATA_DIR"])
     app.extensions["assets"] = assets.build(SHARE / "static", build_dir)
+    # Outside in: ProxyFix (below), WhiteNoise for static files, rendered pages by content version.
+    app.wsgi_app = page_cache.PageCache(app.wsgi_app, data_dir=app.config["DATA_DIR"])
+    app.extensions["page_cache"] = app.wsgi_app
     app.wsgi_app = _StaticFiles(app.wsgi_app, root=str(build_dir), prefix="static/",
                               max_age=STATIC_MAX_AGE, immutable_file_test=lambda path, url: True)
     app.jinja_env.globals["asset_url"] = asset_url

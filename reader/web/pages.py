@@ -14,8 +14,7 @@ from . import render
 from .responses import revalidated
 
 bp = Blueprint("pages", __name__)
-FRONT_PAGE_STORIES = 12
-SECTION_STORIES = 4
+FRONT_PAGE_STORIES = 20   # as many as the front page's edition download keeps (reader.package)
 MAX_QUERY = 200
 MEDIA_MAX_AGE = 31536000  # media files are named by their content hash
 SETTINGS_MAX_AGE = 400 * 24 * 3600  # the longest cookie lifetime browsers keep (RFC 6265bis)
@@ -24,13 +23,9 @@ SETTINGS_MAX_AGE = 400 * 24 * 3600  # the longest cookie lifetime browsers keep 
 @bp.get("/")
 def front():
     db = get_db()
-    latest = [render.story(db, r) for r in article_store.latest(db, limit=FRONT_PAGE_STORIES)]
-    sections = []
-    for topic in topic_store.all(db):
-        rows = article_store.latest(db, topic=topic["slug"], limit=SECTION_STORIES)
-        if rows:
-            sections.append({"topic": topic, "stories": [render.story(db, r) for r in rows]})
-    return revalidated(render_template("pages/front.html", latest=latest, sections=sections))
+    rows = article_store.latest(db, limit=FRONT_PAGE_STORIES)
+    sections = render.front_sections(db, rows, topic_store.all(db))
+    return revalidated(render_template("pages/front.html", sections=sections, limit=FRONT_PAGE_STORIES))
 
 
 @bp.get("/articles/<slug>/")

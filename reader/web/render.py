@@ -1,4 +1,5 @@
 """How stored stories are presented: view models for templates, low-data images."""
+import html
 import json
 from datetime import datetime, timezone
 
@@ -17,11 +18,15 @@ TEXT_SIZES = ("s", "m", "l", "xl")
 
 def preferences():
     """The reader's display settings, stored on the device as cookies."""
-    cookies = request.cookies
+    return preferences_from(request.cookies, request.headers.get("Save-Data", ""))
+
+
+def preferences_from(cookies, save_data):
+    """Display settings from a cookie mapping and the Save-Data header (the page cache keys on them)."""
     theme = cookies.get("theme") if cookies.get("theme") in THEMES else "system"
     size = cookies.get("text") if cookies.get("text") in TEXT_SIZES else "m"
-    save_data = request.headers.get("Save-Data", "").lower() == "on"
-    return {"theme": theme, "text": size, "lowdata": save_data or cookies.get(LOW_DATA_COOKIE) == "1"}
+    lowdata = save_data.lower() == "on" or cookies.get(LOW_DATA_COOKIE) == "1"
+    return {"theme": theme, "text": size, "lowdata": lowdata}
 
 
 def story(db, row):
@@ -36,6 +41,24 @@ def story(db, row):
         "thumb": thumb and {"src": image_module.MEDIA_URL + thumb["file"], "alt": lead["alt"],
                             "width": thumb["width"], "height": thumb["height"]},
     }
+
+
+def front_sections(db, rows, topics):
+    """The front page: each story once, in its most specific section, newest sections first.
+
+    A story's most specific section is the first of its topics in the newsroom's order (topics'
+    position: topics.json puts an event before a flag like "breaking", and both before a country);
+    stories in no topic make a section of their own (topic None). Returns [{"topic", "stories"}].
+    """
+    memberships = topic_store.for_articles(db, [row["id"] for row in rows])
+    order = {topic["slug"]: n for n, topic in enumerate(topics)}
+    by_slug = {topic["slug"]: topic for topic in topics}
+    sections = {}
+    for row in rows:  # newest first, so each section's first story is its newest
+        known = [slug for slug in memberships[row["id"]] if slug in order]
+        slug = min(known, key=order.get) if known else None
+        sections.setdefault(slug, []).append(story(db, row))
+    return [{"topic": by_slug.get(slug), "stories": stories} for slug, stories in sections.items()]
 
 
 def article_url(row):
@@ -58,6 +81,8 @@ def article(db, row, lowdata=False):
         lead = None  # the body already shows it
     if lowdata:
         body = tap_to_load(body, stored_images)
+    elif lead is None:
+        body = eager_first_image(body)
     return {
         **story(db, row), "body_html": body, "byline": row["byline"] or "",
         "site_name": row["site_name"] or "", "source_url": row["url"],
@@ -74,6 +99,18 @@ def lead_image(image, lowdata):
             "srcset": "" if lowdata else image_module.srcset(image["variants"]),
             "width": main["width"], "height": main["height"], "alt": image["alt"],
             "caption": image["caption"], "bytes": small["bytes"], "lowdata": lowdata}
+
+
+def eager_first_image(body_html):
+    """The story's first image loads at once with high priority (it is the page's largest paint);
+    the others stay lazy. Used when the body shows the lead image itself."""
+    root = lxml.html.fragment_fromstring(body_html or "<p></p>", create_parent="div")
+    first = next(root.iter("img"), None)
+    if first is None:
+        return body_html
+    first.set("loading", "eager")
+    first.set("fetchpriority", "high")
+    return _inner_html(root)
 
 
 def tap_to_load(body_html, stored_images):
@@ -95,7 +132,12 @@ def tap_to_load(body_html, stored_images):
         link.text = f"Show image ({max(1, round(variant['bytes'] / 1024))} KB)"
         link.tail = img.tail
         img.getparent().replace(img, link)
-    return "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
+    return _inner_html(root)
+
+
+def _inner_html(root):
+    return html.escape(root.text or "", quote=False) + "".join(
+        lxml.html.tostring(child, encoding="unicode") for child in root)
 
 
 def next_stories(db, row, limit=3):

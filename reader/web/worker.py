@@ -1,9 +1,10 @@
 """The service worker: static/sw/sw.js with its precache list and settings put in at serve time.
 
+sw.js loads its parts (static/sw/*.js, one job each) with importScripts from their hashed URLs.
 Precache entries are {url, revision} (Workbox's shape): hashed static URLs carry their hash,
 shell pages carry a hash of their rendered HTML. The worker's version is a hash of the
-script and every entry, so a deploy that changes any of them installs a new worker, and one
-that changes nothing does not.
+script, its parts and every entry, so a deploy that changes any of them installs a new worker,
+and one that changes nothing does not.
 """
 import hashlib
 import json
@@ -15,8 +16,12 @@ from .responses import revalidated
 
 bp = Blueprint("worker", __name__)
 CONFIG_MARKER = "/*! READER_CONFIG */ {}"
-SHELL_PAGES = ("/offline/", "/saved/", "/settings/")
-SHELL_ASSETS = ("css/app.css", "js/app.js", "js/offline.js", "js/push.js", "icons/icon-192.png",
+# The pages the worker precaches, with the template each renders (reader.package exports them too).
+SHELL_PAGES = {"/offline/": "pages/offline.html", "/saved/": "pages/saved.html",
+               "/settings/": "pages/settings.html"}
+# The worker's parts in the order importScripts loads them (static/sw/sw.js says what each does).
+PARTS = ("sw/records.js", "sw/strategies.js", "sw/keeping.js", "sw/messages.js", "sw/push.js", "sw/clicks.js")
+SHELL_ASSETS = ("css/app.css", "js/app.js", "js/export.js", "js/offline.js", "js/push.js", "icons/icon-192.png",
                 "icons/icon-512.png", "icons/apple-touch-icon.png", "icons/badge-96.png")
 
 
@@ -35,9 +40,12 @@ def config(source=""):
 
     entries = precache_entries()
     settings = current_app.config
+    assets = current_app.extensions["assets"]
     digest = hashlib.sha256(source.encode())
     for entry in entries:
         digest.update(f"{entry['url']} {entry['revision']}\n".encode())
+    for name in PARTS:
+        digest.update(f"{name} {assets[name]['hash']}\n".encode())
     digest.update(str(settings["RELEASE"]).encode())
     return {
         "version": digest.hexdigest()[:12],
@@ -45,6 +53,8 @@ def config(source=""):
         "maxStories": settings["OFFLINE_MAX_STORIES"],
         "maxBytes": settings["OFFLINE_MAX_MB"] * 1024 * 1024,
         "networkTimeoutMs": settings["OFFLINE_NETWORK_TIMEOUT_MS"],
+        "networkLimitMs": settings["OFFLINE_NETWORK_LIMIT_MS"],
+        "parts": [asset_url(name) for name in PARTS],
         "smallWidth": min(settings["IMAGE_WIDTHS"]),  # the low-data image size
         "icon": asset_url("icons/icon-192.png"),
         "badge": asset_url("icons/badge-96.png"),
@@ -70,10 +80,8 @@ def _manifest_revision():
 
 
 def _page_revision(path):
-    template = {"/offline/": "pages/offline.html", "/saved/": "pages/saved.html",
-                "/settings/": "pages/settings.html"}[path]
     from .pages import settings_context
 
     with current_app.test_request_context(path):
-        html = render_template(template, **settings_context())
+        html = render_template(SHELL_PAGES[path], **settings_context())
     return hashlib.sha256(html.encode()).hexdigest()[:12]

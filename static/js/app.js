@@ -1,11 +1,19 @@
 // Reader's page script: progressive enhancement only; every page works without it.
+// Kept small, as every page loads it first: the offline features (offline.js) load once a
+// service worker runs, and only then.
 (function () {
   "use strict";
 
+  function warn(what) {
+    return function (error) { console.warn("Reader: " + what + " failed:", error); };
+  }
+
   // Times are rendered in UTC; show them in the reader's own time zone.
   function localTimes(root) {
+    var times = root.querySelectorAll("time[data-local]");
+    if (!times.length) return;
     var format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-    root.querySelectorAll("time[data-local]").forEach(function (el) {
+    times.forEach(function (el) {
       var moment = new Date(el.getAttribute("datetime"));
       if (!isNaN(moment)) el.textContent = format.format(moment);
     });
@@ -26,48 +34,25 @@
     });
   }
 
-  // Display settings live in cookies. The server applies them; a static export has no server,
-  // so the page applies them itself and the settings form saves them without a round trip.
-  var SETTINGS_MAX_AGE = 400 * 24 * 3600;
-
-  function cookie(name) {
-    var match = document.cookie.match(new RegExp("(?:^|; )" + name + "=([^;]*)"));
-    return match ? decodeURIComponent(match[1]) : null;
-  }
-
-  function applySettings() {
-    var root = document.documentElement;
-    if (cookie("theme")) root.dataset.theme = cookie("theme");
-    if (cookie("text")) root.dataset.text = cookie("text");
-  }
-
-  function settingsForm(form) {
-    if (!form || !document.body.hasAttribute("data-static")) return;
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      var data = new FormData(form);
-      [["theme", data.get("theme")], ["text", data.get("text")], ["lowdata", data.get("lowdata") ? "1" : "0"]]
-        .forEach(function (pair) {
-          document.cookie = pair[0] + "=" + encodeURIComponent(pair[1] || "") + "; max-age=" +
-            SETTINGS_MAX_AGE + "; path=/; SameSite=Lax";
-        });
-      applySettings();
-      var note = document.querySelector("[data-settings-saved]");
-      if (note) note.hidden = false;
+  // The worker is registered after the page has loaded, so its install never competes with the
+  // page's own requests; offline.js follows once a worker is active.
+  function registerWorker() {
+    var body = document.body;
+    // offline.js tells the worker about a page the worker did not serve (it keeps those itself).
+    if (navigator.serviceWorker && navigator.serviceWorker.controller) body.dataset.served = "worker";
+    if (!body.dataset.sw || !("serviceWorker" in navigator)) return;
+    navigator.serviceWorker.register(body.dataset.sw, { scope: "/" }).catch(warn("registering the service worker"));
+    navigator.serviceWorker.ready.then(function () {
+      var script = document.createElement("script");
+      script.src = body.dataset.offlineJs;
+      document.head.appendChild(script);
     });
   }
 
-  function registerWorker() {
-    var url = document.body.dataset.sw;
-    if (!url || !("serviceWorker" in navigator)) return;
-    navigator.serviceWorker.register(url, { scope: "/" }).catch(function () {});
-  }
-
   document.addEventListener("DOMContentLoaded", function () {
-    applySettings();
-    settingsForm(document.querySelector("form.settings"));
     localTimes(document);
     tapImages(document);
-    registerWorker();
   });
+  if (document.readyState === "complete") registerWorker();
+  else window.addEventListener("load", registerWorker);
 })();

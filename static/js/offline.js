@@ -1,8 +1,13 @@
 // Offline reading in the page: save a story, download an edition, list and remove kept stories,
-// and offer a new version. Talks to the service worker with messages; without one it does nothing.
+// mark what is kept while offline, and offer a new version. app.js loads this file once a service
+// worker is active; it talks to the worker with messages. Every sentence it shows comes from the
+// page (data-* attributes in the templates), with {name} filled in here.
 (function () {
   "use strict";
-  if (!("serviceWorker" in navigator)) return;
+
+  function warn(what) {
+    return function (error) { console.warn("Reader: " + what + " failed:", error); };
+  }
 
   // Send a message to the active worker; onProgress gets the messages before the last one.
   function ask(type, body, onProgress) {
@@ -20,13 +25,29 @@
     });
   }
 
+  // The sentence in el's data-<name>, with {key} replaced by values[key].
+  function say(el, name, values) {
+    return (el.dataset[name] || "").replace(/\{(\w+)\}/g, function (whole, key) {
+      return values && key in values ? values[key] : whole;
+    });
+  }
+
+  // 1234567 -> "1.23 MB", 10737418240 -> "10 GB": three significant figures in the reader's language.
+  var UNITS = [[1073741824, "gigabyte"], [1048576, "megabyte"], [1024, "kilobyte"]];
   function size(bytes) {
-    if (bytes >= 1048576) return (bytes / 1048576).toFixed(1) + " MB";
-    return Math.max(1, Math.round(bytes / 1024)) + " KB";
+    var unit = UNITS.find(function (u) { return bytes >= u[0]; }) || UNITS[2];
+    return new Intl.NumberFormat(undefined, { style: "unit", unit: unit[1], unitDisplay: "short",
+      maximumSignificantDigits: 3 }).format(Math.max(bytes, 1) / unit[0]);
+  }
+
+  function when(ms) {
+    return new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }).format(new Date(ms));
   }
 
   function askToPersist() {
-    if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(function () {});
+    if (navigator.storage && navigator.storage.persist) {
+      navigator.storage.persist().catch(warn("asking for persistent storage"));
+    }
   }
 
   function el(tag, attributes, text) {
@@ -39,18 +60,19 @@
   // ------------------------------------------------------------ save one story
 
   function saveButton(button) {
-    var status = document.querySelector("[data-save-status]");
+    var box = button.closest("[data-saving]");
+    var status = box.querySelector("[data-save-status]");
     button.hidden = false;
     button.addEventListener("click", function () {
       button.disabled = true;
-      status.textContent = "Saving…";
+      status.textContent = say(box, "saving");
       ask("save", { url: location.pathname }).then(function (reply) {
-        button.textContent = "Saved for offline";
-        status.textContent = "Kept on this device (" + size(reply.story.bytes + reply.story.imageBytes) + ").";
+        button.textContent = say(box, "saved");
+        status.textContent = say(box, "kept", { size: size(reply.story.bytes + reply.story.imageBytes) });
         askToPersist();
       }, function (error) {
         button.disabled = false;
-        status.textContent = "Could not save: " + error.message;
+        status.textContent = say(box, "failed", { reason: error.message });
       });
     });
   }
@@ -63,44 +85,55 @@
     var status = box.querySelector("[data-edition-status]");
     var bar = box.querySelector("progress");
     var manifest = null;
-    box.hidden = false;
+    start.classList.remove("needs-worker");
     start.addEventListener("click", function () {
-      status.textContent = "Checking the size…";
+      start.disabled = true;
+      bar.hidden = true;
+      status.textContent = say(box, "checking");
       fetch(box.dataset.manifest).then(function (r) {
-        if (!r.ok) throw new Error("the server said " + r.status);
+        if (!r.ok) throw new Error(r.status + " " + r.statusText);
         return r.json();
       }).then(function (data) {
         manifest = data;
-        status.textContent = data.stories.length + " stories, about " + size(data.bytes) + ". Download them?";
+        status.textContent = say(box, "question", { count: data.stories.length, size: size(data.bytes) });
         confirm.hidden = false;
+        confirm.focus();
       }, function (error) {
-        status.textContent = "Cannot download now (" + error.message + ").";
+        start.disabled = false;
+        status.textContent = say(box, "failed", { reason: error.message });
       });
     });
     confirm.addEventListener("click", function () {
       confirm.hidden = true;
-      start.disabled = true;
       bar.hidden = false;
+      bar.value = 0;
       bar.max = manifest.stories.length;
       ask("edition", { stories: manifest.stories }, function (step) {
         bar.value = step.progress;
-        status.textContent = "Downloaded " + step.progress + " of " + step.total + " (" + size(step.bytes) + ")";
+        status.textContent = say(box, "progress", { done: step.progress, total: step.total, size: size(step.bytes) });
       }).then(function (reply) {
-        start.disabled = false;
-        status.textContent = "Kept " + reply.kept.length + " stories (" + size(reply.bytes) + ") for reading offline.";
-        var list = box.querySelector("[data-edition-kept]");
-        list.textContent = "";
-        reply.kept.forEach(function (story) {
-          var item = el("li");
-          item.appendChild(el("a", { href: new URL(story.url).pathname }, story.title));
-          list.appendChild(item);
-        });
+        status.textContent = say(box, "done", { count: reply.kept.length, size: size(reply.bytes) });
+        showKept(box, reply.kept);
         askToPersist();
       }, function (error) {
+        status.textContent = say(box, "stopped", { reason: error.message });
+      }).finally(function () {
+        bar.hidden = true;
         start.disabled = false;
-        status.textContent = "The download stopped: " + error.message;
+        start.textContent = say(box, "again");
       });
     });
+  }
+
+  function showKept(box, kept) {
+    var list = box.querySelector("[data-edition-kept]");
+    list.textContent = "";
+    kept.forEach(function (story) {
+      var item = el("li");
+      item.appendChild(el("a", { href: new URL(story.url).pathname }, story.title));
+      list.appendChild(item);
+    });
+    box.querySelector("[data-edition-list]").hidden = false;
   }
 
   // ------------------------------------------------------------ kept stories (offline and saved pages)
@@ -108,11 +141,12 @@
   function keptList(list) {
     ask("list", {}).then(function (reply) {
       list.textContent = "";
-      if (!reply.stories.length) {
-        list.appendChild(el("li", { "class": "empty" }, "Nothing is kept on this device yet."));
-      }
+      if (!reply.stories.length) list.appendChild(el("li", { "class": "empty" }, say(list, "empty")));
       reply.stories.forEach(function (story) { list.appendChild(keptItem(story, list)); });
       showUsage(reply.stories, reply.total);
+    }, function (error) {
+      list.textContent = "";
+      list.appendChild(el("li", { "class": "empty" }, say(list, "failed", { reason: error.message })));
     });
   }
 
@@ -122,14 +156,16 @@
     var heading = el("h3");
     heading.appendChild(el("a", { href: new URL(story.url).pathname }, story.title || story.url));
     text.appendChild(heading);
-    text.appendChild(el("p", { "class": "meta" }, size(story.bytes + story.imageBytes) +
-      (story.saved ? " · saved" : " · opened") + " · read " + new Date(story.readAt).toLocaleString()));
+    text.appendChild(el("p", { "class": "meta" }, say(list, story.saved ? "saved" : "opened",
+      { size: size(story.bytes + story.imageBytes), when: when(story.readAt) })));
     item.appendChild(text);
     if (list.hasAttribute("data-removable")) {
-      var remove = el("button", { type: "button" }, "Remove");
-      remove.setAttribute("aria-label", "Remove " + (story.title || "this story") + " from this device");
+      var remove = el("button", { type: "button" }, say(list, "remove"));
+      remove.setAttribute("aria-label", say(list, "removeLabel", { title: story.title }));
       remove.addEventListener("click", function () {
-        ask("remove", { url: story.url }).then(function () { keptList(list); });
+        ask("remove", { url: story.url }).then(function () { keptList(list); }, function (error) {
+          item.querySelector(".meta").textContent = say(list, "failed", { reason: error.message });
+        });
       });
       item.appendChild(remove);
     }
@@ -139,11 +175,55 @@
   function showUsage(stories, ours) {
     var target = document.querySelector("[data-storage-used]");
     if (!target) return;
-    var text = stories.length + " stories kept, " + size(ours) + ".";
-    if (!navigator.storage || !navigator.storage.estimate) { target.textContent = text; return; }
+    var text = say(target, "summary", { count: stories.length, size: size(ours) });
+    target.textContent = text;
+    if (!navigator.storage || !navigator.storage.estimate) return;
     navigator.storage.estimate().then(function (estimate) {
-      target.textContent = text + " This site uses " + size(estimate.usage || 0) + " of the " +
-        size(estimate.quota || 0) + " the browser allows.";
+      target.textContent = text + " " + say(target, "usage", { used: size(estimate.usage || 0),
+                                                              quota: size(estimate.quota || 0) });
+    }, warn("estimating storage"));
+  }
+
+  // ------------------------------------------------------------ offline: what is kept, what is not
+
+  // While the phone is offline, each story link on the page is marked kept (with when) or dimmed,
+  // and a notice says so; back online, the marks and the notice go.
+  function offlineMarks() {
+    var notice = document.querySelector("[data-offline-notice]");
+    if (!notice) return;
+    function update() {
+      notice.hidden = navigator.onLine;
+      clearMarks();
+      if (!navigator.onLine) ask("list", {}).then(function (reply) { mark(notice, reply.stories); }, warn("listing kept stories"));
+    }
+    window.addEventListener("online", update);
+    window.addEventListener("offline", update);
+    update();
+  }
+
+  function mark(notice, stories) {
+    var kept = {};
+    stories.forEach(function (story) { kept[new URL(story.url).pathname] = story; });
+    document.querySelectorAll("main .story, main .archive li").forEach(function (item) {
+      var link = item.querySelector("a[href^='/articles/']");
+      if (!link || item.closest("[data-kept-list]")) return;
+      var story = kept[link.pathname];
+      item.classList.add(story ? "kept" : "not-kept");
+      var label = el("span", { "class": "mark", "data-mark": "" },
+        story ? say(notice, "kept", { when: when(story.keptAt) }) : say(notice, "notKept"));
+      var meta = item.querySelector(".meta");
+      if (meta) meta.prepend(label, " · "); else item.append(" ", label);
+    });
+  }
+
+  function clearMarks() {
+    document.querySelectorAll("[data-mark]").forEach(function (label) {
+      var next = label.nextSibling;
+      if (next && next.nodeType === 3 && next.data === " · ") next.remove();
+      label.remove();
+    });
+    document.querySelectorAll(".kept, .not-kept").forEach(function (item) {
+      item.classList.remove("kept", "not-kept");
     });
   }
 
@@ -153,7 +233,7 @@
     var images = Array.prototype.map.call(document.images, function (img) {
       return new URL(img.currentSrc || img.src, location.href).pathname;
     });
-    ask("seen", { url: location.pathname, images: images }).catch(function () {});
+    ask("seen", { url: location.pathname, images: images }).catch(warn("keeping this page"));
   }
 
   // ------------------------------------------------------------ a new version waits
@@ -178,16 +258,16 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
-    // Only once a worker runs: where registration is refused, the page stays a plain page.
-    navigator.serviceWorker.ready.then(function (registration) {
-      var button = document.querySelector("[data-save]");
-      if (button) saveButton(button);
-      document.querySelectorAll("[data-edition]").forEach(editionBox);
-      document.querySelectorAll("[data-kept-list]").forEach(keptList);
-      watchForUpdates(registration);
-      if (navigator.serviceWorker.controller) reportSeen();
-      else navigator.serviceWorker.addEventListener("controllerchange", reportSeen, { once: true });
-    });
+  navigator.serviceWorker.ready.then(function (registration) {
+    document.querySelectorAll("[data-when-worker]").forEach(function (node) { node.hidden = false; });
+    var button = document.querySelector("[data-save]");
+    if (button) saveButton(button);
+    document.querySelectorAll("[data-edition]").forEach(editionBox);
+    document.querySelectorAll("[data-kept-list]").forEach(keptList);
+    offlineMarks();
+    watchForUpdates(registration);
+    if (document.body.dataset.served === "worker") return;  // the worker kept it as it served it
+    if (navigator.serviceWorker.controller) reportSeen();
+    else navigator.serviceWorker.addEventListener("controllerchange", reportSeen, { once: true });
   });
 })();

@@ -1,4 +1,6 @@
 // Alerts in the settings page: a toggle per topic. Permission is asked only after a tap.
+// Every step but the reader's own answer to the permission prompt has a time limit (data-limit),
+// and after any failure the toggles go back to what the server last accepted.
 (function () {
   "use strict";
 
@@ -10,21 +12,37 @@
     return bytes;
   }
 
+  function say(box, name, values) {
+    return (box.dataset[name] || "").replace(/\{(\w+)\}/g, function (whole, key) {
+      return values && key in values ? values[key] : whole;
+    });
+  }
+
+  // The promise, or a rejection naming the limit once it passes.
+  function limited(box, promise) {
+    var ms = Number(box.dataset.limit) || 10000;
+    return new Promise(function (resolve, reject) {
+      var timer = setTimeout(function () { reject(new Error(say(box, "late", { seconds: ms / 1000 }))); }, ms);
+      promise.then(resolve, reject).finally(function () { clearTimeout(timer); });
+    });
+  }
+
   function api(box, path, method, body) {
-    return fetch(box.dataset.api + path, {
+    return limited(box, fetch(box.dataset.api + path, {
       method: method, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
-    }).then(function (response) {
-      if (response.ok || response.status === 404) return response.status === 204 || response.status === 404 ? {} : response.json();
+    })).then(function (response) {
+      if (response.status === 204 || response.status === 404) return {};
+      if (response.ok) return response.json();
       return response.json().then(function (error) { throw new Error(error.message || response.statusText); });
     });
   }
 
-  function unsupported() {
+  function unsupported(box) {
     var ios = /iPad|iPhone|iPod/.test(navigator.userAgent);
     var standalone = window.matchMedia("(display-mode: standalone)").matches || navigator.standalone;
-    if (ios && !standalone) return "On iPhone and iPad, alerts work once Reader is on the Home Screen: tap Share, then Add to Home Screen.";
+    if (ios && !standalone) return say(box, "ios");
     if (!("serviceWorker" in navigator) || !("PushManager" in window) || !("Notification" in window)) {
-      return "This browser cannot receive alerts. Stories still stay readable offline.";
+      return say(box, "unsupported");
     }
     return "";
   }
@@ -32,59 +50,78 @@
   function setup(box) {
     var status = box.querySelector("[data-push-status]");
     var toggles = Array.prototype.slice.call(box.querySelectorAll("input[type=checkbox]"));
+    var saved = [];   // the topics the server last accepted
     box.hidden = false;
-    var reason = unsupported();
+    var reason = unsupported(box);
     if (reason) {
       status.textContent = reason;
       toggles.forEach(function (t) { t.disabled = true; });
       return;
     }
-    navigator.serviceWorker.ready.then(function (registration) {
+    limited(box, navigator.serviceWorker.ready).then(function (registration) {
       return registration.pushManager.getSubscription();
     }).then(function (subscription) {
       if (!subscription) return;
       return api(box, "/api/push/subscriptions/lookup", "POST", { endpoint: subscription.endpoint })
         .then(function (reply) {
-          (reply.topics || []).forEach(function (topic) {
-            var toggle = box.querySelector("input[value='" + topic + "']");
-            if (toggle) toggle.checked = true;
-          });
+          saved = reply.topics || [];
+          show(toggles, saved);
         });
-    }).catch(function () {});
+    }).catch(function (error) {
+      status.textContent = say(box, "lookupFailed", { reason: error.message });
+    });
     toggles.forEach(function (toggle) {
-      toggle.addEventListener("change", function () { save(box, toggles, status); });
+      toggle.addEventListener("change", function () {
+        toggles.forEach(function (t) { t.disabled = true; });
+        save(box, toggles, status).then(function (topics) {
+          saved = topics;
+        }, function (error) {
+          status.textContent = say(box, "failed", { reason: error.message });
+        }).finally(function () {
+          show(toggles, saved);
+          toggles.forEach(function (t) { t.disabled = false; });
+        });
+      });
     });
   }
 
+  function show(toggles, topics) {
+    toggles.forEach(function (t) { t.checked = topics.indexOf(t.value) >= 0; });
+  }
+
+  // Resolves with the topics now on; rejects (with the reason) when nothing changed on the server.
   function save(box, toggles, status) {
     var topics = toggles.filter(function (t) { return t.checked; }).map(function (t) { return t.value; });
-    status.textContent = "Saving…";
-    var ready = topics.length && Notification.permission !== "granted"
-      ? Notification.requestPermission() : Promise.resolve(Notification.permission);
-    ready.then(function (permission) {
-      if (topics.length && permission !== "granted") {
-        toggles.forEach(function (t) { t.checked = false; });
-        throw new Error("alerts are blocked for this site in the browser's settings");
-      }
-      return navigator.serviceWorker.ready;
+    var asking = topics.length && Notification.permission !== "granted";
+    status.textContent = say(box, asking ? "asking" : "saving");
+    var ready = asking ? Notification.requestPermission() : Promise.resolve(Notification.permission);
+    return ready.then(function (permission) {
+      if (topics.length && permission !== "granted") throw new Error(say(box, "blocked"));
+      status.textContent = say(box, "saving");
+      return limited(box, navigator.serviceWorker.ready);
     }).then(function (registration) {
-      return registration.pushManager.getSubscription().then(function (existing) {
-        if (!topics.length) {
-          if (!existing) return null;
-          return api(box, "/api/push/subscriptions", "DELETE", { endpoint: existing.endpoint })
-            .then(function () { return existing.unsubscribe(); }).then(function () { return null; });
-        }
-        return existing || registration.pushManager.subscribe({
+      return limited(box, registration.pushManager.getSubscription()).then(function (existing) {
+        if (!topics.length) return existing && unsubscribe(box, existing);
+        return existing || limited(box, registration.pushManager.subscribe({
           userVisibleOnly: true, applicationServerKey: b64urlToBytes(box.dataset.key),
-        });
+        }));
       });
     }).then(function (subscription) {
-      if (!subscription) { status.textContent = "Alerts are off."; return; }
+      if (!subscription) { status.textContent = say(box, "off"); return []; }
       return api(box, "/api/push/subscriptions", "POST", { subscription: subscription.toJSON(), topics: topics })
-        .then(function () { status.textContent = "Alerts on for " + topics.length + " topic" + (topics.length > 1 ? "s" : "") + "."; });
-    }).catch(function (error) {
-      status.textContent = "Could not change alerts: " + error.message;
+        .then(function () {
+          var names = toggles.filter(function (t) { return t.checked; })
+            .map(function (t) { return t.parentNode.textContent.trim(); });
+          status.textContent = say(box, "on", { topics: names.join(", ") });
+          return topics;
+        });
     });
+  }
+
+  function unsubscribe(box, existing) {
+    return api(box, "/api/push/subscriptions", "DELETE", { endpoint: existing.endpoint })
+      .then(function () { return limited(box, existing.unsubscribe()); })
+      .then(function () { return null; });
   }
 
   document.addEventListener("DOMContentLoaded", function () {

@@ -4,8 +4,12 @@ Data:
     demo_data, demo_copy  (from tests/conftest.py) the demo newsroom, loaded once per session.
 
 Servers:
-    make_live_server    (function) factory: make_live_server(data_dir, start=True, **config) -> LiveServer.
+    make_live_server    (function) factory: make_live_server(data_dir, start=True, wrap=None, **config)
+                        -> LiveServer; wrap(app) may put a WSGI middleware around the app.
                         Every server it made is stopped at teardown.
+    black_hole          (function) factory: black_hole(port) -> BlackHole, a loopback server on that port
+                        that accepts connections and never answers (a captive portal, a dead mobile
+                        link). Stopped at teardown.
     live_server         (function) a started LiveServer on demo_data.
 
     A LiveServer serves create_app({"DATA_DIR": ...}) with werkzeug on 127.0.0.1 in a daemon thread.
@@ -162,13 +166,58 @@ def _free_port():
         return probe.getsockname()[1]
 
 
+class BlackHole:
+    """Accepts every connection on 127.0.0.1:<port>, reads what comes and never answers."""
+
+    def __init__(self, port):
+        self.port = port
+        self.connections = []
+        self._listener = socket.create_server(("127.0.0.1", port))
+        self._listener.settimeout(0.1)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._accept, name=f"black-hole-{port}", daemon=True)
+        self._thread.start()
+
+    def _accept(self):
+        while not self._stopping.is_set():
+            try:
+                connection, _ = self._listener.accept()
+            except (TimeoutError, socket.timeout):
+                continue
+            except OSError:
+                return
+            self.connections.append(connection)  # held open, never read from or written to
+
+    def stop(self):
+        self._stopping.set()
+        self._thread.join(timeout=5)
+        self._listener.close()
+        for connection in self.connections:
+            connection.close()
+
+
+@pytest.fixture
+def black_hole():
+    """Factory: black_hole(port) -> BlackHole; every one made is stopped at teardown."""
+    holes = []
+
+    def make(port):
+        holes.append(BlackHole(port))
+        return holes[-1]
+
+    yield make
+    for hole in holes:
+        hole.stop()
+
+
 @pytest.fixture
 def make_live_server():
-    """Factory: make_live_server(data_dir, start=True, port=0, **config) -> LiveServer."""
+    """Factory: make_live_server(data_dir, start=True, port=0, wrap=None, **config) -> LiveServer."""
     servers = []
 
-    def make(data_dir, *, start=True, port=0, **config):
-        server = LiveServer(create_app({"DATA_DIR": data_dir, **config}), port=port)
+    def make(data_dir, *, start=True, port=0, wrap=None, **config):
+        app = create_app({"DATA_DIR": data_dir, **config})
+        server = LiveServer(wrap(app) if wrap else app, port=port)
         servers.append(server)
         return server.start() if start else server
 

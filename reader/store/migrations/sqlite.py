@@ -209,7 +209,25 @@ STEPS = [
     """
     CREATE INDEX articles_latest ON articles(COALESCE(published, created_at) DESC, id DESC);
     """,
-    # 5: fan-out shared by many senders: the ledger is claimed in batches, each under a lease;
+    # 5: ingests started from the desk run as background jobs with their state in the store
+    """
+    CREATE TABLE ingest_jobs (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL,
+        editor TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+        total INTEGER,                       -- articles to ingest, once the source is read
+        done INTEGER NOT NULL DEFAULT 0,     -- articles finished (stored, unchanged or failed)
+        results TEXT NOT NULL DEFAULT '[]',  -- JSON list of ingest results, in order
+        error TEXT,                          -- why the job itself stopped, if it did
+        created_at TEXT NOT NULL,            -- ISO 8601, UTC
+        finished_at TEXT,
+        heartbeat REAL NOT NULL,             -- unix time of the runner's last sign of life
+        deadline REAL NOT NULL               -- unix time by which the job must be over
+    );
+    CREATE INDEX ingest_jobs_active ON ingest_jobs(state, heartbeat);
+    """,
+    # 6: fan-out shared by many senders: the ledger is claimed in batches, each under a lease;
     #    deliveries that time out move to a slow lane; the fan-out advances in chunks behind a
     #    cursor; a failing alert backs off; senders beat in push_senders; the VAPID public key
     #    that subscriptions were made for is recorded so a lost key file is noticed

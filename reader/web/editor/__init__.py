@@ -18,7 +18,8 @@ from ...store import get_db
 bp = Blueprint("editor", __name__, url_prefix="/editor")
 csrf = CSRFProtect()
 OPEN_ENDPOINTS = ("editor.login", "editor.login_post")                  # reachable without logging in
-JSON_ENDPOINTS = ("editor.alerts_json", "editor.alert_json", "editor.alert_chart")  # 401, not a redirect
+JSON_ENDPOINTS = ("editor.alerts_json", "editor.alert_json", "editor.alert_chart",  # 401, not a redirect
+                  "editor.job_json")
 COOKIE_PATH = "/editor"  # the session goes only to the desk, so readers' pages stay cookie-free
 
 
@@ -86,4 +87,4 @@ def clock():
     return current_app.extensions.get("editor_clock", time.time)()
 
 
-from . import auth, compose, desk, history  # noqa: E402,F401  (the routes register on bp)
+from . import auth, compose, desk, history, jobs  # noqa: E402,F401  (the routes register on bp)

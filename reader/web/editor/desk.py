@@ -3,19 +3,21 @@ import logging
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 
-from ...ingest import Ingester, Item, is_url
+from ... import ingest_jobs
+from ...ingest import is_url
 from ...push import outbox, worker
 from ...store import alerts as alert_store
 from ...store import audit, ledger
 from ...store import desk as desk_store
 from ...store import get_db, transaction
+from ...store import jobs as job_store
 from ...store import subscriptions as subscription_store
 from ...store import topics as topic_store
 from . import bp, editor_name
 
 log = logging.getLogger(__name__)
+DESK_JOBS = 5           # the latest ingests shown on the desk
 DESK_STORIES = 30
-MAX_INGEST_ITEMS = 20   # a feed pasted into the desk: its newest entries, not a whole archive
 MAX_URL = 2000
 MODE_LABELS = {"off": "Off", "auto": "Automatic", "approval": "Needs approval"}
 
@@ -30,8 +32,10 @@ def desk_context(**extra):
     stories = [{"row": row, "topics": topic_store.for_article(db, row["id"])}
                for row in desk_store.ingested(db, DESK_STORIES)]
     waiting = [alert_view(db, row) for row in desk_store.waiting(db)]
+    ingest_jobs.give_up_silent(db, current_app.config)
     return {"stories": stories, "waiting": waiting, "activity": audit.entries(db, limit=15),
             "senders": senders_view(db),
+            "jobs": job_store.recent(db, DESK_JOBS),
             "topic_names": {t["slug"]: t["name"] for t in topic_store.all(db)}, **extra}
 
 
@@ -53,20 +57,19 @@ def alert_view(db, row):
 
 @bp.post("/ingest")
 def ingest():
-    """Ingest one URL now (an article or a feed) with the SSRF guard on; show what happened."""
+    """Start ingesting one URL (an article or a feed) in the background; show its job's page."""
     url = request.form.get("url", "").strip()
     if not is_url(url) or len(url) > MAX_URL:
-        return render_template("editor/desk.html", **desk_context(
-            ingest_error="Give an http:// or https:// address of an article or a feed.", url=url)), 400
-    db = get_db()
-    ingester = Ingester(db, current_app.config)
-    entries = ingester.expand(url)[:MAX_INGEST_ITEMS]
-    results = [ingester.ingest(e) if isinstance(e, Item) else e for e in entries]
-    outbox.from_events(db)  # coverage in approval topics shows up below at once
-    log.info("editor %s ingested %s: %s", editor_name(), url, [r.status for r in results])
-    failed = not results or all(r.status == "error" for r in results)
-    page = render_template("editor/desk.html", **desk_context(results=results, url=url))
-    return page, 422 if failed else 200
+        return _ingest_refused("Give an http:// or https:// address of an article or a feed.", url, 400)
+    try:
+        job_id = ingest_jobs.submit(get_db(), current_app.config, url, editor_name())
+    except ingest_jobs.JobsBusy as exc:
+        return _ingest_refused(str(exc), url, 429)
+    return redirect(url_for("editor.job", job_id=job_id), code=303)
+
+
+def _ingest_refused(message, url, status):
+    return render_template("editor/desk.html", **desk_context(ingest_error=message, url=url)), status
 
 
 @bp.post("/alerts/<int:alert_id>/approve")
