@@ -1,5 +1,6 @@
 """Thin click commands over the pipeline. `reader` is a FlaskGroup, so `flask --app reader` works too."""
 import json
+import logging
 import sys
 import time
 from pathlib import Path
@@ -31,6 +32,8 @@ def init_app(app):
 def main():
     from . import create_app
 
+    # Commands say what went wrong on stderr (warnings and errors; `push work` adds progress).
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     cli = _Group(name="reader", create_app=create_app, add_version_option=False,
                  load_dotenv=False, set_debug_flag=False, help="Reader: an offline-first news reader.")
     cli.main(prog_name="reader")

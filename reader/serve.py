@@ -93,6 +93,7 @@ def serve(*, host, port, workers=None, threads=4, push_worker=True, stop=None):
     from .store import check
 
     check(create_app().config)
+    logging.getLogger("reader").setLevel(logging.INFO)  # starts, exits and restarts are worth a line
     options = {
         "bind": f"{host}:{port}", "workers": workers or 2 * (os.cpu_count() or 1), "threads": threads,
         "worker_class": "gthread", "preload_app": True, "timeout": 30, "graceful_timeout": 20,

@@ -18,7 +18,8 @@ from reader.store import connect
 # Test modules that run on both stores; the rest (fetching, extraction, browser) use SQLite.
 BOTH_STORES = {
     "test_store", "test_ingest", "test_poll", "test_topics", "test_web_pages", "test_web_api",
-    "test_push", "test_push_api", "test_editor", "test_package", "test_db_copy", "test_scaling",
+    "test_push", "test_push_api", "test_push_fanout", "test_editor", "test_package", "test_db_copy", "test_serve",
+    "test_scaling",
 }
 URL_ENV = "READER_DATABASE_URL"
 

@@ -1,5 +1,6 @@
 """`reader push ...`: queue and send alerts, run a sender, show delivery figures and senders."""
 import json
+import logging
 import sys
 import threading
 import time
@@ -60,9 +61,12 @@ def work_command(poll, until_idle):
     on any machines sharing the database; Ctrl-C or SIGTERM stops one cleanly."""
     stop = threading.Event()
     worker.stop_on_signals(stop)
+    logging.getLogger("reader").setLevel(logging.INFO)
     click.echo("push worker running; Ctrl-C stops it", err=True)
-    name = worker.run(current_app.config, poll=poll, stop=stop, until_idle=until_idle)
+    name, healthy = worker.run(current_app.config, poll=poll, stop=stop, until_idle=until_idle)
     click.echo(f"push worker {name} stopped", err=True)
+    if not healthy:
+        sys.exit(1)
 
 
 @push_group.command("status")

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 import aiohttp
 
+from ..store import StoreError
 from ..store import alerts as alert_store
 from ..store import articles as article_store
 from ..store import ledger
@@ -56,10 +57,10 @@ BACKOFF_BASE = 1.0         # seconds; doubled per attempt, with jitter
 BACKOFF_MAX = 300.0
 LEASE = 10.0               # seconds a batch is held without renewal; a dead sender's lapse after it
 MARGIN = 3.0               # stop sending this long before the lease lapses (clock skew, slow renewals)
-FLUSH_EVERY = 0.05         # seconds between writes of answers to the ledger
-FLUSH_ROWS = 256           # ... or sooner, once this many answers wait
+FLUSH_EVERY = 0.05         # longest nap of the ledger writer when no answer comes (it writes at once when one does)
 MAX_WAIT = 2.0             # longest nap while others' batches or retries are pending
 BEAT_EVERY = 5.0           # seconds between heartbeats while sending
+STOP_GRACE = 5.0           # seconds a stopping sender waits for its requests in flight
 
 
 @dataclass(frozen=True)
@@ -241,27 +242,36 @@ class _Run:
         self.answers = []
         self.fanout_cursor = None if alert["fanout_done"] else alert["fanout_cursor"]
         self.wake = asyncio.Event()
+        self.answered = asyncio.Event()
         self.renewing = asyncio.Lock()
         self.renewed_at = sender.clock()
         self.beat_at = 0.0
         self.fed = False
-        self.inflight = 0
+        self.workers = []
 
     async def go(self):
-        async with asyncio.TaskGroup() as tasks:
-            for lane, (workers, _) in self.lanes.items():
-                for _ in range(workers):
-                    tasks.create_task(self.work(lane))
-            keeper = tasks.create_task(self.keep())
+        try:
+            async with asyncio.TaskGroup() as tasks:
+                self.workers = workers = [tasks.create_task(self.work(lane))
+                                          for lane, (count, _) in self.lanes.items() for _ in range(count)]
+                keeper = tasks.create_task(self.keep())
+                try:
+                    await self.feed()
+                finally:
+                    self.fed = True
+                    for lane, (count, _) in self.lanes.items():
+                        for _ in range(count):
+                            self.queues[lane].put_nowait(None)
+                if self.s.stop.is_set():  # a stop waits STOP_GRACE for requests in flight, no longer
+                    _, late = await asyncio.wait(workers, timeout=STOP_GRACE)
+                    for task in late:
+                        task.cancel()
+                await keeper
+        finally:  # whatever happened, what this sender holds goes back at once, not after a lapse
             try:
-                await self.feed()
-            finally:
-                self.fed = True
-                for lane, (workers, _) in self.lanes.items():
-                    for _ in range(workers):
-                        self.queues[lane].put_nowait(None)
-            await keeper
-        await self.call(ledger.give_back, self.s.db, self.s.name, self.alert["id"])
+                await self.call(ledger.give_back, self.s.db, self.s.name, self.alert["id"])
+            except StoreError as exc:
+                log.warning("alert %s: could not give back batches (%s); their leases lapse", self.alert["id"], exc)
 
     async def call(self, function, *args, **kwargs):
         """Run a store call in the run's database thread (the event loop never waits on a lock)."""
@@ -320,11 +330,7 @@ class _Run:
             if self.s.stop.is_set() or not await self.fenced(batch):
                 batch.open -= 1  # not sent: the row goes back with the batch (give_back or a lapse)
                 continue
-            self.inflight += 1
-            try:
-                self.answer(batch, await self.s.deliver(self.session, self.alert, body, row, lane))
-            finally:
-                self.inflight -= 1
+            self.answer(batch, await self.s.deliver(self.session, self.alert, body, row, lane))
             if self.backlog[lane] < 2 * workers:
                 self.wake.set()
 
@@ -339,15 +345,18 @@ class _Run:
 
     def answer(self, batch, outcome):
         self.answers.append((batch, outcome))
-        if len(self.answers) >= FLUSH_ROWS:
-            self.wake.set()
+        self.answered.set()
 
     # -- the keeper: answers to the ledger, leases renewed, heartbeats -------------------------
     async def keep(self):
         s = self.s
-        while not (self.fed and not self.answers and not self.inflight
-                   and all(q.empty() for q in self.queues.values())):
-            await asyncio.sleep(FLUSH_EVERY)
+        while not (self.fed and not self.answers and all(task.done() for task in self.workers)):
+            if not self.answers:  # write answers the moment they come: what is written is never resent
+                self.answered.clear()
+                try:
+                    await asyncio.wait_for(self.answered.wait(), FLUSH_EVERY)
+                except TimeoutError:
+                    pass
             await self.flush()
             if s.clock() - self.renewed_at > s.lease / 4:
                 await self.renew()

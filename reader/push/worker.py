@@ -51,9 +51,14 @@ def stop_on_signals(stop):
 
 
 def run(config, *, poll=1.0, stop=None, until_idle=False):
-    """Send until stopped (or, with until_idle, until nothing is due); returns the sender's name."""
+    """Send until stopped; returns (the sender's name, True when its last pass went well).
+
+    With until_idle it returns once nothing is due, or after the first failed pass (so a cron
+    job or a script sees the failure in its exit code instead of a loop that never ends).
+    """
     stop = stop or threading.Event()
     backoff, db, sender, name, started = Backoff(), None, None, new_name(), time.time()
+    healthy = True
     try:
         while not stop.is_set():
             try:
@@ -61,14 +66,18 @@ def run(config, *, poll=1.0, stop=None, until_idle=False):
                 sender = sender or outbox.make_sender(db, config, stop=stop, name=name)
                 idle = _pass(db, sender)
                 backoff.reset()
+                healthy = True
                 if until_idle and idle:
                     break
                 stop.wait(poll)
             except Exception as exc:  # noqa: BLE001 - reported, visible in the heartbeat, tried again
-                _report(exc, db, sender or _Unready(name, started), stop, backoff.next())
+                healthy = False
+                _report(exc, db, sender or _Unready(name, started), stop, None if until_idle else backoff.next())
+                if until_idle:
+                    break
     finally:
         _retire(db, sender or _Unready(name, started))
-    return name
+    return name, healthy
 
 
 def _pass(db, sender):
@@ -100,12 +109,15 @@ class _Unready:
 
 
 def _report(exc, db, sender, stop, delay):
+    """Log what went wrong (with the traceback when it is unexpected) and wait `delay` seconds
+    (None: the worker stops after this pass)."""
+    then = "stopping" if delay is None else f"trying again in {delay:.0f}s"
     if isinstance(exc, StoreUnavailable):
-        log.warning("push worker: the database is unavailable (%s); trying again in %.0fs", exc, delay)
+        log.warning("push worker: the database is unavailable (%s); %s", exc, then)
     elif isinstance(exc, VapidKeyError):
-        log.error("push worker: nothing is sent: %s (checking again in %.0fs)", exc, delay)
+        log.error("push worker: nothing is sent: %s; %s", exc, then)
     else:
-        log.exception("push worker: the pass failed; trying again in %.0fs", delay)
+        log.exception("push worker: the pass failed; %s", then)
     sender.last_error = f"{type(exc).__name__}: {exc}"[:300]
     if isinstance(sender, _Unready):
         sender.db = db
@@ -113,7 +125,8 @@ def _report(exc, db, sender, stop, delay):
         sender.beat()
     except StoreError:
         pass  # the database is what is wrong; the log line above says so
-    stop.wait(delay)
+    if delay is not None:
+        stop.wait(delay)
 
 
 def _retire(db, sender):
@@ -127,7 +140,22 @@ def _retire(db, sender):
 
 
 def alive_summary(db, *, now=None, within):
-    """[(name, seconds since its last beat, alive?, what it does)] for every listed sender."""
+    """[(name, seconds since its last beat, alive?, its row)] for every listed sender.
+
+    Alive means it beat within `within` seconds and, when it runs on this machine, its process
+    still exists (a sender killed a moment ago is not counted until its beat grows old)."""
     now = time.time() if now is None else now
-    return [(row["name"], now - row["heartbeat"], now - row["heartbeat"] <= within, row)
+    return [(row["name"], now - row["heartbeat"], now - row["heartbeat"] <= within and _running(row), row)
             for row in sender_store.all(db)]
+
+
+def _running(row):
+    if row["host"] != socket.gethostname():
+        return True  # another machine's: only its heartbeat can tell
+    try:
+        os.kill(row["pid"], 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

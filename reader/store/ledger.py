@@ -133,8 +133,11 @@ def give_back(db, owner, alert_id):
 def outlook(db, alert_id, now):
     """What is left of an alert: (pending rows, the earliest time one can be claimed or None).
 
-    A pending row in a live batch becomes claimable when that batch's lease lapses.
+    A pending row in a live batch becomes claimable when that batch's lease lapses. An alert no
+    longer sending (finished, or cancelled by an editor) has nothing left for a sender.
     """
+    if db.execute("SELECT 1 FROM alerts WHERE id = ? AND state = 'sending'", (alert_id,)).fetchone() is None:
+        return 0, None  # sent by the others, or cancelled: nothing more to do here
     pending = db.execute("SELECT COUNT(*) FROM deliveries WHERE alert_id = ? AND state = 'pending'",
                          (alert_id,)).fetchone()[0]
     if not pending:

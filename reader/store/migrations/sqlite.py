@@ -233,7 +233,7 @@ STEPS = [
     #    that subscriptions were made for is recorded so a lost key file is noticed
     """
     CREATE TABLE push_batches (
-        id INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: a batch id is a fencing token
         alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
         owner TEXT NOT NULL,                 -- the sender's identity (host:pid:nonce)
         lane TEXT NOT NULL,                  -- fast | slow
