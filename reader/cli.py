@@ -1,4 +1,5 @@
 """Thin click commands over the pipeline. `reader` is a FlaskGroup, so `flask --app reader` works too."""
+import functools
 import json
 import logging
 import sys
@@ -12,7 +13,7 @@ from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from . import topics
 from .ingest import Ingester, Item
 from .store import articles as article_store
-from .store import get_db
+from .store import connect, get_db
 from .store import sources as source_store
 from .store import topics as topic_store
 
@@ -25,8 +26,32 @@ def init_app(app):
 
     for command in (init_command, ingest_command, list_command, show_command, demo_command,
                     poll_command, serve_command, package_command, sources_group, topics_group, push_group,
-                    editor_group):
-        app.cli.add_command(command)
+                    editor_group, db_group):
+        app.cli.add_command(_one_line_errors(command))
+
+
+def _one_line_errors(command):
+    """A store or settings error ends the command with one line and exit 1, never a traceback,
+    however it is invoked (`reader`, `flask --app reader`, a test runner)."""
+    from .config import ConfigError
+    from .store import StoreError
+
+    for sub_command in getattr(command, "commands", {}).values():
+        _one_line_errors(sub_command)
+    callback = command.callback
+    if callback is None or getattr(callback, "one_line_errors", False):
+        return command  # a group, or wrapped already by an earlier create_app()
+
+    @functools.wraps(callback)
+    def guarded(*args, **kwargs):
+        try:
+            return callback(*args, **kwargs)
+        except (StoreError, ConfigError) as exc:
+            raise click.ClickException(str(exc)) from None
+
+    guarded.one_line_errors = True
+    command.callback = guarded
+    return command
 
 
 def main():
@@ -247,6 +272,39 @@ def poll_command(every, as_json):
         if not every:
             return
         time.sleep(every)
+
+
+@click.group("db", cls=AppGroup)
+def db_group():
+    """The database: moving it to PostgreSQL."""
+
+
+@db_group.command("copy")
+@click.option("--to", "target_url", required=True, metavar="postgresql://...",
+              help="An empty PostgreSQL database (Reader creates its tables).")
+def db_copy_command(target_url):
+    """Copy this data directory's SQLite database into an empty PostgreSQL database and verify it."""
+    from .store import copy as store_copy
+
+    if not target_url.startswith(("postgresql://", "postgres://")):
+        raise click.BadParameter("give a postgresql:// URL", param_hint="--to")
+    source = get_db()
+    if source.dialect != "sqlite":
+        raise click.ClickException("the copy reads an SQLite data directory; unset READER_DATABASE_URL")
+    target = connect({**current_app.config, "DATABASE_URL": target_url})
+    try:
+        steps = store_copy.plan(source, target)
+        total = sum(rows for _, _, rows in steps)
+        with click.progressbar(length=total, label=f"copying {total:,} rows", file=sys.stderr) as bar:
+            store_copy.copy(source, target, steps, progress=bar.update)
+        report = store_copy.verify(source, target, steps)
+    finally:
+        target.close()
+    for table, rows, same in report:
+        click.echo(f"{table:<20} {rows:>10,} rows  {'verified' if same else 'DIFFERS'}")
+    if not all(same for *_, same in report):
+        raise click.ClickException("the copy differs from the source (see above); do not switch to it")
+    click.echo(f"copied and verified {total:,} rows in {len(report)} tables")
 
 
 @click.command("serve")

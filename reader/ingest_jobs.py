@@ -68,7 +68,7 @@ def give_up_silent(db, config):
 
 def run(config, job_id):
     """The job's thread: its own connection, and every error recorded on the job."""
-    db = connect(config["DATA_DIR"])
+    db = connect(config)
     try:
         _run(db, config, job_id)
     except Exception as exc:  # supervised: whatever happens is on the job, with a traceback in the log

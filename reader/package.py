@@ -73,7 +73,7 @@ def export_site(config, out_dir, *, base_url="http://localhost/", api_origin=Non
     writer = _Writer(out)
     client = app.test_client()
     with app.app_context():
-        db = connect(app.config["DATA_DIR"])
+        db = connect(app.config)
         urls = public_urls(db)
         db.close()
     for url in urls:
@@ -241,7 +241,7 @@ def export_edition(config, topic, out_file, *, text_only=False, limit=EDITION_LI
     """
     app = export_app(config)
     with app.test_request_context("/"):
-        db = connect(app.config["DATA_DIR"])
+        db = connect(app.config)
         found = topic_store.get(db, topic)
         if found is None:
             raise PackageError(f"unknown topic {topic!r}")

@@ -1,6 +1,7 @@
 """`reader serve`: a small supervisor over gunicorn (the site) and one push sender.
 
-Both run as children of this process, which gunicorn never forks, so its clean-up runs once.
+Both run as children of this process, which gunicorn never forks, so its clean-up runs once;
+they die with it even when it is killed outright (reader/lifeline.py).
 A child that exits while the server should be running is logged and started again, after a
 pause that grows while it keeps failing (a crash loop never spins). SIGTERM, SIGINT (Ctrl-C)
 stop both children (SIGTERM, then SIGKILL past STOP_LIMIT) and return; SIGHUP is passed to
@@ -15,6 +16,8 @@ import threading
 import time
 
 from gunicorn.app.base import BaseApplication
+
+from .lifeline import die_with_parent
 
 log = logging.getLogger(__name__)
 STOP_LIMIT = 30.0         # seconds a child may take to stop before it is killed
@@ -39,6 +42,7 @@ class _Server(BaseApplication):
 
 
 def _web(options):
+    die_with_parent()
     _Server(options).run()
 
 
@@ -46,6 +50,7 @@ def _push():
     from . import create_app
     from .push import worker
 
+    die_with_parent()
     logging.basicConfig(level=logging.INFO, format="[push] %(levelname)s %(name)s: %(message)s")
     stop = threading.Event()
     worker.stop_on_signals(stop)

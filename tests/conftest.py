@@ -18,7 +18,7 @@ from reader.store import connect
 # Test modules that run on both stores; the rest (fetching, extraction, browser) use SQLite.
 BOTH_STORES = {
     "test_store", "test_ingest", "test_poll", "test_topics", "test_web_pages", "test_web_api",
-    "test_push", "test_push_api", "test_push_fanout", "test_editor", "test_package", "test_db_copy", "test_serve",
+    "test_push", "test_push_api", "test_push_fanout", "test_editor", "test_package", "test_serve",
     "test_scaling",
 }
 URL_ENV = "READER_DATABASE_URL"
@@ -34,7 +34,7 @@ def pytest_generate_tests(metafunc):
     """Modules in BOTH_STORES run each test on SQLite and on PostgreSQL (store_kind)."""
     if "store_kind" not in metafunc.fixturenames:
         return
-    if metafunc.module.__name__.rsplit(".", 1)[-1] not in BOTH_STORES:
+    if metafunc.module.__name__ not in BOTH_STORES:  # top-level modules only, not browser/test_push
         return  # the store_kind fixture below: SQLite
     missing = pg.binaries() is None and not os.environ.get("CI")
     postgresql = pytest.param("postgresql", marks=pytest.mark.skipif(

@@ -2,27 +2,24 @@
 
 RFC 8291 wants a fresh key agreement per message (about 0.1 ms of CPU each), so big alerts
 encrypt in a helper process while the event loop posts. The helper is started with the
-parent-death signal set (Linux prctl PR_SET_PDEATHSIG), so a sender killed with SIGKILL takes
-its helper with it, and with it the last holder of multiprocessing's resource-tracker pipe,
+parent-death signal set (reader/lifeline.py), so a sender killed with SIGKILL takes its helper
+with it, and with it the last holder of multiprocessing's resource-tracker pipe,
 which then exits too: nothing outlives the sender.
 """
 import asyncio
-import ctypes
 import multiprocessing
 import signal
-import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from ..lifeline import die_with_parent
 from .crypto import encrypt_many
 
 SMALL = 256  # rows below which encrypting in the loop's own process costs less than a hand-off
-PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent():
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+def _helper_start():
+    die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the sender's to handle, not the helper's
 
 
@@ -47,7 +44,7 @@ class Encryptor:
             return encrypt_many(data, keys)
         if self._pool is None:
             self._pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_die_with_parent)
+                                             initializer=_helper_start)
         try:
             return await asyncio.get_running_loop().run_in_executor(self._pool, encrypt_many, data, keys)
         except BrokenProcessPool:

@@ -41,7 +41,7 @@ def init_app(app):
     build_dir = assets.build_dir(app.config["DATA_DIR"])
     app.extensions["assets"] = assets.build(SHARE / "static", build_dir)
     # Outside in: ProxyFix (below), WhiteNoise for static files, rendered pages by content version.
-    app.wsgi_app = page_cache.PageCache(app.wsgi_app, data_dir=app.config["DATA_DIR"])
+    app.wsgi_app = page_cache.PageCache(app.wsgi_app, config=app.config)
     app.extensions["page_cache"] = app.wsgi_app
     app.wsgi_app = _StaticFiles(app.wsgi_app, root=str(build_dir), prefix="static/",
                               max_age=STATIC_MAX_AGE, immutable_file_test=lambda path, url: True)

@@ -51,9 +51,9 @@ def _compressed(plain, encoding):
 class PageCache:
     """WSGI middleware keeping rendered pages per content version (see the module docstring)."""
 
-    def __init__(self, app, *, data_dir, max_bytes=32 * 1024 * 1024):
+    def __init__(self, app, *, config, max_bytes=32 * 1024 * 1024):
         self.app = app
-        self.data_dir = data_dir
+        self.config = config            # the app's settings: which store to read the version from
         self.max_bytes = max_bytes      # per process; a copy is ~10-30 KB with its compressed twins
         self.hits = self.misses = 0
         self._copies = OrderedDict()    # least recently used first
@@ -65,7 +65,10 @@ class PageCache:
         if (environ["REQUEST_METHOD"] not in ("GET", "HEAD") or environ.get("QUERY_STRING")
                 or not CACHED.match(environ.get("PATH_INFO", ""))):
             return self.app(environ, start_response)
-        key = self._key(environ)
+        try:
+            key = self._key(environ)
+        except store.StoreUnavailable:
+            return self.app(environ, start_response)  # the app answers 503 for the store's gap
         with self._lock:
             copy = self._copies.get(key)
             if copy is not None:
@@ -81,14 +84,21 @@ class PageCache:
     def _key(self, environ):
         cookies = parse_cookie(environ.get("HTTP_COOKIE", ""))
         prefs = preferences_from(cookies, environ.get("HTTP_SAVE_DATA", ""))
-        return (content_version(self._db()), environ["wsgi.url_scheme"], environ.get("HTTP_HOST", ""),
+        return (self._version(), environ["wsgi.url_scheme"], environ.get("HTTP_HOST", ""),
                 environ.get("SCRIPT_NAME", ""), environ["PATH_INFO"], prefs["theme"], prefs["text"],
                 prefs["lowdata"])
 
-    def _db(self):
-        if getattr(self._local, "db", None) is None:
-            self._local.db = store.connect(self.data_dir)
-        return self._local.db
+    def _version(self):
+        """The content version, on this thread's own handle. A PostgreSQL handle gives its pooled
+        connection back after each read; an SQLite one keeps its file open."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = store.connect(self.config)
+        try:
+            return content_version(db)
+        finally:
+            if db.dialect == "postgresql":
+                db.close()
 
     def _render(self, environ):
         """The app's plain 200 answer as a Copy, or None when it is not one to keep."""

@@ -7,7 +7,7 @@ import pytest
 
 from pushservice import PushService
 from reader import editors
-from reader.push import outbox
+from reader.push import worker as push_worker
 from reader.store import connect, transaction
 from reader.store import subscriptions as subscription_store
 
@@ -38,8 +38,8 @@ def desk_server(demo_copy, make_live_server, service):
                        " WHERE t.topic = 'summit' ORDER BY a.created_at DESC, a.id DESC LIMIT 1").fetchone()
     server = make_live_server(demo_copy, PUSH_SERVICE_HOSTS=[service.origin], PUSH_TIMEOUT=2.0)
     stop = threading.Event()
-    worker = threading.Thread(target=outbox.work, args=(db, server.app.config),
-                              kwargs={"poll": 0.2, "stop": stop.is_set}, daemon=True)
+    worker = threading.Thread(target=push_worker.run, args=(server.app.config,),
+                              kwargs={"poll": 0.2, "stop": stop}, daemon=True)
     worker.start()
     yield server, dict(story)
     stop.set()

@@ -10,7 +10,7 @@ import time
 
 from reader.store import alerts as alert_store
 from reader.store import articles as article_store
-from reader.store import connect
+from reader.store import connect, ledger
 
 from .chromium import LIST_KEPT
 from .test_offline import _articles, _open, _poll, _wait_kept
@@ -133,6 +133,6 @@ def test_a_click_recorded_during_a_flush_is_sent_once(context, make_live_server,
     push_and_click(alerts[2])                           # recorded while that flush runs
     _poll(page, QUEUED, lambda queued: queued == [])
     page.wait_for_timeout(500)
-    assert [alert_store.figures(db, a)["clicked"] for a in alerts] == [1, 1, 1]
+    assert [ledger.figures(db, a)["clicked"] for a in alerts] == [1, 1, 1]
     assert server.requests.count(("POST", "/api/push/clicks")) == 3
     db.close()
