@@ -36,15 +36,11 @@ class SiteRule:
     body: str = ""           # XPath of the story's container(s); all matches, in page order
 
 
-# Sorted by domain. Each entry names what the template does wrong for the general algorithm.
+# Sorted by domain. Each entry names what the template does wrong for the general algorithm,
+# and earns its place on the evaluation sets: measured without it, scrapinghub F1 falls by
+# 0.001 (thehill.com) and 0.003 (wired.com); trafilatura-dev has no page from either site.
+# cbssports.com and macrumors.com rules were dropped when the general rules made them idle.
 SITE_RULES = {
-    # related-story teasers after the story are marked up like the story itself
-    "cbssports.com": SiteRule(prune=(f'//*[{_class("article-list-stack")}]',
-                                     f'//*[{_class("latest-news-box-row")}]',
-                                     f'//*[{_class("ArticleEventPromo")}]',
-                                     f'//*[{_class("NewsletterSignup")} or {_class("newsletter-signup")}]')),
-    # the sidebar "guide" box outscores a story set as <br>-separated text
-    "macrumors.com": SiteRule(prune=('//*[@id="right"]', '//*[@id="guide-products"]')),
     # hover cards for people named in the story repeat their name and latest headlines
     "thehill.com": SiteRule(prune=(f'//*[{_class("rollover-block")}]',)),
     # the story is split into several chunks around ad slots; trafilatura keeps only the first
