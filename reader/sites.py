@@ -22,8 +22,9 @@ def _class(name):
 # (fast, in C) picks candidates; Python then checks whole class tokens. Token-exact XPath
 # (concat/normalize-space) cost 3 ms a page, a Python walk over every element 2 ms.
 # Captions go too: the normaliser puts them back from the original page beside their image;
-# left in, extractors keep them as loose paragraphs away from the picture.
-PRUNE_TAGS = frozenset(("figcaption",))
+# left in, extractors keep them as loose paragraphs away from the picture. Scripts and styles
+# are never text; trafilatura drops them itself, but only after copying the page twice.
+PRUNE_TAGS = frozenset(("figcaption", "script", "style"))
 PRUNE_CLASSES = frozenset(("newsletter", "related-posts", "share-bar", "sharedaddy"))
 PRUNE_IDS = frozenset(("cookie-banner", "cookie-notice", "onetrust-consent-sdk"))
 # Class substrings that mark caption and photo-credit boxes (pruned unless they hold a picture).
@@ -64,7 +65,8 @@ def _candidates_xpath():
     by_class = " or ".join(f'contains(@class, "{word}")' for word in words)
     by_id = " or ".join(f'@id="{name}"' for name in sorted(PRUNE_IDS))
     by_tag = " | ".join(f"//{tag}" for tag in sorted(PRUNE_TAGS))
-    return etree.XPath(f"{by_tag} | //*[{by_class} or {by_id}]")
+    # testing for the attribute first skips the string tests on most elements (a fifth faster)
+    return etree.XPath(f"{by_tag} | //*[@class and ({by_class})] | //*[@id and ({by_id})]")
 
 
 CANDIDATES = _candidates_xpath()
