@@ -4,6 +4,7 @@
 
 const MEDIA = /(?:src|href)="(\/media\/[^"]+)"/g;
 // Named references an HTML serialiser writes (Jinja writes &#34; and &#39; for quotes).
+const READ_MARK_DELAY_MS = 200;  // after the page's own load has begun (see answerFromKept)
 const NAMED_ENTITIES = { amp: "&", apos: "'", gt: ">", lt: "<", nbsp: "\u00a0", quot: '"' };
 
 function pageKey(url) {
@@ -122,11 +123,21 @@ async function putSafely(cache, key, response) {
 
 // ---------------------------------------------------------------- what is kept, when asked for
 
+// The kept copy of a page (a story or a kept page in PAGES, else a shell page), or undefined.
+// One lookup each, by exact key: the offline open is the path that must be quick.
 async function cachedPage(url) {
-  const key = pageKey(url);
-  const cached = (await (await caches.open(PAGES)).match(key, { ignoreVary: true }))
-    || (await (await caches.open(SHELL)).match(url.pathname, { ignoreVary: true }));
-  if (cached && STORY.test(url.pathname)) markRead(key).catch(warn("marking " + key + " as read"));
+  return (await caches.match(pageKey(url), { cacheName: PAGES, ignoreVary: true }))
+    || caches.match(url.pathname, { cacheName: SHELL, ignoreVary: true });
+}
+
+// The kept copy answers a navigation: the story counts as read (for the cap's order) once the
+// page has its answer, so the record's write never competes with it.
+async function answerFromKept(event, url) {
+  const cached = await cachedPage(url);
+  if (cached && STORY.test(url.pathname)) {
+    event.waitUntil(new Promise(function (resolve) { setTimeout(resolve, READ_MARK_DELAY_MS); })
+      .then(function () { return markRead(pageKey(url)); }).catch(warn("marking " + url.pathname + " as read")));
+  }
   return cached;
 }
 

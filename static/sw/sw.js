@@ -83,9 +83,11 @@ self.addEventListener("fetch", function (event) {
 });
 
 function page(event, url) {
+  event.waitUntil(preloadWhileOnline());
+  if (self.navigator.onLine === false) return keptOrOfflinePage(event, url);
   const keepable = STORY.test(url.pathname) || KEPT_PAGE.test(url.pathname);
   return networkFirst(event, navigationResponse(event), {
-    cached: function () { return cachedPage(url); },
+    cached: function () { return answerFromKept(event, url); },
     fallback: offlinePage,
     refresh: function (response) {
       // Back online: send the click reports that waited.
@@ -94,6 +96,25 @@ function page(event, url) {
       return null;
     },
   });
+}
+
+// Navigation preload starts the request while a stopped worker boots, which helps online; offline
+// the browser still tries it on every navigation and that costs the kept copy a third of its time
+// (benchmarks/offline_bench.py), so it is on only while the phone says it is online.
+let preloading = null;   // unknown until the first navigation of this worker's life
+
+function preloadWhileOnline() {
+  const online = self.navigator.onLine !== false;
+  const preload = self.registration.navigationPreload;
+  if (!preload || online === preloading) return Promise.resolve();
+  preloading = online;
+  return (online ? preload.enable() : preload.disable()).catch(warn("switching navigation preload"));
+}
+
+// The phone knows it is offline (airplane mode, no signal): the kept copy at once, no race.
+async function keptOrOfflinePage(event, url) {
+  event.waitUntil(settle(event.preloadResponse, CONFIG.networkLimitMs));  // it fails; nobody waits for it
+  return (await answerFromKept(event, url)) || offlinePage();
 }
 
 // The navigation preload when the browser made one, else a fetch; either gives up at the limit.
