@@ -56,6 +56,10 @@ SETTINGS = [
             "Time limit of one ingest started from the desk (a feed's articles included); past it the job "
             "stops and says so."),
     Setting("EDITOR_SESSION_HOURS", 12, "Hours an editor stays logged in to the desk (and a form's CSRF token lasts)."),
+    Setting("EXTRACT_MIN_CONFIDENCE", 0.5,
+            "Extraction confidence (0-1) below which a story is stored but not published: it waits on the "
+            "desk's \"Needs a look\" list and never triggers an automatic alert. Calibrated on both "
+            "evaluation sets (BENCHMARKS.md); 0 publishes everything."),
     Setting("FEED_MAX_ENTRIES", 200,
             "Most entries taken from one feed, newest first; a longer feed is cut and its result line says so."),
     Setting("FEED_MAX_ENTRIES_READ", 2000,
@@ -155,6 +159,8 @@ def _validate(values):
         raise ConfigError("READER_PUSH_SUBJECT must be a mailto: or https: URL")
     if values["PROXY_COUNT"] < 0 or values["EDITOR_SESSION_HOURS"] <= 0:
         raise ConfigError("READER_PROXY_COUNT must not be negative and READER_EDITOR_SESSION_HOURS must be positive")
+    if not 0 <= values["EXTRACT_MIN_CONFIDENCE"] <= 1:
+        raise ConfigError("READER_EXTRACT_MIN_CONFIDENCE must be between 0 and 1")
     for name in ("PUSH_CONCURRENCY", "PUSH_PER_ORIGIN"):
         if values[name] < 1:
             raise ConfigError(f"READER_{name} must be at least 1")

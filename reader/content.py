@@ -8,6 +8,7 @@ short: the page's JSON-LD articleBody, then readability-lxml.
 import logging
 import re
 from copy import deepcopy
+from dataclasses import dataclass
 
 import lxml.html
 from lxml import etree
@@ -68,8 +69,14 @@ HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 PUNCTUATION = re.compile(r"[\W_]+")
 
 
+@dataclass
+class Body:
+    element: etree._Element | None   # the story body, not yet normalised; None: no story found
+    page_prose: int = 0              # characters of prose runs on the whole page
+
+
 def extract_body(tree, html, url, *, title="", description="", ld_body=""):
-    """The story body of a parsed page as an element (not yet normalised), or None.
+    """The story body of a parsed page (not yet normalised).
 
     Args:
         tree: the page as an lxml.html document; pruned in place, so read metadata first.
@@ -79,6 +86,9 @@ def extract_body(tree, html, url, *, title="", description="", ld_body=""):
         description: the page's summary; a leading heading repeating it (a standfirst) becomes a
             paragraph, and it tells a teaser from a sidebar.
         ld_body: the JSON-LD articleBody, a fallback when the markup yields too little.
+
+    Returns:
+        A Body; its element is None when the page holds no readable text.
     """
     _drop_head(tree)
     prune(tree, url)
@@ -99,7 +109,7 @@ def extract_body(tree, html, url, *, title="", description="", ld_body=""):
     if body is not None:
         _drop_headline(body, title, description)
         _restore_tables(body, tables)
-    return body if _length(body) else None
+    return Body(body if _length(body) else None, runs.page_prose)
 
 
 def _original_tables(tree):

@@ -17,9 +17,10 @@ import lxml.html
 from lxml import etree
 
 from .errors import StageError
+from .confidence import assess
 from .content import captions, extract_body, image_sizes
 from .metadata import extract_metadata
-from .normalize import normalize_element
+from .normalize import link_density, normalize_element
 from .sanitize import sanitize
 from .text import clean_text, html_text, reading_minutes, word_count
 
@@ -70,6 +71,8 @@ class Article:
     lead_image: LeadImage | None = None
     word_count: int = 0      # words, or characters for CJK text
     reading_minutes: int = 1
+    confidence: float = 1.0  # 0-1: how far the extraction can be trusted (reader.confidence)
+    reasons: list = field(default_factory=list)   # what lowered the confidence, worst first
 
 
 def extract_article(html, url):
@@ -91,14 +94,16 @@ def extract_article(html, url):
     page_captions, sizes = captions(tree, url), image_sizes(tree, url)
     body = extract_body(tree, html, url, title=meta.title,
                         description=meta.description, ld_body=meta.body_text)
-    if body is None:
+    if body.element is None:
         raise ExtractError(url, "no readable text")
-    body_html = sanitize(normalize_element(body, url, captions=page_captions, sizes=sizes),
+    body_html = sanitize(normalize_element(body.element, url, captions=page_captions, sizes=sizes),
                          local_files=url.startswith("file:"))
     text = html_text(body_html)
     if len(re.findall(r"\w", text)) < MIN_TEXT_CHARS:
         raise ExtractError(url, "no readable text")
     count = word_count(text, meta.lang)
+    trust = assess(text, link_share=link_density(body.element), description=meta.description,
+                   ld_body=meta.body_text, page_prose=body.page_prose)
     return Article(
         url=meta.url or url, title=meta.title, body_html=body_html, text=text,
         byline=meta.byline, site_name=meta.site_name, description=meta.description,
@@ -106,6 +111,7 @@ def extract_article(html, url):
         published=meta.published, modified=meta.modified,
         lead_image=_lead_image(meta, page_captions), word_count=count,
         reading_minutes=reading_minutes(count, meta.lang),
+        confidence=trust.score, reasons=trust.reasons,
     )
 
 

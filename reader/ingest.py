@@ -37,6 +37,8 @@ class Result:
     title: str = ""
     error: str | None = None
     note: str | None = None  # for "cut": what was left out
+    confidence: float | None = None  # how far the extraction can be trusted, 0-1 (reader.confidence)
+    reasons: list | None = None      # what lowered it, worst first
 
     def as_json(self):
         return asdict(self)
@@ -157,7 +159,8 @@ class Ingester:
             article_store.set_lead_image(self.db, article_id, lead or _first(ids))
             self._assign_topics(article_id, article, item.topic)
         log.info("article %s %s: %s", article_id, status, article.url)
-        return Result(article.url, status, article_id, article.title)
+        return Result(article.url, status, article_id, article.title,
+                      confidence=article.confidence, reasons=article.reasons)
 
     def _save(self, old, row, same_text):
         if old is None:
@@ -181,7 +184,8 @@ class Ingester:
         with transaction(self.db):
             article_store.touch(self.db, old["id"])
             self._assign_topics(old["id"], article, explicit_topic)
-        return Result(article.url, "unchanged", old["id"], old["title"])
+        return Result(article.url, "unchanged", old["id"], old["title"],
+                      confidence=article.confidence, reasons=article.reasons)
 
     # -- images ----------------------------------------------------------
     def _wanted_images(self, article):

@@ -54,6 +54,7 @@ class Runs:
     def __init__(self, tree):
         self.body = tree.find("body")
         self.runs = [(el, len(own_text(el))) for el in RUNS_XPATH(tree)]
+        self.page_prose = sum(size for _, size in self.runs)   # before isolate()
 
     def isolate(self):
         """Remove, in place, what lies outside the story region (lead-like blocks before it stay)."""

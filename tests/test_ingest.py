@@ -354,3 +354,22 @@ def test_an_article_out_of_time_in_its_images_is_not_stored(tmp_path):
     assert (line["status"], line["error"]) == ("error", "ran out of time (1s for one source)")
     db = connect(tmp_path)
     assert articles.count(db) == 0 and db.execute("SELECT COUNT(*) FROM images").fetchone()[0] == 0
+
+
+def _disagreeing_page(request):
+    """A story page whose JSON-LD articleBody tells a different story than the page shows."""
+    other = ("A bakery opened a second shop in the old market hall this week, selling bread baked before "
+             "dawn and pastries filled with apricot jam from the valley's orchards. ") * 3
+    html = (FIXTURES / "article.html").read_text().replace("{body_sentence}", FIRST)
+    html = html.replace('"inLanguage": "en"', f'"inLanguage": "en", "articleBody": {json.dumps(other)}')
+    respond(request, 200, html.encode())
+
+
+def test_ingest_json_reports_the_extraction_confidence(app):
+    with LoopbackServer({"/ok.html": _ok_page, "/odd.html": _disagreeing_page}) as server:
+        result = app.test_cli_runner().invoke(args=["ingest", "--json", server.url("/ok.html"),
+                                                    server.url("/odd.html")])
+    ok, odd = [json.loads(line) for line in result.output.splitlines()]
+    assert ok["confidence"] >= app.config["EXTRACT_MIN_CONFIDENCE"] and ok["reasons"] == []
+    assert odd["confidence"] < app.config["EXTRACT_MIN_CONFIDENCE"]
+    assert "JSON-LD articleBody" in odd["reasons"][0]
