@@ -23,6 +23,9 @@ ARTICLE_TYPES = frozenset(
 )
 # Containers whose members are walked for typed objects.
 LD_NESTING_KEYS = ("@graph", "mainEntity", "mainEntityOfPage", "itemListElement")
+# Deeper than this, nothing in a JSON-LD document describes the page's story (real documents
+# nest a handful of levels: a @graph, a list, an object).
+LD_MAX_DEPTH = 32
 # First meta tag present wins; keys are <meta property|name|itemprop> values, lower-cased.
 META_FIELDS = {
     "title": ("og:title", "twitter:title", "parsely-title", "dc.title", "headline"),
@@ -115,7 +118,8 @@ def _json_ld_article(tree):
     for script in tree.iterfind('.//script[@type="application/ld+json"]'):
         for obj in _walk_ld(_load_json(script.text)):
             types = obj.get("@type")
-            types = {types} if isinstance(types, str) else set(types or ())
+            types = {types} if isinstance(types, str) else \
+                {t for t in types if isinstance(t, str)} if isinstance(types, list) else set()
             if types & ARTICLE_TYPES - {"WebPage"}:
                 return obj
             if "WebPage" in types and not fallback:
@@ -129,18 +133,27 @@ def _load_json(text):
         return json.loads(text, strict=False)
     except ValueError:
         return None
+    except RecursionError:  # the C parser counts nesting against the interpreter's limit
+        log.info("JSON-LD nested too deeply: ignored")
+        return None
 
 
-def _walk_ld(obj):
-    """Every dict in a JSON-LD document, outer first, through lists and @graph."""
-    if isinstance(obj, list):
-        for item in obj:
-            yield from _walk_ld(item)
-    elif isinstance(obj, dict):
-        yield obj
-        for key in LD_NESTING_KEYS:
-            if isinstance(obj.get(key), (list, dict)):
-                yield from _walk_ld(obj[key])
+def _walk_ld(document):
+    """Every dict in a JSON-LD document, outer first, through lists and @graph, to LD_MAX_DEPTH.
+
+    Iterative: a document nested thousands of levels deep must not exhaust the call stack.
+    """
+    stack = [(document, 0)]
+    while stack:
+        obj, depth = stack.pop()
+        if depth > LD_MAX_DEPTH:
+            continue
+        if isinstance(obj, list):
+            stack.extend((item, depth + 1) for item in reversed(obj))
+        elif isinstance(obj, dict):
+            yield obj
+            nested = [obj[key] for key in LD_NESTING_KEYS if isinstance(obj.get(key), (list, dict))]
+            stack.extend((value, depth + 1) for value in reversed(nested))
 
 
 LD_TEXT_KEYS = ("@value", "name")
