@@ -37,6 +37,7 @@ MAX_BINARY_SHARE = 0.05
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\ufffd]")
 BINARY_SIGNATURES = ("%PDF-", "\x89PNG", "GIF8", "PK\x03\x04", "\xff\xd8\xff")
 HAS_TAG = re.compile(r"<\s*[a-zA-Z!]")
+TEXT_FIELDS = ("title", "body_html", "text", "byline", "site_name", "description", "section", "lang")
 # Fewer word characters than this is a menu label or a button, not a story (the shortest
 # real news brief is a sentence or two).
 MIN_TEXT_CHARS = 20
@@ -104,7 +105,7 @@ def extract_article(html, url):
     count = word_count(text, meta.lang)
     trust = assess(text, link_share=link_density(body.element), description=meta.description,
                    ld_body=meta.body_text, page_prose=body.page_prose)
-    return Article(
+    return _cleaned(Article(
         url=meta.url or url, title=meta.title, body_html=body_html, text=text,
         byline=meta.byline, site_name=meta.site_name, description=meta.description,
         section=meta.section, tags=meta.tags, lang=meta.lang, dir=meta.dir,
@@ -112,7 +113,7 @@ def extract_article(html, url):
         lead_image=_lead_image(meta, page_captions), word_count=count,
         reading_minutes=reading_minutes(count, meta.lang),
         confidence=trust.score, reasons=trust.reasons,
-    )
+    ))
 
 
 def article_text(html, url):
@@ -164,6 +165,21 @@ def _check_html(html, url):
         raise ExtractError(url, "not HTML (binary content)")
     if not HAS_TAG.search(head):
         raise ExtractError(url, "not HTML (no markup)")
+
+
+def _cleaned(article):
+    """article with no control or invisible characters in any text field.
+
+    The page source is cleaned before parsing, but character references (&#27;) and JSON-LD
+    escapes (\\u001b) bring control characters back after it; none may be stored (issue 12.19).
+    """
+    for name in TEXT_FIELDS:
+        setattr(article, name, clean_text(getattr(article, name)))
+    article.tags = [clean_text(tag) for tag in article.tags]
+    if article.lead_image:
+        article.lead_image.alt = clean_text(article.lead_image.alt)
+        article.lead_image.caption = clean_text(article.lead_image.caption)
+    return article
 
 
 def _lead_image(meta, page_captions):

@@ -373,3 +373,23 @@ def test_ingest_json_reports_the_extraction_confidence(app):
     assert ok["confidence"] >= app.config["EXTRACT_MIN_CONFIDENCE"] and ok["reasons"] == []
     assert odd["confidence"] < app.config["EXTRACT_MIN_CONFIDENCE"]
     assert "JSON-LD articleBody" in odd["reasons"][0]
+
+
+def _escape_page(request):
+    html = (FIXTURES / "article.html").read_text().replace("{body_sentence}", FIRST + " &#27;[2J")
+    html = html.replace('"headline": "Water talks resume in Bishkek"', '"headline": "Water talks\\u001b[31m resume"')
+    respond(request, 200, html.encode())
+
+
+def test_no_control_character_reaches_the_store_the_terminal_or_the_feed(app, db):
+    import xml.etree.ElementTree as ET
+    runner = app.test_cli_runner()
+    with LoopbackServer({"/escape.html": _escape_page}) as server:
+        [line] = runner.invoke(args=["ingest", "--json", server.url("/escape.html")]).output.splitlines()
+    row = articles.get(db, json.loads(line)["id"])
+    assert row["title"] == "Water talks[31m resume"
+    stored = [value for value in dict(row).values() if isinstance(value, str)]
+    assert not [value for value in stored if any(ord(char) < 32 and char not in "\n" for char in value)]
+    for args in (["list"], ["show", str(row["id"]), "--format", "json"], ["show", str(row["id"])]):
+        assert "\x1b" not in runner.invoke(args=args).output
+    ET.fromstring(app.test_client().get("/feed.xml").data)  # valid XML
