@@ -12,6 +12,8 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin
 
+from .urls import same_site, web_url
+
 log = logging.getLogger(__name__)
 
 # schema.org types that describe a story (https://schema.org/Article and its subtypes).
@@ -104,7 +106,7 @@ def extract_metadata(tree, url):
     found.url = _canonical(tree, meta, ld, url)
     found.lang = _language(tree, ld, meta)
     found.dir = _direction(tree, found.lang)
-    found.image = _absolute(_ld_image(ld.get("image")) or _first(meta, "image"), url)
+    found.image = _image_url(_absolute(_ld_image(ld.get("image")) or _first(meta, "image"), url), url)
     found.image_alt = _clean(_first(meta, "image_alt"))
     found.body_text = ld.get("articleBody") if isinstance(ld.get("articleBody"), str) else ""
     return found
@@ -261,11 +263,24 @@ def _html_time(tree):
 
 
 def _canonical(tree, meta, ld, url):
-    for link in tree.iterfind(".//link[@rel]"):
-        if "canonical" in link.get("rel").lower().split() and link.get("href", "").strip():
-            return _absolute(link.get("href"), url)
-    candidate = _first(meta, "url") or (ld.get("url") if isinstance(ld.get("url"), str) else "")
-    return _absolute(candidate, url) or url
+    """The first canonical link, og:url or JSON-LD url that is http(s) and on the same site as
+    url (the page's address after redirects), else url: a page speaks for its own site only."""
+    links = [link.get("href") for link in tree.iterfind(".//link[@rel]")
+             if "canonical" in link.get("rel").lower().split()]
+    candidates = [*links, *(value for key in META_FIELDS["url"] for value in meta.get(key, ())),
+                  ld.get("url") if isinstance(ld.get("url"), str) else ""]
+    for candidate in candidates:
+        candidate = web_url(_absolute(candidate, url))
+        if candidate and same_site(candidate, url):
+            return candidate
+    return url
+
+
+def _image_url(image, page_url):
+    """image when http(s) (or file: for a page read from a local file, whose images ingest copies)."""
+    if page_url.startswith("file:") and image.startswith("file:"):
+        return image
+    return web_url(image)
 
 
 def _language(tree, ld, meta):

@@ -9,6 +9,7 @@ from PIL import Image
 
 from reader.ingest import Ingester, Item
 from reader.store import articles
+from reader.store import images as image_store
 from reader.store import topics as topic_store
 from servers import LoopbackServer, respond, stream
 
@@ -393,3 +394,56 @@ def test_no_control_character_reaches_the_store_the_terminal_or_the_feed(app, db
     for args in (["list"], ["show", str(row["id"]), "--format", "json"], ["show", str(row["id"])]):
         assert "\x1b" not in runner.invoke(args=args).output
     ET.fromstring(app.test_client().get("/feed.xml").data)  # valid XML
+
+
+# Issue 12.1 and 12.2: a page speaks for its own site only, and only http(s) URLs are stored.
+FAKE = "FAKE: minister resigns in disgrace"
+
+
+def _claiming_page(claimed, title=FAKE):
+    """The ok page retitled, naming `claimed` as its canonical URL, og:url and JSON-LD url."""
+    html = (FIXTURES / "article.html").read_text().replace("{body_sentence}", "The minister resigned today.")
+    html = html.replace('<link rel="canonical" href="{origin}/world/water-talks.html">',
+                        f'<link rel="canonical" href="{claimed}"><meta property="og:url" content="{claimed}">'
+                        f'<meta property="og:image" content="{claimed}">')
+    html = html.replace('"headline": "Water talks resume in Bishkek"', f'"headline": "{title}", "url": "{claimed}"')
+    return lambda request: respond(request, 200, html.replace("Water talks resume in Bishkek", title).encode())
+
+
+def _redirect(location):
+    return lambda request: respond(request, 302, b"", headers=[("Location", location)])
+
+
+@pytest.mark.parametrize("via_redirect", [False, True], ids=["direct", "after-a-redirect-from-the-victim"])
+def test_a_page_on_another_site_cannot_take_over_a_story_by_its_canonical_url(site, app, db, via_redirect):
+    story_url = site.server.url("/world/water-talks.html")
+    runner = app.test_cli_runner()
+    [real] = [json.loads(line) for line in runner.invoke(args=["ingest", "--json", story_url]).output.splitlines()]
+    with LoopbackServer({"/fake.html": _claiming_page(story_url)}, host="127.0.0.2") as attacker:
+        if via_redirect:
+            site.server.routes["/go"] = _redirect(attacker.url("/fake.html"))
+        fetched = site.server.url("/go") if via_redirect else attacker.url("/fake.html")
+        [fake] = [json.loads(line) for line in runner.invoke(args=["ingest", "--json", fetched]).output.splitlines()]
+    assert fake["status"] == "new" and fake["id"] != real["id"]
+    assert fake["url"] == attacker.url("/fake.html")
+    story = articles.get(db, real["id"])
+    assert (story["title"], story["version"]) == ("Water talks resume in Bishkek", 1)
+    assert articles.get(db, fake["id"])["url"] == attacker.url("/fake.html")
+
+
+def test_a_canonical_url_on_the_same_site_is_trusted(site, app, db):
+    site.server.routes["/amp/water.html"] = _claiming_page(site.server.url("/world/water-talks.html"), "Water talks")
+    [line] = app.test_cli_runner().invoke(args=["ingest", "--json", site.server.url("/amp/water.html")]).output.splitlines()
+    assert json.loads(line)["url"] == site.server.url("/world/water-talks.html")
+
+
+@pytest.mark.parametrize("claimed", ["javascript:alert(document.domain)", "JaVaScRiPt:alert(1)",
+                                     "data:text/html,<script>alert(1)</script>", "vbscript:msgbox(1)",
+                                     "file:///etc/passwd", "//evil.example/x", "https:///no-host"])
+def test_only_http_urls_are_stored_in_url_fields(site, app, db, claimed):
+    site.server.routes["/odd.html"] = _claiming_page(claimed.replace('"', "&quot;"), "Odd")
+    [line] = app.test_cli_runner().invoke(args=["ingest", "--json", site.server.url("/odd.html")]).output.splitlines()
+    row = articles.get(db, json.loads(line)["id"])
+    assert (row["url"], row["fetched_url"]) == (site.server.url("/odd.html"),) * 2
+    stored = [image["src_url"] for image in image_store.for_article(db, row["id"])]
+    assert all(src.startswith(site.server.origin + "/") for src in stored), stored
