@@ -16,6 +16,8 @@ from datetime import datetime
 import lxml.html
 from lxml import etree
 
+from . import limits
+from .budget import Budget
 from .errors import StageError
 from .confidence import assess
 from .content import captions, extract_body, image_sizes
@@ -76,27 +78,34 @@ class Article:
     reasons: list = field(default_factory=list)   # what lowered the confidence, worst first
 
 
-def extract_article(html, url):
+def extract_article(html, url, *, budget=None):
     """Extract the story of a page.
 
     Args:
         html: the page source as text (bytes are decoded as UTF-8 with replacement).
         url: the page URL; relative links, images and the canonical URL resolve against it.
+        budget: the source's Budget (reader.budget); by default one from the settings' defaults.
 
     Returns:
         An Article whose body_html is normalised and sanitised.
 
     Raises:
         ExtractError: the page is empty, not HTML, or holds no readable text.
+        BudgetError: the page holds more than the budget allows (reader.limits), or time ran out.
     """
+    budget = budget or Budget.start(url)
     html = page_source(html, url)
+    limits.check_source(html, budget)
     tree = _parse(html, url)
+    limits.check_tree(tree, budget)
     meta = extract_metadata(tree, url)
     page_captions, sizes = captions(tree, url), image_sizes(tree, url)
     body = extract_body(tree, html, url, title=meta.title,
                         description=meta.description, ld_body=meta.body_text)
     if body.element is None:
         raise ExtractError(url, "no readable text")
+    limits.check_story(len("".join(body.element.itertext())), budget)
+    budget.check_time()
     body_html = sanitize(normalize_element(body.element, url, captions=page_captions, sizes=sizes),
                          local_files=url.startswith("file:"))
     text = html_text(body_html)
@@ -120,7 +129,7 @@ def article_text(html, url):
     """Plain text of the extracted body, "" when the page has none (never raises)."""
     try:
         return extract_article(html, url).text
-    except ExtractError as error:
+    except StageError as error:
         log.info("no article: %s", error)
         return ""
 

@@ -136,8 +136,7 @@ class Ingester:
         if html is None:
             page = self.fetcher.get(item.url, kinds=("html",), budget=budget)
             html, base_url = page.text(), page.final_url
-        article = extract_article(html, base_url)
-        budget.check_time()
+        article = extract_article(html, base_url, budget=budget)
         content_hash = _hash(article.title, article.text)
         old = article_store.by_url(self.db, article.url) or article_store.by_url(self.db, base_url)
         same_text = old is not None and old["content_hash"] == content_hash

@@ -167,7 +167,20 @@ def test_a_failure_while_storing_leaves_no_half_article(site, ingester, db, monk
 
 DEEP_JSON_FEED = (b'{"version": "https://jsonfeed.org/version/1.1", "items": ['
                   + b"[" * 100_000 + b"]" * 100_000 + b"]}")
+def _page(body):
+    html = f"<html><head><title>Hostile</title></head><body>{body}</body></html>".encode()
+    return lambda request: respond(request, 200, html)
+
+
+# Issue 12.10: pages that made the parser or the extractor work for minutes or take gigabytes.
+ATTRIBUTES = " ".join(f'a{n}="{n}"' for n in range(200_000))
 BAD = {
+    "/attributes.html": (_page(f"<div {ATTRIBUTES}>x</div>"),
+                         "too many attributes on one element (200,000; at most 1,000)"),
+    "/paragraphs.html": (_page("<p>Quay.</p>" * 100_000), "too many page elements (100,004; at most 50,000)"),
+    "/less-than.html": (_page("<" * 9_000_000), "too many story characters"),
+    "/links.html": (_page("".join(f'<a href="/l{n}">{n}</a> ' for n in range(30_000))),
+                    "too many page links (30,000; at most 20,000)"),
     "/empty.html": (lambda r: respond(r, 200, b""), "empty"),
     "/binary.html": (lambda r: respond(r, 200, bytes(range(256)) * 64), ""),
     "/image.html": (lambda r: respond(r, 200, _jpeg(), "image/jpeg"), "content-type image/jpeg"),
