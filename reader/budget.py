@@ -15,6 +15,11 @@ from .errors import StageError
 LIMIT_SETTINGS = {
     "feed entries": "FEED_MAX_ENTRIES",  # kept (the newest); a longer feed is cut, not failed
     "feed entries read": "FEED_MAX_ENTRIES_READ",  # parsed, from the top
+    # a page's, checked by extraction (reader/limits.py); a page past one fails
+    "attributes on one element": "PAGE_MAX_ATTRIBUTES",
+    "page elements": "PAGE_MAX_ELEMENTS",
+    "page links": "PAGE_MAX_LINKS",
+    "story characters": "PAGE_MAX_STORY_CHARS",
 }
 
 
@@ -66,7 +71,9 @@ class Budget:
         Args:
             within: a Deadline the source must also meet (a desk job's), or None.
         """
-        value = (lambda name: config[name]) if config is not None else settings.default
+        # a setting the config lacks (a partial mapping) takes its default
+        value = (lambda name: config[name] if name in config else settings.default(name)) \
+            if config is not None else settings.default
         budget = cls(url, value("SOURCE_SECONDS"),
                      {name: value(key) for name, key in LIMIT_SETTINGS.items()})
         deadline = budget.deadline.earlier(within)

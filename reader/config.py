@@ -59,6 +59,10 @@ SETTINGS = [
             "Time limit of one ingest started from the desk (a feed's articles included); past it the job "
             "stops and says so."),
     Setting("EDITOR_SESSION_HOURS", 12, "Hours an editor stays logged in to the desk (and a form's CSRF token lasts)."),
+    Setting("EXTRACT_MIN_CONFIDENCE", 0.5,
+            "Extraction confidence (0-1) below which a story is stored but not published: it waits on the "
+            "desk's \"Needs a look\" list and never triggers an automatic alert. Calibrated on both "
+            "evaluation sets (BENCHMARKS.md); 0 publishes everything."),
     Setting("FEED_MAX_ENTRIES", 200,
             "Most entries taken from one feed, newest first; a longer feed is cut and its result line says so."),
     Setting("FEED_MAX_ENTRIES_READ", 2000,
@@ -81,6 +85,16 @@ SETTINGS = [
             "an alert's story); past it the reader gets the offline page, and an alert shows anyway."),
     Setting("OFFLINE_NETWORK_TIMEOUT_MS", 2500,
             "Milliseconds the service worker waits for the network before showing the kept copy."),
+    Setting("PAGE_MAX_ATTRIBUTES", 1000,
+            "Most attributes on one element of a page; a page with more fails with one line (real pages: "
+            "at most 64)."),
+    Setting("PAGE_MAX_ELEMENTS", 50_000,
+            "Most elements in one page; a page with more fails with one line (real pages: at most about 10,000)."),
+    Setting("PAGE_MAX_LINKS", 20_000,
+            "Most links in one page; a page with more fails with one line (real pages: at most about 2,200)."),
+    Setting("PAGE_MAX_STORY_CHARS", 500_000,
+            "Most characters of text in one extracted story; a longer one fails with one line (real "
+            "stories: at most about 100,000)."),
     Setting("POLL_HOST_DELAY", 2.0, "Seconds to wait between two requests to the same host while polling."),
     Setting("POLL_INTERVAL", 900, "Default seconds between polls for `reader poll --every`."),
     Setting("PROXY_COUNT", 0, "Reverse proxies in front of Reader whose X-Forwarded-For/-Proto/-Host are trusted "
@@ -153,6 +167,9 @@ def load(overrides=None, environ=None):
 
 
 def _validate(values):
+    for name in ("PAGE_MAX_ATTRIBUTES", "PAGE_MAX_ELEMENTS", "PAGE_MAX_LINKS", "PAGE_MAX_STORY_CHARS"):
+        if values[name] < 1:
+            raise ConfigError(f"READER_{name} must be at least 1")
     for name in ("FEED_MAX_ENTRIES", "FEED_MAX_ENTRIES_READ", "FETCH_MAX_BYTES", "FETCH_MAX_REDIRECTS", "IMAGE_MAX_BYTES", "IMAGES_PER_ARTICLE",
                  "OFFLINE_MAX_MB", "OFFLINE_MAX_STORIES", "OFFLINE_NETWORK_TIMEOUT_MS"):
         if values[name] < 0:
@@ -163,6 +180,8 @@ def _validate(values):
         raise ConfigError("READER_PUSH_SUBJECT must be a mailto: or https: URL")
     if values["PROXY_COUNT"] < 0 or values["EDITOR_SESSION_HOURS"] <= 0:
         raise ConfigError("READER_PROXY_COUNT must not be negative and READER_EDITOR_SESSION_HOURS must be positive")
+    if not 0 <= values["EXTRACT_MIN_CONFIDENCE"] <= 1:
+        raise ConfigError("READER_EXTRACT_MIN_CONFIDENCE must be between 0 and 1")
     for name in ("PUSH_CONCURRENCY", "PUSH_PER_ORIGIN", "PUSH_SLOW_CONCURRENCY"):
         if values[name] < 1:
             raise ConfigError(f"READER_{name} must be at least 1")

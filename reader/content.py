@@ -5,10 +5,10 @@ in fast mode because its slow fallbacks (readability, justext on every page) cos
 of the time for no gain there. Our own cheaper fallbacks engage only when it comes back
 short: the page's JSON-LD articleBody, then readability-lxml.
 """
-import itertools
 import logging
 import re
 from copy import deepcopy
+from dataclasses import dataclass
 
 import lxml.html
 from lxml import etree
@@ -16,7 +16,8 @@ from readability import Document
 from trafilatura import bare_extraction
 from trafilatura.htmlprocessing import convert_to_html
 
-from .normalize import absolute_url, image_source, link_density, remove, text_of
+from .normalize import absolute_url, image_source, remove, text_of
+from .region import Runs
 from .sites import prune, site_rule
 from .text import element_text
 
@@ -48,17 +49,6 @@ PROSE_LINE_CHARS = 40
 MIN_ARTICLE_PARAGRAPHS = 3
 ARTICLE_PARAGRAPH_SHARE = 0.8
 CAPTION_TEXT_XPATH = './/figcaption|.//*[contains(@class, "caption-text")]'
-# The story region: the page is narrowed to the element that holds this share of the page's
-# prose (text runs of PROSE_RUN_CHARS+), found by descending from <body> while one child holds
-# that share of its parent's. Measured on both evaluation sets (scrapinghub and trafilatura-dev,
-# tuned on one half of the latter): 0.9 drops sidebars, teaser rails and comment threads
-# without losing story parts; 0.8 cut stories split across sibling containers.
-REGION_SHARE = 0.9
-PROSE_RUN_CHARS = 40
-# Blocks before the story region that hold a picture or a text run of LEAD_RUN_CHARS+ and are
-# mostly not links (the lead image, a standfirst, an intro above the body container) stay.
-LEAD_RUN_CHARS = 80
-LEAD_LINK_DENSITY = 0.5
 # A leading heading repeats the title or standfirst when this share of the shorter one's words
 # (2+ characters) are in both: sites rephrase their own headline ("Stock Falls After Earnings
 # Report" / "Stock Is Falling After Its Earnings Release"). On the scrapinghub set every leading
@@ -75,18 +65,18 @@ MIN_COVERAGE = 0.5
 # Without a description, a body this share of whose text is sentences is taken for a lead.
 LEAD_SENTENCE_SHARE = 0.6
 SENTENCE_END = re.compile(r"[.!?…。！？\"'”»)]$")
-# Class and id words of page parts beside the story, never the densest block of a story
-# (readability's negative hints, narrowed to the parts that are prose: comments, bios, rails).
-NOT_STORY_NAMES = re.compile(
-    r"author|bio\b|comment|discuss|footer|profile|promo|rail|recommend|related|reply|sidebar|"
-    r"teaser|widget", re.I)
-NO_PROSE_TAGS = frozenset(("a", "script", "style", "template", "noscript"))
 HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 PUNCTUATION = re.compile(r"[\W_]+")
 
 
+@dataclass
+class Body:
+    element: etree._Element | None   # the story body, not yet normalised; None: no story found
+    page_prose: int = 0              # characters of prose runs on the whole page
+
+
 def extract_body(tree, html, url, *, title="", description="", ld_body=""):
-    """The story body of a parsed page as an element (not yet normalised), or None.
+    """The story body of a parsed page (not yet normalised).
 
     Args:
         tree: the page as an lxml.html document; pruned in place, so read metadata first.
@@ -96,25 +86,30 @@ def extract_body(tree, html, url, *, title="", description="", ld_body=""):
         description: the page's summary; a leading heading repeating it (a standfirst) becomes a
             paragraph, and it tells a teaser from a sidebar.
         ld_body: the JSON-LD articleBody, a fallback when the markup yields too little.
+
+    Returns:
+        A Body; its element is None when the page holds no readable text.
     """
+    _drop_head(tree)
     prune(tree, url)
+    runs = Runs(tree)
     if not site_rule(url).body:
-        _isolate_story(tree)
+        runs.isolate()
     tables = _original_tables(tree)
-    densest = _densest_block(tree)
+    densest = runs.densest()
     # a copy: trafilatura changes the tree it is given
     spare = _page_of([densest]) if densest is not None else None
     body = _merge(_trafilatura(page, url) for page in _site_pages(tree, url))
     if _page_dump(body):
         body = None
-    if spare is not None and _coverage(body, spare) < MIN_COVERAGE:
+    if spare is not None and runs.coverage(densest, _body_text(body)) < MIN_COVERAGE:
         body = _with_densest(body, _trafilatura(spare, url), description)
     if _prose(body) < MIN_PROSE_CHARS:
         body = max((body, _from_text(ld_body), _readability(html, url)), key=_prose)
     if body is not None:
         _drop_headline(body, title, description)
         _restore_tables(body, tables)
-    return body if _length(body) else None
+    return Body(body if _length(body) else None, runs.page_prose)
 
 
 def _original_tables(tree):
@@ -125,105 +120,18 @@ def _original_tables(tree):
 
 def _restore_tables(body, originals):
     """Replace, in place, each table of body by the page's own table with the same cells."""
-    for table in list(body.iter("table")):
-        cells = _cells(table)
-        original = next((copy for copy in originals if _cells(copy) == cells), None)
-        if original is not None and cells:
+    tables = list(body.iter("table"))
+    by_cells = {_cells(copy): copy for copy in reversed(originals)} if tables else {}
+    for table in tables:
+        original = by_cells.pop(_cells(table), None)
+        if original is not None:
             original.tail = table.tail
             table.getparent().replace(table, original)
-            originals.remove(original)
 
 
 def _cells(table):
-    """The set of non-empty texts of a table's caption and cells."""
-    return {text for text in map(text_of, table.iter("caption", "th", "td")) if text}
-
-
-def _isolate_story(tree):
-    """Remove, in place, what lies outside the story region (keeping lead-like blocks before it).
-
-    trafilatura then cannot pick a sidebar, a teaser rail or a related-stories block over the
-    story, and its cost falls with the smaller page.
-    """
-    region = _story_region(tree)
-    node = region
-    while node is not None and node.getparent() is not None:
-        parent, before = node.getparent(), True
-        for sibling in list(parent):
-            if sibling is node:
-                before = False
-            elif isinstance(sibling.tag, str) and sibling.tag != "head" \
-                    and not (before and _lead_like(sibling)):
-                parent.remove(sibling)
-        node = parent
-
-
-def _story_region(tree):
-    """The element holding REGION_SHARE of the page's prose, or None when that is <body>."""
-    body = tree.find("body")
-    weights = _prose_weights(body)
-    node = body
-    while True:
-        children = [child for child in node if weights.get(child)]
-        heaviest = max(children, key=weights.get, default=None)
-        if heaviest is None or weights[heaviest] < REGION_SHARE * weights[node]:
-            return node if node is not body else None
-        node = heaviest
-
-
-def _prose_weights(body):
-    """{element: characters of prose runs inside it} for body and every element holding prose.
-
-    A prose run is an element's own text (its text and its children's tails) of
-    PROSE_RUN_CHARS or more; link text is never one.
-    """
-    weights = {}
-    for el in body.iter():
-        if not isinstance(el.tag, str) or el.tag in NO_PROSE_TAGS:
-            continue
-        run = len(_own_text(el))
-        if run < PROSE_RUN_CHARS:
-            continue
-        for node in itertools.chain((el,), el.iterancestors()):
-            weights[node] = weights.get(node, 0) + run
-            if node is body:
-                break
-    return weights
-
-
-def _own_text(el):
-    return ((el.text or "") + "".join(child.tail or "" for child in el)).strip()
-
-
-def _lead_like(el):
-    """el is a lead picture, or holds a text run of LEAD_RUN_CHARS+ (a standfirst, an intro),
-    and is mostly not links."""
-    lead = el.tag == "img" or el.find(".//img") is not None or any(
-        len(_own_text(block)) >= LEAD_RUN_CHARS for block in el.iter()
-        if isinstance(block.tag, str) and block.tag not in NO_PROSE_TAGS)
-    return lead and link_density(el) < LEAD_LINK_DENSITY
-
-
-def _densest_block(tree):
-    """The element whose children hold the most prose runs (readability's candidate), or None.
-
-    Elements named as comments, bios or rails (NOT_STORY_NAMES) are not candidates.
-    """
-    weights = {}
-    for el in tree.find("body").iter():
-        if isinstance(el.tag, str) and el.tag not in NO_PROSE_TAGS:
-            run = len(_own_text(el))
-            parent = el.getparent()
-            if run >= PROSE_RUN_CHARS and parent is not None:
-                weights[parent] = weights.get(parent, 0) + run
-    weights = {el: weight for el, weight in weights.items() if not _not_story(el)}
-    return max(weights, key=weights.get, default=None)
-
-
-def _not_story(el):
-    """el or an ancestor is named as something beside the story (comments, a bio, a rail)."""
-    return any(NOT_STORY_NAMES.search(f'{node.get("class") or ""} {node.get("id") or ""}')
-               for node in itertools.chain((el,), el.iterancestors()))
+    """The non-empty texts of a table's caption and cells (None when it has none)."""
+    return frozenset(text for text in map(text_of, table.iter("caption", "th", "td")) if text) or None
 
 
 def _with_densest(body, densest, description):
@@ -243,20 +151,16 @@ def _with_densest(body, densest, description):
     return _merge((body, densest)) if lead else densest
 
 
-def _coverage(body, page):
-    """Share of the prose runs of page that body holds (1.0 when page has none)."""
-    runs = [(_longest_piece(el)[:40], len(_own_text(el))) for el in page.iter() if isinstance(el.tag, str)
-            and el.tag not in NO_PROSE_TAGS and len(_own_text(el)) >= PROSE_RUN_CHARS]
-    if not runs:
-        return 1.0
-    text = " ".join(element_text(body).split()) if body is not None else ""
-    return sum(size for start, size in runs if start in text) / sum(size for _, size in runs)
+def _drop_head(tree):
+    """The metadata is read: the rest of the work needs no <head> (scripts, styles, JSON-LD),
+    and trafilatura copies the whole page twice, so a smaller page costs less."""
+    head = tree.find("head")
+    if head is not None:
+        tree.remove(head)
 
 
-def _longest_piece(el):
-    """The longest of el's own text pieces (its text or a child's tail), whitespace collapsed."""
-    pieces = [el.text or ""] + [child.tail or "" for child in el]
-    return " ".join(max(pieces, key=len).split())
+def _body_text(body):
+    return element_text(body) if body is not None else ""
 
 
 def _page_of(parts):

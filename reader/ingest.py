@@ -37,6 +37,8 @@ class Result:
     title: str = ""
     error: str | None = None
     note: str | None = None  # for "cut": what was left out
+    confidence: float | None = None  # how far the extraction can be trusted, 0-1 (reader.confidence)
+    reasons: list | None = None      # what lowered it, worst first
 
     def as_json(self):
         return asdict(self)
@@ -134,8 +136,7 @@ class Ingester:
         if html is None:
             page = self.fetcher.get(item.url, kinds=("html",), budget=budget)
             html, base_url = page.text(), page.final_url
-        article = extract_article(html, base_url)
-        budget.check_time()
+        article = extract_article(html, base_url, budget=budget)
         content_hash = _hash(article.title, article.text)
         old = article_store.by_url(self.db, article.url) or article_store.by_url(self.db, base_url)
         same_text = old is not None and old["content_hash"] == content_hash
@@ -157,7 +158,8 @@ class Ingester:
             article_store.set_lead_image(self.db, article_id, lead or _first(ids))
             self._assign_topics(article_id, article, item.topic)
         log.info("article %s %s: %s", article_id, status, article.url)
-        return Result(article.url, status, article_id, article.title)
+        return Result(article.url, status, article_id, article.title,
+                      confidence=article.confidence, reasons=article.reasons)
 
     def _save(self, old, row, same_text):
         if old is None:
@@ -181,7 +183,8 @@ class Ingester:
         with transaction(self.db):
             article_store.touch(self.db, old["id"])
             self._assign_topics(old["id"], article, explicit_topic)
-        return Result(article.url, "unchanged", old["id"], old["title"])
+        return Result(article.url, "unchanged", old["id"], old["title"],
+                      confidence=article.confidence, reasons=article.reasons)
 
     # -- images ----------------------------------------------------------
     def _wanted_images(self, article):

@@ -12,6 +12,8 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin
 
+from .urls import same_site, web_url
+
 log = logging.getLogger(__name__)
 
 # schema.org types that describe a story (https://schema.org/Article and its subtypes).
@@ -23,6 +25,9 @@ ARTICLE_TYPES = frozenset(
 )
 # Containers whose members are walked for typed objects.
 LD_NESTING_KEYS = ("@graph", "mainEntity", "mainEntityOfPage", "itemListElement")
+# Deeper than this, nothing in a JSON-LD document describes the page's story (real documents
+# nest a handful of levels: a @graph, a list, an object).
+LD_MAX_DEPTH = 32
 # First meta tag present wins; keys are <meta property|name|itemprop> values, lower-cased.
 META_FIELDS = {
     "title": ("og:title", "twitter:title", "parsely-title", "dc.title", "headline"),
@@ -101,7 +106,7 @@ def extract_metadata(tree, url):
     found.url = _canonical(tree, meta, ld, url)
     found.lang = _language(tree, ld, meta)
     found.dir = _direction(tree, found.lang)
-    found.image = _absolute(_ld_image(ld.get("image")) or _first(meta, "image"), url)
+    found.image = _image_url(_absolute(_ld_image(ld.get("image")) or _first(meta, "image"), url), url)
     found.image_alt = _clean(_first(meta, "image_alt"))
     found.body_text = ld.get("articleBody") if isinstance(ld.get("articleBody"), str) else ""
     return found
@@ -115,7 +120,8 @@ def _json_ld_article(tree):
     for script in tree.iterfind('.//script[@type="application/ld+json"]'):
         for obj in _walk_ld(_load_json(script.text)):
             types = obj.get("@type")
-            types = {types} if isinstance(types, str) else set(types or ())
+            types = {types} if isinstance(types, str) else \
+                {t for t in types if isinstance(t, str)} if isinstance(types, list) else set()
             if types & ARTICLE_TYPES - {"WebPage"}:
                 return obj
             if "WebPage" in types and not fallback:
@@ -129,18 +135,27 @@ def _load_json(text):
         return json.loads(text, strict=False)
     except ValueError:
         return None
+    except RecursionError:  # the C parser counts nesting against the interpreter's limit
+        log.info("JSON-LD nested too deeply: ignored")
+        return None
 
 
-def _walk_ld(obj):
-    """Every dict in a JSON-LD document, outer first, through lists and @graph."""
-    if isinstance(obj, list):
-        for item in obj:
-            yield from _walk_ld(item)
-    elif isinstance(obj, dict):
-        yield obj
-        for key in LD_NESTING_KEYS:
-            if isinstance(obj.get(key), (list, dict)):
-                yield from _walk_ld(obj[key])
+def _walk_ld(document):
+    """Every dict in a JSON-LD document, outer first, through lists and @graph, to LD_MAX_DEPTH.
+
+    Iterative: a document nested thousands of levels deep must not exhaust the call stack.
+    """
+    stack = [(document, 0)]
+    while stack:
+        obj, depth = stack.pop()
+        if depth > LD_MAX_DEPTH:
+            continue
+        if isinstance(obj, list):
+            stack.extend((item, depth + 1) for item in reversed(obj))
+        elif isinstance(obj, dict):
+            yield obj
+            nested = [obj[key] for key in LD_NESTING_KEYS if isinstance(obj.get(key), (list, dict))]
+            stack.extend((value, depth + 1) for value in reversed(nested))
 
 
 LD_TEXT_KEYS = ("@value", "name")
@@ -248,11 +263,24 @@ def _html_time(tree):
 
 
 def _canonical(tree, meta, ld, url):
-    for link in tree.iterfind(".//link[@rel]"):
-        if "canonical" in link.get("rel").lower().split() and link.get("href", "").strip():
-            return _absolute(link.get("href"), url)
-    candidate = _first(meta, "url") or (ld.get("url") if isinstance(ld.get("url"), str) else "")
-    return _absolute(candidate, url) or url
+    """The first canonical link, og:url or JSON-LD url that is http(s) and on the same site as
+    url (the page's address after redirects), else url: a page speaks for its own site only."""
+    links = [link.get("href") for link in tree.iterfind(".//link[@rel]")
+             if "canonical" in link.get("rel").lower().split()]
+    candidates = [*links, *(value for key in META_FIELDS["url"] for value in meta.get(key, ())),
+                  ld.get("url") if isinstance(ld.get("url"), str) else ""]
+    for candidate in candidates:
+        candidate = web_url(_absolute(candidate, url))
+        if candidate and same_site(candidate, url):
+            return candidate
+    return url
+
+
+def _image_url(image, page_url):
+    """image when http(s) (or file: for a page read from a local file, whose images ingest copies)."""
+    if page_url.startswith("file:") and image.startswith("file:"):
+        return image
+    return web_url(image)
 
 
 def _language(tree, ld, meta):

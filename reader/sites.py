@@ -22,8 +22,9 @@ def _class(name):
 # (fast, in C) picks candidates; Python then checks whole class tokens. Token-exact XPath
 # (concat/normalize-space) cost 3 ms a page, a Python walk over every element 2 ms.
 # Captions go too: the normaliser puts them back from the original page beside their image;
-# left in, extractors keep them as loose paragraphs away from the picture.
-PRUNE_TAGS = frozenset(("figcaption",))
+# left in, extractors keep them as loose paragraphs away from the picture. Scripts and styles
+# are never text; trafilatura drops them itself, but only after copying the page twice.
+PRUNE_TAGS = frozenset(("figcaption", "script", "style"))
 PRUNE_CLASSES = frozenset(("newsletter", "related-posts", "share-bar", "sharedaddy"))
 PRUNE_IDS = frozenset(("cookie-banner", "cookie-notice", "onetrust-consent-sdk"))
 # Class substrings that mark caption and photo-credit boxes (pruned unless they hold a picture).
@@ -36,15 +37,11 @@ class SiteRule:
     body: str = ""           # XPath of the story's container(s); all matches, in page order
 
 
-# Sorted by domain. Each entry names what the template does wrong for the general algorithm.
+# Sorted by domain. Each entry names what the template does wrong for the general algorithm,
+# and earns its place on the evaluation sets: measured without it, scrapinghub F1 falls by
+# 0.001 (thehill.com) and 0.003 (wired.com); trafilatura-dev has no page from either site.
+# cbssports.com and macrumors.com rules were dropped when the general rules made them idle.
 SITE_RULES = {
-    # related-story teasers after the story are marked up like the story itself
-    "cbssports.com": SiteRule(prune=(f'//*[{_class("article-list-stack")}]',
-                                     f'//*[{_class("latest-news-box-row")}]',
-                                     f'//*[{_class("ArticleEventPromo")}]',
-                                     f'//*[{_class("NewsletterSignup")} or {_class("newsletter-signup")}]')),
-    # the sidebar "guide" box outscores a story set as <br>-separated text
-    "macrumors.com": SiteRule(prune=('//*[@id="right"]', '//*[@id="guide-products"]')),
     # hover cards for people named in the story repeat their name and latest headlines
     "thehill.com": SiteRule(prune=(f'//*[{_class("rollover-block")}]',)),
     # the story is split into several chunks around ad slots; trafilatura keeps only the first
@@ -68,7 +65,8 @@ def _candidates_xpath():
     by_class = " or ".join(f'contains(@class, "{word}")' for word in words)
     by_id = " or ".join(f'@id="{name}"' for name in sorted(PRUNE_IDS))
     by_tag = " | ".join(f"//{tag}" for tag in sorted(PRUNE_TAGS))
-    return etree.XPath(f"{by_tag} | //*[{by_class} or {by_id}]")
+    # testing for the attribute first skips the string tests on most elements (a fifth faster)
+    return etree.XPath(f"{by_tag} | //*[@class and ({by_class})] | //*[@id and ({by_id})]")
 
 
 CANDIDATES = _candidates_xpath()

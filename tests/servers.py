@@ -12,12 +12,13 @@ class LoopbackServer:
     logged in `requests` as a dict: path, headers (lower-case names), at (time.monotonic()).
     """
 
-    def __init__(self, routes=None, ssl_context=None):
+    def __init__(self, routes=None, ssl_context=None, host="127.0.0.1"):
         self.routes = dict(routes or {})
         self.scheme = "https" if ssl_context else "http"
+        self.host = host  # another loopback address (127.0.0.2) stands for another site
         self.requests = []
         self.stopping = threading.Event()  # handlers that wait should wait on this
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(self))
+        self.httpd = ThreadingHTTPServer((host, 0), _handler_class(self))
         self.httpd.daemon_threads = True
         if ssl_context:
             self.httpd.socket = ssl_context.wrap_socket(self.httpd.socket, server_side=True)
@@ -29,7 +30,7 @@ class LoopbackServer:
 
     @property
     def origin(self):
-        return f"{self.scheme}://127.0.0.1:{self.port}"
+        return f"{self.scheme}://{self.host}:{self.port}"
 
     def url(self, path):
         return self.origin + path

@@ -279,3 +279,24 @@ def test_tables_keep_caption_header_and_body_in_a_box_that_scrolls():
     assert [th.text for th in table.find("thead").iter("th")] == ["District", "2023", "2024", "Change", "Share", "Pickers"]
     assert [tr.findtext("td") for tr in table.find("tbody")] == ["Beruni", "Turtkul"]
     assert table.attrib == {}
+
+
+def test_control_characters_from_references_and_json_escapes_are_not_kept():
+    """The page is clean; &#27; and a JSON-LD \\u001b make control characters after parsing."""
+    ld = '{"@type": "NewsArticle", "headline": "Quay\\u001b[2J repairs", "author": {"name": "A\\u0007. Berdi"}}'
+    head = (f'<script type="application/ld+json">{ld}</script>'
+            '<meta property="og:description" content="The board&#x1b;[0m voted." >'
+            '<meta property="article:tag" content="ports&#7;">')
+    article = extract_article(story_page(head, "<p>The vote&#27;[31m was close.</p>"), "https://news.example/x")
+    fields = [article.title, article.byline, article.description, article.text, article.body_html, *article.tags]
+    assert (article.title, article.byline, article.tags) == ("Quay[2J repairs", "A. Berdi", ["ports"])
+    assert not [field for field in fields if any(ord(char) < 32 and char != "\n" for char in field)]
+
+
+def test_long_attribute_values_are_not_counted_as_many_attributes():
+    """An inline SVG's path data or a data: URI makes a long tag, not a tag of many attributes."""
+    path = "M 10 20 L 30 40 " * 20_000
+    lead = (f'<svg viewBox="0 0 10 10"><path d="{path}" fill="red"/></svg>'
+            f'<img src="data:image/png;base64,{"QUJD" * 20_000}" alt="a b c">')
+    article = extract_article(story_page(lead=lead), "https://news.example/x")
+    assert article.text.startswith("Paragraph 1")

@@ -9,6 +9,7 @@ from PIL import Image
 
 from reader.ingest import Ingester, Item
 from reader.store import articles
+from reader.store import images as image_store
 from reader.store import topics as topic_store
 from servers import LoopbackServer, respond, stream
 
@@ -166,7 +167,20 @@ def test_a_failure_while_storing_leaves_no_half_article(site, ingester, db, monk
 
 DEEP_JSON_FEED = (b'{"version": "https://jsonfeed.org/version/1.1", "items": ['
                   + b"[" * 100_000 + b"]" * 100_000 + b"]}")
+def _page(body):
+    html = f"<html><head><title>Hostile</title></head><body>{body}</body></html>".encode()
+    return lambda request: respond(request, 200, html)
+
+
+# Issue 12.10: pages that made the parser or the extractor work for minutes or take gigabytes.
+ATTRIBUTES = " ".join(f'a{n}="{n}"' for n in range(200_000))
 BAD = {
+    "/attributes.html": (_page(f"<div {ATTRIBUTES}>x</div>"),
+                         "too many attributes on one element (200,000; at most 1,000)"),
+    "/paragraphs.html": (_page("<p>Quay.</p>" * 100_000), "too many page elements (100,004; at most 50,000)"),
+    "/less-than.html": (_page("<" * 9_000_000), "too many story characters"),
+    "/links.html": (_page("".join(f'<a href="/l{n}">{n}</a> ' for n in range(30_000))),
+                    "too many page links (30,000; at most 20,000)"),
     "/empty.html": (lambda r: respond(r, 200, b""), "empty"),
     "/binary.html": (lambda r: respond(r, 200, bytes(range(256)) * 64), ""),
     "/image.html": (lambda r: respond(r, 200, _jpeg(), "image/jpeg"), "content-type image/jpeg"),
@@ -354,3 +368,95 @@ def test_an_article_out_of_time_in_its_images_is_not_stored(tmp_path):
     assert (line["status"], line["error"]) == ("error", "ran out of time (1s for one source)")
     db = connect(tmp_path)
     assert articles.count(db) == 0 and db.execute("SELECT COUNT(*) FROM images").fetchone()[0] == 0
+
+
+def _disagreeing_page(request):
+    """A story page whose JSON-LD articleBody tells a different story than the page shows."""
+    other = ("A bakery opened a second shop in the old market hall this week, selling bread baked before "
+             "dawn and pastries filled with apricot jam from the valley's orchards. ") * 3
+    html = (FIXTURES / "article.html").read_text().replace("{body_sentence}", FIRST)
+    html = html.replace('"inLanguage": "en"', f'"inLanguage": "en", "articleBody": {json.dumps(other)}')
+    respond(request, 200, html.encode())
+
+
+def test_ingest_json_reports_the_extraction_confidence(app):
+    with LoopbackServer({"/ok.html": _ok_page, "/odd.html": _disagreeing_page}) as server:
+        result = app.test_cli_runner().invoke(args=["ingest", "--json", server.url("/ok.html"),
+                                                    server.url("/odd.html")])
+    ok, odd = [json.loads(line) for line in result.output.splitlines()]
+    assert ok["confidence"] >= app.config["EXTRACT_MIN_CONFIDENCE"] and ok["reasons"] == []
+    assert odd["confidence"] < app.config["EXTRACT_MIN_CONFIDENCE"]
+    assert "JSON-LD articleBody" in odd["reasons"][0]
+
+
+def _escape_page(request):
+    html = (FIXTURES / "article.html").read_text().replace("{body_sentence}", FIRST + " &#27;[2J")
+    html = html.replace('"headline": "Water talks resume in Bishkek"', '"headline": "Water talks\\u001b[31m resume"')
+    respond(request, 200, html.encode())
+
+
+def test_no_control_character_reaches_the_store_the_terminal_or_the_feed(app, db):
+    import xml.etree.ElementTree as ET
+    runner = app.test_cli_runner()
+    with LoopbackServer({"/escape.html": _escape_page}) as server:
+        [line] = runner.invoke(args=["ingest", "--json", server.url("/escape.html")]).output.splitlines()
+    row = articles.get(db, json.loads(line)["id"])
+    assert row["title"] == "Water talks[31m resume"
+    stored = [value for value in dict(row).values() if isinstance(value, str)]
+    assert not [value for value in stored if any(ord(char) < 32 and char not in "\n" for char in value)]
+    for args in (["list"], ["show", str(row["id"]), "--format", "json"], ["show", str(row["id"])]):
+        assert "\x1b" not in runner.invoke(args=args).output
+    ET.fromstring(app.test_client().get("/feed.xml").data)  # valid XML
+
+
+# Issue 12.1 and 12.2: a page speaks for its own site only, and only http(s) URLs are stored.
+FAKE = "FAKE: minister resigns in disgrace"
+
+
+def _claiming_page(claimed, title=FAKE):
+    """The ok page retitled, naming `claimed` as its canonical URL, og:url and JSON-LD url."""
+    html = (FIXTURES / "article.html").read_text().replace("{body_sentence}", "The minister resigned today.")
+    html = html.replace('<link rel="canonical" href="{origin}/world/water-talks.html">',
+                        f'<link rel="canonical" href="{claimed}"><meta property="og:url" content="{claimed}">'
+                        f'<meta property="og:image" content="{claimed}">')
+    html = html.replace('"headline": "Water talks resume in Bishkek"', f'"headline": "{title}", "url": "{claimed}"')
+    return lambda request: respond(request, 200, html.replace("Water talks resume in Bishkek", title).encode())
+
+
+def _redirect(location):
+    return lambda request: respond(request, 302, b"", headers=[("Location", location)])
+
+
+@pytest.mark.parametrize("via_redirect", [False, True], ids=["direct", "after-a-redirect-from-the-victim"])
+def test_a_page_on_another_site_cannot_take_over_a_story_by_its_canonical_url(site, app, db, via_redirect):
+    story_url = site.server.url("/world/water-talks.html")
+    runner = app.test_cli_runner()
+    [real] = [json.loads(line) for line in runner.invoke(args=["ingest", "--json", story_url]).output.splitlines()]
+    with LoopbackServer({"/fake.html": _claiming_page(story_url)}, host="127.0.0.2") as attacker:
+        if via_redirect:
+            site.server.routes["/go"] = _redirect(attacker.url("/fake.html"))
+        fetched = site.server.url("/go") if via_redirect else attacker.url("/fake.html")
+        [fake] = [json.loads(line) for line in runner.invoke(args=["ingest", "--json", fetched]).output.splitlines()]
+    assert fake["status"] == "new" and fake["id"] != real["id"]
+    assert fake["url"] == attacker.url("/fake.html")
+    story = articles.get(db, real["id"])
+    assert (story["title"], story["version"]) == ("Water talks resume in Bishkek", 1)
+    assert articles.get(db, fake["id"])["url"] == attacker.url("/fake.html")
+
+
+def test_a_canonical_url_on_the_same_site_is_trusted(site, app, db):
+    site.server.routes["/amp/water.html"] = _claiming_page(site.server.url("/world/water-talks.html"), "Water talks")
+    [line] = app.test_cli_runner().invoke(args=["ingest", "--json", site.server.url("/amp/water.html")]).output.splitlines()
+    assert json.loads(line)["url"] == site.server.url("/world/water-talks.html")
+
+
+@pytest.mark.parametrize("claimed", ["javascript:alert(document.domain)", "JaVaScRiPt:alert(1)",
+                                     "data:text/html,<script>alert(1)</script>", "vbscript:msgbox(1)",
+                                     "file:///etc/passwd", "//evil.example/x", "https:///no-host"])
+def test_only_http_urls_are_stored_in_url_fields(site, app, db, claimed):
+    site.server.routes["/odd.html"] = _claiming_page(claimed.replace('"', "&quot;"), "Odd")
+    [line] = app.test_cli_runner().invoke(args=["ingest", "--json", site.server.url("/odd.html")]).output.splitlines()
+    row = articles.get(db, json.loads(line)["id"])
+    assert (row["url"], row["fetched_url"]) == (site.server.url("/odd.html"),) * 2
+    stored = [image["src_url"] for image in image_store.for_article(db, row["id"])]
+    assert all(src.startswith(site.server.origin + "/") for src in stored), stored

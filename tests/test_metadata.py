@@ -140,3 +140,26 @@ def test_reading_time_uses_language_speed():
     assert reading_minutes(138 * 3, "ar") == 3
     assert reading_minutes(0, "en") == 1
     assert reading_minutes(1000, "xx") == 5
+
+
+def _nested(shape, depth):
+    """A JSON-LD document nested `depth` levels deep, the story object at the bottom."""
+    story = '{"@type": "NewsArticle", "headline": "Deep story"}'
+    if shape == "list":
+        return "[" * depth + story + "]" * depth
+    return '{"@type": "WebSite", "@graph": ' * depth + story + "}" * depth
+
+
+@pytest.mark.parametrize("depth", [900, 2000, 5000])
+@pytest.mark.parametrize("shape", ["list", "graph"])
+def test_json_ld_nested_thousands_of_levels_is_ignored_not_a_crash(shape, depth):
+    head = (f'<script type="application/ld+json">{_nested(shape, depth)}</script>'
+            '<meta property="og:title" content="Shallow title">')
+    assert meta_of(head).title == "Shallow title"
+
+
+@pytest.mark.parametrize("value", ['[{"name": "NewsArticle"}]', '{"a": 1}', "17", '[["NewsArticle"]]'])
+def test_json_ld_types_that_are_not_strings_are_ignored(value):
+    head = (f'<script type="application/ld+json">{{"@type": {value}, "headline": "Odd"}}</script>'
+            '<meta property="og:title" content="Meta title">')
+    assert meta_of(head).title == "Meta title"

@@ -8,16 +8,29 @@
     return function (error) { console.warn("Reader: " + what + " failed:", error); };
   }
 
+  // "22 Dec 2025, 19:05 +05" in the reader's own time zone: the server's format, with the zone's
+  // offset where it says "UTC" (the same few characters, so the line does not reflow and nothing
+  // below it moves). Month names come from the page (<html data-months>). Intl.DateTimeFormat
+  // would localise more, but building one costs 20-40 ms of main thread on a phone-class CPU.
+  function localTime(moment) {
+    var months = document.documentElement.dataset.months.split(" ");
+    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    var offset = -moment.getTimezoneOffset();
+    var zone = offset === 0 ? "UTC" : (offset > 0 ? "+" : "-") + pad(Math.floor(Math.abs(offset) / 60)) +
+      (Math.abs(offset) % 60 ? pad(Math.abs(offset) % 60) : "");
+    return moment.getDate() + " " + months[moment.getMonth()] + " " + moment.getFullYear() + ", " +
+      pad(moment.getHours()) + ":" + pad(moment.getMinutes()) + " " + zone;
+  }
+
   // Times are rendered in UTC; show them in the reader's own time zone.
   function localTimes(root) {
-    var times = root.querySelectorAll("time[data-local]");
-    if (!times.length) return;
-    var format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-    times.forEach(function (el) {
+    root.querySelectorAll("time[data-local]").forEach(function (el) {
       var moment = new Date(el.getAttribute("datetime"));
-      if (!isNaN(moment)) el.textContent = format.format(moment);
+      if (!isNaN(moment)) el.textContent = localTime(moment);
     });
   }
+
+  window.reader = { localTime: localTime };  // offline.js shows times the same way
 
   // Low-data mode: an image is a link until tapped, then it loads in place.
   function tapImages(root) {
@@ -53,6 +66,11 @@
     localTimes(document);
     tapImages(document);
   });
-  if (document.readyState === "complete") registerWorker();
-  else window.addEventListener("load", registerWorker);
+  // After load, in the first idle moment (within 2 s), so registering never lengthens a busy task.
+  function whenIdle() {
+    if (window.requestIdleCallback) requestIdleCallback(registerWorker, { timeout: 2000 });
+    else setTimeout(registerWorker, 0);
+  }
+  if (document.readyState === "complete") whenIdle();
+  else window.addEventListener("load", whenIdle);
 })();

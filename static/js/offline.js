@@ -32,16 +32,16 @@
     });
   }
 
-  // 1234567 -> "1.23 MB", 10737418240 -> "10 GB": three significant figures in the reader's language.
-  var UNITS = [[1073741824, "gigabyte"], [1048576, "megabyte"], [1024, "kilobyte"]];
+  // 1234567 -> "1.18 MB", 10737418240 -> "10 GB": three significant figures at most, in the
+  // largest unit the number reaches (no Intl: see localTime in app.js).
+  var UNITS = [[1073741824, "GB"], [1048576, "MB"], [1024, "KB"]];
   function size(bytes) {
     var unit = UNITS.find(function (u) { return bytes >= u[0]; }) || UNITS[2];
-    return new Intl.NumberFormat(undefined, { style: "unit", unit: unit[1], unitDisplay: "short",
-      maximumSignificantDigits: 3 }).format(Math.max(bytes, 1) / unit[0]);
+    return Number((Math.max(bytes, 1) / unit[0]).toPrecision(3)) + " " + unit[1];
   }
 
   function when(ms) {
-    return new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }).format(new Date(ms));
+    return window.reader.localTime(new Date(ms));
   }
 
   function askToPersist() {
@@ -258,16 +258,31 @@
     });
   }
 
+  // Each part in a task of its own, so none blocks the main thread for long on a slow phone.
+  function inTurn(steps) {
+    if (!steps.length) return;
+    setTimeout(function () {
+      steps[0]();
+      inTurn(steps.slice(1));
+    }, 0);
+  }
+
   navigator.serviceWorker.ready.then(function (registration) {
-    document.querySelectorAll("[data-when-worker]").forEach(function (node) { node.hidden = false; });
     var button = document.querySelector("[data-save]");
-    if (button) saveButton(button);
-    document.querySelectorAll("[data-edition]").forEach(editionBox);
-    document.querySelectorAll("[data-kept-list]").forEach(keptList);
-    offlineMarks();
-    watchForUpdates(registration);
-    if (document.body.dataset.served === "worker") return;  // the worker kept it as it served it
-    if (navigator.serviceWorker.controller) reportSeen();
-    else navigator.serviceWorker.addEventListener("controllerchange", reportSeen, { once: true });
+    inTurn([
+      function () {
+        document.querySelectorAll("[data-when-worker]").forEach(function (node) { node.hidden = false; });
+        if (button) saveButton(button);
+        document.querySelectorAll("[data-edition]").forEach(editionBox);
+      },
+      function () { document.querySelectorAll("[data-kept-list]").forEach(keptList); },
+      offlineMarks,
+      function () { watchForUpdates(registration); },
+      function () {
+        if (document.body.dataset.served === "worker") return;  // the worker kept it as it served it
+        if (navigator.serviceWorker.controller) reportSeen();
+        else navigator.serviceWorker.addEventListener("controllerchange", reportSeen, { once: true });
+      },
+    ]);
   });
 })();

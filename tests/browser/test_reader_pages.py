@@ -142,7 +142,7 @@ ESTIMATE = "navigator.storage.estimate = async () => ({usage: 52428800, quota: 1
 
 
 def test_storage_figures_read_in_sensible_units(browser, live_server):
-    context = browser.new_context(**PHONE, locale="en-US")
+    context = browser.new_context(**PHONE)
     page = context.new_page()
     page.add_init_script(script=ESTIMATE)
     story = _articles(live_server)[0]["url"]
@@ -153,7 +153,7 @@ def test_storage_figures_read_in_sensible_units(browser, live_server):
     page.wait_for_function("() => document.querySelector('[data-storage-used]').textContent.includes('browser allows')")
     text = used.inner_text()
     assert "uses 50 MB of the 10 GB the browser allows" in text, text
-    assert re.match(r"1 stories kept, \d+(\.\d+)? kB\.", text), text
+    assert re.match(r"1 stories kept, \d+(\.\d+)? KB\.", text), text
     context.close()
 
 
