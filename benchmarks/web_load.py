@@ -16,6 +16,9 @@ as a phone sends. Without wrk a Python asyncio client does the same, slower (it 
 with the server and is bound by the interpreter); the output names the generator used. Client and
 server share this machine, so the figures are a floor for the server, not a ceiling.
 Every run is bounded: a warm-up of 2 s and then --seconds per target, on 127.0.0.1 only.
+The seconds are spread over --rounds rounds that alternate each page with its static twin
+(ABBA order), so a change in what else the shared machine runs falls on both rows alike; a row's
+req/s is its requests over its seconds, its p99 the worst of its rounds.
 """
 import argparse
 import asyncio
@@ -118,6 +121,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=10, help="measured seconds per target")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=4, help="alternating rounds the seconds are spread over")
     parser.add_argument("--generator", choices=("wrk", "python"),
                         default="wrk" if shutil.which("wrk") else "python")
     options = parser.parse_args()
@@ -131,14 +135,27 @@ def main():
             port = int(origin.rsplit(":", 1)[1])
             rows = []
             for name, page_url, static_url, page_bytes in twins:
-                for label, path in ((f"reader serve: {name}", page_url), ("WhiteNoise: same page, static", static_url)):
+                pair = ((f"reader serve: {name}", page_url), ("WhiteNoise: same page, static", static_url))
+                sent = {}
+                for label, path in pair:
                     status, headers, body, _ = get(port, path, headers=HEADERS)
                     assert status == 200 and headers.get("Content-Encoding") == "br", (path, status)
+                    sent[label] = len(body)
                     load(origin + path, WARM_UP_SECONDS, options.connections)
-                    rows.append((name, label, path, len(body), page_bytes,
-                                 load(origin + path, options.seconds, options.connections)))
-    print(f"{options.connections} keep-alive connections, {options.seconds} s per target after a "
-          f"{WARM_UP_SECONDS} s warm-up, Accept-Encoding: br, loopback; load from {generator}")
+                rounds = {label: [] for label, _ in pair}
+                for number in range(options.rounds):
+                    for label, path in (pair if number % 2 == 0 else pair[::-1]):
+                        rounds[label].append(load(origin + path, max(1, options.seconds // options.rounds),
+                                                  options.connections))
+                for label, path in pair:
+                    results = rounds[label]
+                    rps = sum(r[0] for r in results) / len(results)
+                    p50 = sorted(r[1] for r in results)[len(results) // 2]
+                    rows.append((name, label, path, sent[label], page_bytes,
+                                 (rps, p50, max(r[2] for r in results), sum(r[3] for r in results))))
+    print(f"{options.connections} keep-alive connections, {options.seconds} s per target in {options.rounds} "
+          f"alternating rounds after a {WARM_UP_SECONDS} s warm-up, Accept-Encoding: br, loopback; "
+          f"load from {generator}")
     print(f"server: reader serve (gunicorn gthread, default workers and threads) on a machine with "
           f"{os.cpu_count()} cores shared with the load generator; load average before the run "
           f"{' '.join(f'{x:.1f}' for x in load_before)}")

@@ -66,6 +66,11 @@
     localTimes(document);
     tapImages(document);
   });
-  if (document.readyState === "complete") registerWorker();
-  else window.addEventListener("load", registerWorker);
+  // After load, in the first idle moment (within 2 s), so registering never lengthens a busy task.
+  function whenIdle() {
+    if (window.requestIdleCallback) requestIdleCallback(registerWorker, { timeout: 2000 });
+    else setTimeout(registerWorker, 0);
+  }
+  if (document.readyState === "complete") whenIdle();
+  else window.addEventListener("load", whenIdle);
 })();

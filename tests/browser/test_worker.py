@@ -50,6 +50,8 @@ def test_an_alert_shows_on_a_network_that_never_answers(context, make_live_serve
     _open(page, server.url + "/")
     cdp = context.new_cdp_session(page)
     registration_id = _registration_id(cdp, page)
+    logged = []  # the worker's console, where a failure nobody waits for is reported
+    context.on("console", lambda entry: logged.append((entry.worker is not None, entry.text)))
     _into_black_hole(server, black_hole)
     message = {"alert": 3, "title": story["title"], "body": "New coverage", "url": story["url"], "tag": "topic-x"}
     cdp.send("ServiceWorker.deliverPushMessage", {"origin": server.url, "registrationId": registration_id,
@@ -57,6 +59,8 @@ def test_an_alert_shows_on_a_network_that_never_answers(context, make_live_serve
     shown = _poll(page, NOTIFICATIONS, lambda notes: len(notes) == 1)
     assert shown[0]["title"] == story["title"] and shown[0]["data"]["url"] == story["url"]
     assert server.url + story["url"] not in [s["url"] for s in page.evaluate(LIST_KEPT)]
+    reported = f"Reader worker: keeping {story['url']} for an alert failed: NetworkLimit: no answer"
+    _poll(page, "() => 1", lambda _: any(by_worker and text.startswith(reported) for by_worker, text in logged))
 
 
 def test_titles_with_quotes_and_entities_read_as_written_in_the_kept_lists(context, make_live_server, demo_copy):
