@@ -49,6 +49,8 @@ PROSE_LINE_CHARS = 40
 MIN_ARTICLE_PARAGRAPHS = 3
 ARTICLE_PARAGRAPH_SHARE = 0.8
 CAPTION_TEXT_XPATH = './/figcaption|.//*[contains(@class, "caption-text")]'
+CAPTION_CONTAINERS = etree.XPath(
+    '//figure | //*[(self::div or self::p or self::span) and contains(@class, "wp-caption")]')
 # A leading heading repeats the title or standfirst when this share of the shorter one's words
 # (2+ characters) are in both: sites rephrase their own headline ("Stock Falls After Earnings
 # Report" / "Stock Is Falling After Its Earnings Release"). On the scrapinghub set every leading
@@ -102,14 +104,16 @@ def extract_body(tree, html, url, *, title="", description="", ld_body=""):
     body = _merge(_trafilatura(page, url) for page in _site_pages(tree, url))
     if _page_dump(body):
         body = None
-    if spare is not None and runs.coverage(densest, _body_text(body)) < MIN_COVERAGE:
+    text = _body_text(body)
+    if spare is not None and runs.coverage(densest, text) < MIN_COVERAGE:
         body = _with_densest(body, _trafilatura(spare, url), description)
-    if _prose(body) < MIN_PROSE_CHARS:
+        text = _body_text(body)
+    if _text_prose(text) < MIN_PROSE_CHARS:
         body = max((body, _from_text(ld_body), _readability(html, url)), key=_prose)
     if body is not None:
         _drop_headline(body, title, description)
         _restore_tables(body, tables)
-    return Body(body if _length(body) else None, runs.page_prose)
+    return Body(body if _has_text(body) else None, runs.page_prose)
 
 
 def _original_tables(tree):
@@ -251,15 +255,17 @@ def _readability(html, url):
         return None
 
 
-def _length(body):
-    return len(text_of(body)) if body is not None else 0
+def _has_text(body):
+    return body is not None and any(piece.strip() for piece in body.itertext())
 
 
 def _prose(body):
     """Characters of body text in prose-length lines."""
-    if body is None:
-        return 0
-    return sum(len(line) for line in element_text(body).splitlines() if len(line) >= PROSE_LINE_CHARS)
+    return _text_prose(_body_text(body))
+
+
+def _text_prose(text):
+    return sum(len(line) for line in text.splitlines() if len(line) >= PROSE_LINE_CHARS)
 
 
 def _drop_headline(body, title, description):
@@ -315,9 +321,7 @@ def _words(text):
 def captions(tree, base_url):
     """{absolute image URL: caption} for the captioned pictures of the original page."""
     found = {}
-    for container in tree.iter("figure", "div", "p", "span"):
-        if container.tag != "figure" and "wp-caption" not in (container.get("class") or ""):
-            continue
+    for container in CAPTION_CONTAINERS(tree):
         caption = next(iter(container.xpath(CAPTION_TEXT_XPATH)), None)
         text = text_of(caption) if caption is not None else ""
         for img in container.iter("img") if text else ():

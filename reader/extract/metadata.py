@@ -12,6 +12,8 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin
 
+from lxml import etree
+
 from ..urls import same_site, web_url
 
 log = logging.getLogger(__name__)
@@ -45,13 +47,11 @@ META_FIELDS = {
     "lang": ("og:locale", "content-language", "language", "dc.language"),
 }
 TAG_META = ("article:tag", "keywords", "news_keywords", "parsely-tags")
-BYLINE_XPATH = (
-    '//*[@itemprop="author"]//*[@itemprop="name"]',
-    '//*[@itemprop="author"]',
-    '//a[@rel="author"]',
-    '//*[contains(concat(" ", normalize-space(@class), " "), " byline ")]',
-    '//*[contains(concat(" ", normalize-space(@class), " "), " author ")]',
-)
+# Byline candidates, in order of trust: an author's itemprop name, the author itemprop, a
+# rel=author link, class byline, class author. One pass over the page finds them all.
+BYLINE_CANDIDATES = etree.XPath(
+    '//*[@itemprop="author" or @itemprop="name" or (self::a and @rel="author")'
+    ' or (@class and (contains(@class, "byline") or contains(@class, "author")))]')
 TIME_XPATH = ('//article//time[@datetime]', '//time[@datetime]')
 # Primary language subtags written right to left (ISO 639-1/-3 codes).
 RTL_LANGUAGES = frozenset("ar arc ckb dv fa he iw ps sd syr ug ur yi".split())
@@ -242,12 +242,25 @@ def _strip_site_name(title, site_name):
 
 
 def _html_byline(tree):
-    for xpath in BYLINE_XPATH:
-        for el in tree.xpath(xpath):
-            text = _clean(el.text_content())
-            if text and len(text) <= MAX_BYLINE_CHARS:
-                return text
+    ranked = sorted((rank, n, el) for n, el in enumerate(BYLINE_CANDIDATES(tree))
+                    if (rank := _byline_rank(el)) is not None)
+    for _, _, el in ranked:
+        text = _clean(el.text_content())
+        if text and len(text) <= MAX_BYLINE_CHARS:
+            return text
     return ""
+
+
+def _byline_rank(el):
+    """0-4, the trust order of BYLINE_CANDIDATES, or None for an element that is none of them."""
+    if el.get("itemprop") == "name":
+        return 0 if any(a.get("itemprop") == "author" for a in el.iterancestors()) else None
+    if el.get("itemprop") == "author":
+        return 1
+    if el.tag == "a" and el.get("rel") == "author":
+        return 2
+    classes = (el.get("class") or "").split()
+    return 3 if "byline" in classes else 4 if "author" in classes else None
 
 
 def _clean_byline(text):

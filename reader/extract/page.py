@@ -35,7 +35,8 @@ def page_source(html, url):
     if not html or not html.strip():
         raise ExtractError(url, "empty page")
     _check_html(html, url)
-    return clean_text(XML_DECLARATION.sub("", html, count=1))
+    # NFC is left to the extracted fields (reader.story, extract.article): a fraction of the text
+    return clean_text(XML_DECLARATION.sub("", html, count=1), nfc=False)
 
 
 def parse(source, url):
