@@ -16,7 +16,8 @@ from readability import Document
 from trafilatura import bare_extraction
 from trafilatura.htmlprocessing import convert_to_html
 
-from ..dom import absolute_url, image_source, remove, text_of
+from ..dom import absolute_url, image_source, link_density, remove, text_of
+from .confidence import assess
 from .region import Runs
 from .sites import prune, site_rule
 from ..text import element_text
@@ -64,6 +65,10 @@ LABEL_CHARS = 40
 # story; the block's own extraction then completes or replaces it. On the scrapinghub set no
 # correct body falls below 0.5; on trafilatura-dev (tuning half) 0.3-0.5 catch the same pages.
 MIN_COVERAGE = 0.5
+# A body whose confidence (reader.extract.confidence) is below this is extracted again with
+# trafilatura's full cascade. Measured: 0.5 lifts trafilatura-dev (tuning half 0.923 -> 0.926,
+# held-out 0.934 -> 0.934) and leaves scrapinghub unchanged; 0.8 cost scrapinghub 0.002.
+RESCUE_BELOW = 0.5
 # Without a description, a body this share of whose text is sentences is taken for a lead.
 LEAD_SENTENCE_SHARE = 0.6
 SENTENCE_END = re.compile(r"[.!?…。！？\"'”»)]$")
@@ -110,6 +115,7 @@ def extract_body(tree, html, url, *, title="", description="", ld_body=""):
         text = _body_text(body)
     if _text_prose(text) < MIN_PROSE_CHARS:
         body = max((body, _from_text(ld_body), _readability(html, url)), key=_prose)
+    body = _rescued(body, tree, description, ld_body, runs.page_prose)
     if body is not None:
         _drop_headline(body, title, description)
         _restore_tables(body, tables)
@@ -253,6 +259,30 @@ def _readability(html, url):
     except (etree.ParserError, ValueError, TypeError) as error:
         log.info("readability failed on %s: %s", url, error)
         return None
+
+
+def _rescued(body, tree, description, ld_body, page_prose):
+    """body, or trafilatura's full cascade's when body is doubtful and that one is trusted more.
+
+    The fast extraction is kept when its confidence is RESCUE_BELOW or more (nearly every page);
+    else trafilatura runs again with its readability and justext comparisons (the cost the fast
+    mode spares), and the body with the higher confidence wins.
+    """
+    score = _trust(body, description, ld_body, page_prose)
+    if score >= RESCUE_BELOW:
+        return body
+    document = bare_extraction(tree, **{**TRAFILATURA_OPTIONS, "fast": False})
+    other = None if document is None or document.body is None else convert_to_html(document.body).find("body")
+    if other is not None and not _page_dump(other) and _trust(other, description, ld_body, page_prose) > score:
+        return other
+    return body
+
+
+def _trust(body, description, ld_body, page_prose):
+    if body is None:
+        return 0.0
+    return assess(_body_text(body), link_share=link_density(body), description=description,
+                  ld_body=ld_body, page_prose=page_prose).score
 
 
 def _has_text(body):
