@@ -16,10 +16,10 @@ from readability import Document
 from trafilatura import bare_extraction
 from trafilatura.htmlprocessing import convert_to_html
 
-from .normalize import absolute_url, image_source, remove, text_of
+from ..dom import absolute_url, image_source, remove, text_of
 from .region import Runs
 from .sites import prune, site_rule
-from .text import element_text
+from ..text import element_text
 
 log = logging.getLogger(__name__)
 

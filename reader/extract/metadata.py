@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin
 
-from .urls import same_site, web_url
+from ..urls import same_site, web_url
 
 log = logging.getLogger(__name__)
 
@@ -78,12 +78,14 @@ class Metadata:
     body_text: str = ""      # JSON-LD articleBody, a fallback for the body
 
 
-def extract_metadata(tree, url):
+def extract_metadata(tree, url, site_url=None):
     """Read the metadata of a parsed page.
 
     Args:
         tree: the page as an lxml.html document (not modified).
         url: the page URL, used to resolve relative URLs.
+        site_url: the public address of the site when the page is served from elsewhere (the
+            demo's loopback server): canonical URLs on that site are trusted too.
 
     Returns:
         A Metadata; fields the page does not name are left empty.
@@ -103,7 +105,7 @@ def extract_metadata(tree, url):
     found.description = _clean(_ld_text(ld.get("description")) or _first(meta, "description"))
     found.section = _clean(_ld_text(ld.get("articleSection")) or _first(meta, "section"))
     found.tags = _tags(ld.get("keywords"), meta)
-    found.url = _canonical(tree, meta, ld, url)
+    found.url = _canonical(tree, meta, ld, url, site_url)
     found.lang = _language(tree, ld, meta)
     found.dir = _direction(tree, found.lang)
     found.image = _image_url(_absolute(_ld_image(ld.get("image")) or _first(meta, "image"), url), url)
@@ -262,16 +264,17 @@ def _html_time(tree):
     return None
 
 
-def _canonical(tree, meta, ld, url):
+def _canonical(tree, meta, ld, url, site_url=None):
     """The first canonical link, og:url or JSON-LD url that is http(s) and on the same site as
-    url (the page's address after redirects), else url: a page speaks for its own site only."""
+    url (the page's address after redirects) or site_url, else url: a page speaks for its own
+    site only."""
     links = [link.get("href") for link in tree.iterfind(".//link[@rel]")
              if "canonical" in link.get("rel").lower().split()]
     candidates = [*links, *(value for key in META_FIELDS["url"] for value in meta.get(key, ())),
                   ld.get("url") if isinstance(ld.get("url"), str) else ""]
     for candidate in candidates:
         candidate = web_url(_absolute(candidate, url))
-        if candidate and same_site(candidate, url):
+        if candidate and (same_site(candidate, url) or same_site(candidate, site_url)):
             return candidate
     return url
 
