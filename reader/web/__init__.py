@@ -12,6 +12,7 @@ from whitenoise import WhiteNoise
 from .. import SHARE, assets
 
 STATIC_MAX_AGE = 31536000  # a year: every static URL carries its content hash
+EDITION_STORIES = 20       # stories an edition download keeps (the front page shows as many)
 CSP = "; ".join((
     "default-src 'self'",
     "script-src 'self'",
@@ -73,13 +74,13 @@ def asset_url(logical):
     return "/static/" + current_app.extensions["assets"][logical]["url_path"]
 
 
-def edition_url(name, limit=20):
+def edition_url(name):
     """Where the page finds an edition's manifest: the API, or a file in a static export."""
     from flask import current_app
 
     if current_app.config.get("EXPORT"):
         return f"/api/editions/{name}.json"
-    return f"/api/editions/{name}?limit={limit}"
+    return f"/api/editions/{name}?limit={EDITION_STORIES}"
 
 
 def search_url():
