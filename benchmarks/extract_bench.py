@@ -1,7 +1,7 @@
 """Extraction benchmark: Reader beside trafilatura on both evaluation sets, in one run.
 
 For every page of scrapinghub (181 pages, gold text) and trafilatura-dev (471 pages, must-have
-and must-not-have snippets), Reader's extract_article and trafilatura's extract (the setting the
+and must-not-have snippets), Reader's read_page (extract, normalize, sanitize) and trafilatura's extract (the setting the
 shared scorer uses) run one after the other in this process, in alternating order, and each call's
 CPU time is taken (time.process_time): both see the same machine at the same moment, which keeps
 the ratio honest on a shared machine. F1 is computed by ../shared/bench/score_extract.py's own
@@ -27,7 +27,8 @@ import time
 from pathlib import Path
 
 from reader import config
-from reader.extract import ExtractError, extract_article
+from reader.errors import StageError
+from reader.story import read_page
 
 ROOT = Path(__file__).resolve().parent.parent
 # ../shared/bench beside the repository (or beside the worktrees' directory)
@@ -57,10 +58,10 @@ def half(url):
 def ours(html, url):
     """(text, confidence) from Reader; a page with no story is empty text at confidence 0."""
     try:
-        article = extract_article(html, url)
-    except ExtractError:
+        story = read_page(html, url)
+    except StageError:
         return "", 0.0
-    return article.text, article.confidence
+    return story.text, story.confidence
 
 
 def run(pages, anchor):

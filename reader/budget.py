@@ -15,7 +15,7 @@ from .errors import StageError
 LIMIT_SETTINGS = {
     "feed entries": "FEED_MAX_ENTRIES",  # kept (the newest); a longer feed is cut, not failed
     "feed entries read": "FEED_MAX_ENTRIES_READ",  # parsed, from the top
-    # a page's, checked by extraction (reader/limits.py); a page past one fails
+    # a page's, checked by extraction (reader/extract/limits.py); a page past one fails
     "attributes on one element": "PAGE_MAX_ATTRIBUTES",
     "page elements": "PAGE_MAX_ELEMENTS",
     "page links": "PAGE_MAX_LINKS",

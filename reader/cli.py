@@ -202,7 +202,7 @@ def show_command(article_id, fmt):
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def demo_command(as_json):
     """Ingest the bundled demo newsroom over loopback HTTP through the real pipeline."""
-    from .demo import TOPICS_PATH, DemoSite
+    from .demo import PUBLIC_ORIGIN, TOPICS_PATH, DemoSite
     from .fetch import Fetcher
 
     db = get_db()
@@ -210,8 +210,9 @@ def demo_command(as_json):
     with DemoSite() as site:
         # The SSRF guard stays on; only the demo's own loopback origin is let through.
         fetcher = Fetcher.from_config(current_app.config, allowed_origins=(site.origin,))
-        results = run_ingest(Ingester(db, current_app.config, fetcher=fetcher), [site.feed_url],
-                             None, as_json)
+        # Its pages name the publisher's public address as canonical: they speak for that site.
+        ingester = Ingester(db, current_app.config, fetcher=fetcher, site_aliases={site.origin: PUBLIC_ORIGIN})
+        results = run_ingest(ingester, [site.feed_url], None, as_json)
     _alerts_from_coverage()
     _exit_for(results)
 

@@ -1,4 +1,4 @@
-"""fetch -> extract -> normalize -> sanitize -> store, one source at a time.
+"""fetch -> extract -> normalize -> images -> sanitize -> store, one source at a time.
 
 Each stage raises its own error; this module catches them per article, records the
 failure and goes on, so one bad page never stops the others or half-stores a story.
@@ -18,6 +18,7 @@ from .errors import StageError
 from .extract import extract_article
 from .fetch import FetchError, Fetcher, decode_text
 from .sanitize import sanitize
+from .story import normalize_article
 from .slugs import slugify, unique
 from .store import articles as article_store
 from .store import images as image_store
@@ -37,7 +38,7 @@ class Result:
     title: str = ""
     error: str | None = None
     note: str | None = None  # for "cut": what was left out
-    confidence: float | None = None  # how far the extraction can be trusted, 0-1 (reader.confidence)
+    confidence: float | None = None  # how far the extraction can be trusted, 0-1 (reader.extract.confidence)
     reasons: list | None = None      # what lowered it, worst first
 
     def as_json(self):
@@ -63,13 +64,16 @@ class Ingester:
         config: the app's settings.
         fetcher: the Fetcher to use; by default one built from config.
         deadline: a budget.Deadline every source must also meet (a desk job's), or None.
+        site_aliases: {origin served from: public origin it stands for} (the demo's loopback
+            server is the demo publisher's site): canonical URLs on that site are trusted too.
     """
 
-    def __init__(self, db, config, *, fetcher=None, deadline=None):
+    def __init__(self, db, config, *, fetcher=None, deadline=None, site_aliases=None):
         self.db = db
         self.config = config
         self.fetcher = fetcher or Fetcher.from_config(config)
         self.deadline = deadline
+        self.site_aliases = dict(site_aliases or {})
         self.media_dir = Path(config["DATA_DIR"]) / images.MEDIA_DIR
 
     # -- sources -> items -------------------------------------------------
@@ -132,34 +136,43 @@ class Ingester:
         return Budget.start(source, self.config, within=self.deadline)
 
     def _ingest(self, item, budget):
-        html, base_url = item.html, item.base_url
-        if html is None:
-            page = self.fetcher.get(item.url, kinds=("html",), budget=budget)
-            html, base_url = page.text(), page.final_url
-        article = extract_article(html, base_url, budget=budget)
-        content_hash = _hash(article.title, article.text)
-        old = article_store.by_url(self.db, article.url) or article_store.by_url(self.db, base_url)
-        same_text = old is not None and old["content_hash"] == content_hash
+        html, page_url = self._fetch(item, budget)                                     # fetch
+        article = extract_article(html, page_url, budget=budget,                       # extract
+                                  site_url=self.site_aliases.get(_origin(page_url)))
+        story = normalize_article(article)                                             # normalize
+        old = article_store.by_url(self.db, story.url) or article_store.by_url(self.db, page_url)
+        same_text = old is not None and old["content_hash"] == _hash(story.title, story.text)
         # Images a stored story lacks (a failed download or save) are tried again.
         kept = self._kept_images(old["id"]) if same_text else {}
-        wanted = self._wanted_images(article)
+        wanted = self._wanted_images(story)
         if same_text and wanted.keys() <= kept.keys():
-            return self._unchanged(old, article, item.topic)
-        stored_images = self._images(wanted, item.local_dir, budget, kept)
+            return self._unchanged(old, story, item.topic)
+        stored_images = self._images(wanted, item.local_dir, budget, kept)             # images
         budget.check_time()  # an image cut by the deadline must not be stored as "no image"
         if same_text and stored_images.keys() <= kept.keys():  # what was missing still is
-            return self._unchanged(old, article, item.topic)
-        body_html = sanitize(_rewrite_images(article.body_html, stored_images))
-        row = _row(article, base_url, body_html, content_hash)
+            return self._unchanged(old, story, item.topic)
+        story.body_html = sanitize(_rewrite_images(story.body_html, stored_images))    # sanitize
+        return self._store(old, story, page_url, stored_images, item.topic, same_text)  # store
+
+    def _fetch(self, item, budget):
+        """(page source, the URL it was read from after redirects)."""
+        if item.html is not None:
+            return item.html, item.base_url
+        page = self.fetcher.get(item.url, kinds=("html",), budget=budget)
+        return page.text(), page.final_url
+
+    def _store(self, old, story, page_url, stored_images, topic, same_text):
+        """Save the story, its images, lead image and topics in one transaction."""
+        row = _row(story, page_url)
         with transaction(self.db):
             article_id, status = self._save(old, row, same_text)
             ids = image_store.replace_for_article(self.db, article_id, list(stored_images.values()))
-            lead = article.lead_image and ids.get(article.lead_image.url)
+            lead = story.lead_image and ids.get(story.lead_image.url)
             article_store.set_lead_image(self.db, article_id, lead or _first(ids))
-            self._assign_topics(article_id, article, item.topic)
-        log.info("article %s %s: %s", article_id, status, article.url)
-        return Result(article.url, status, article_id, article.title,
-                      confidence=article.confidence, reasons=article.reasons)
+            self._assign_topics(article_id, story, topic)
+        log.info("article %s %s: %s", article_id, status, story.url)
+        return Result(story.url, status, article_id, story.title,
+                      confidence=story.confidence, reasons=story.reasons)
 
     def _save(self, old, row, same_text):
         if old is None:
@@ -229,6 +242,11 @@ def _os_reason(exc):
     return str(exc.args[-1] if isinstance(exc, OSError) and exc.args else exc)
 
 
+def _origin(url):
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def _hash(title, text):
     """What a correction changes: the words readers see (not markup or link targets)."""
     return hashlib.sha256(f"{title}\n{text}".encode()).hexdigest()
@@ -248,14 +266,14 @@ def _local_image(src, local_dir, max_bytes):
     return path.read_bytes()
 
 
-def _image_sources(article):
+def _image_sources(story):
     """{absolute src: {"alt", "caption"}} of the lead image and every body image, in order."""
     wanted = {}
-    if article.lead_image:
-        wanted[article.lead_image.url] = {"alt": article.lead_image.alt,
-                                          "caption": article.lead_image.caption}
-    if article.body_html:
-        root = lxml.html.fragment_fromstring(article.body_html, create_parent="div")
+    if story.lead_image:
+        wanted[story.lead_image.url] = {"alt": story.lead_image.alt,
+                                        "caption": story.lead_image.caption}
+    if story.body_html:
+        root = lxml.html.fragment_fromstring(story.body_html, create_parent="div")
         for img in root.iter("img"):
             caption = img.getparent().findtext("figcaption") if img.getparent() is not None else ""
             wanted.setdefault(img.get("src"), {"alt": img.get("alt") or "", "caption": caption or ""})
@@ -290,15 +308,16 @@ def _drop_image(img):
         img.drop_tree()
 
 
-def _row(article, fetched_url, body_html, content_hash):
+def _row(story, fetched_url):
     return {
-        "url": article.url, "fetched_url": fetched_url, "title": article.title,
-        "byline": article.byline, "site_name": article.site_name,
-        "description": article.description, "section": article.section, "tags": article.tags,
-        "lang": article.lang, "dir": article.dir,
-        "published": _utc(article.published), "modified": _utc(article.modified),
-        "body_html": body_html, "body_text": article.text, "content_hash": content_hash,
-        "word_count": article.word_count, "reading_minutes": article.reading_minutes,
+        "url": story.url, "fetched_url": fetched_url, "title": story.title,
+        "byline": story.byline, "site_name": story.site_name,
+        "description": story.description, "section": story.section, "tags": story.tags,
+        "lang": story.lang, "dir": story.dir,
+        "published": _utc(story.published), "modified": _utc(story.modified),
+        "body_html": story.body_html, "body_text": story.text,
+        "content_hash": _hash(story.title, story.text),
+        "word_count": story.word_count, "reading_minutes": story.reading_minutes,
     }
 
 

@@ -1,24 +1,20 @@
 """Article HTML -> the small mobile vocabulary.
 
-The output uses only ALLOWED_TAGS, no classes, ids or styles, absolute links, and
+The output uses only the vocabulary (reader.vocabulary), no ids or styles, absolute links, and
 images with alt, width, height and loading=lazy. Chrome that extractors tend to
 leave behind (share bars, "Exit mobile version", newsletter boxes, link lists) is dropped.
 The sanitiser still runs afterwards: this module shapes, `sanitize` guarantees.
 Works on plain lxml.etree elements too (trafilatura's output), so no lxml.html-only methods.
 """
 import re
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import lxml.html
 from lxml import etree
 
-ALLOWED_TAGS = frozenset(
-    "a b blockquote br caption code em figcaption figure h2 h3 h4 i img li ol p pre q strong sub sup "
-    "table tbody td th thead tr ul".split()
-)
-# Every top-level table is served in a box of this class, which the stylesheet lets scroll
-# sideways: a wide table then scrolls inside its own box on a 360 px screen, not the page.
-TABLE_BOX = "table-scroll"
+from .dom import absolute_url, image_source, link_density, remove, text_of, unwrap
+from .vocabulary import TABLE_BOX, TAGS, URL_SCHEMES
+
 # Whole subtrees that never belong in a story body.
 DROP_TAGS = frozenset(
     "aside audio button canvas embed footer form head header iframe input link map menu meta nav "
@@ -56,7 +52,6 @@ CHROME_TEXT = re.compile(
 TEASER_LINK_DENSITY = 0.5
 TEASER_TAG_CHARS = 12
 ICON_HINT = re.compile(r"(^|[/_.-])(icon|favicon|logo|sprite|avatar|pixel|spacer|blank|badge|emoji)", re.I)
-SAFE_SCHEMES = ("http", "https", "mailto")
 MAX_CHROME_CHARS = 120
 # A list is a link list (menu, "more stories") when at least LINK_LIST_MIN_ITEMS items are
 # nearly all link text; 0.8 keeps story lists that merely cite sources in some items.
@@ -118,7 +113,7 @@ def _walk(el, base_url, sizes):
             _image(child, base_url, sizes)
         elif tag == "a":
             _link(child, base_url)
-        elif tag in ALLOWED_TAGS:
+        elif tag in TAGS:
             _strip_attributes(child, keep=("colspan", "rowspan") if tag in ("td", "th") else ())
             child.tag = tag
         else:
@@ -136,19 +131,6 @@ def _strip_attributes(el, keep=()):
             del el.attrib[name]
 
 
-def absolute_url(url, base_url, schemes=SAFE_SCHEMES):
-    """url resolved against base_url, or None when empty, a fragment or not one of schemes."""
-    url = (url or "").strip()
-    if not url or url.startswith("#"):
-        return None
-    try:
-        full = urljoin(base_url, url)
-        scheme = urlsplit(full).scheme.lower()
-    except ValueError:
-        return None
-    return full if scheme in schemes else None
-
-
 def _link(el, base_url):
     href = absolute_url(el.get("href"), base_url)
     _strip_attributes(el)
@@ -159,21 +141,9 @@ def _link(el, base_url):
         el.set("href", href)
 
 
-def image_source(el):
-    """The real picture URL of an <img>, looking past lazy-loading placeholders."""
-    for name in ("data-src", "data-lazy-src", "data-original", "src"):
-        value = el.get(name)
-        if value and not value.startswith("data:"):
-            return value
-    srcset = el.get("srcset") or el.get("data-srcset")
-    if srcset:
-        return srcset.split(",")[-1].strip().split(" ")[0]
-    return None
-
-
 def _image(el, base_url, sizes):
     # A page read from a local file keeps its local images (ingest copies them into media).
-    schemes = SAFE_SCHEMES + ("file",) if base_url.startswith("file:") else SAFE_SCHEMES
+    schemes = URL_SCHEMES | {"file"} if base_url.startswith("file:") else URL_SCHEMES
     src = absolute_url(image_source(el), base_url, schemes)
     width, height = sizes.get(src, (el.get("width"), el.get("height")))
     width, height = _dimension(width), _dimension(height)
@@ -276,61 +246,12 @@ def _drop_link_lists(root):
             remove(el)
 
 
-def link_density(el):
-    """Share of el's visible characters that sit inside links."""
-    total = len("".join(text_of(el).split()))
-    linked = sum(len("".join(text_of(a).split())) for a in el.iter("a"))
-    return linked / total if total else 0.0
-
-
 def _drop_empty(root):
     for el in reversed(list(root.iter())):
         if el is root or el.tag in ("img", "br", "td", "th"):
             continue
         if el.find(".//img") is None and not text_of(el):
             remove(el)
-
-
-def text_of(el):
-    """Whitespace-collapsed text of el and its descendants."""
-    return " ".join("".join(el.itertext()).split())
-
-
-def remove(el):
-    """Remove el but keep its tail text."""
-    parent = el.getparent()
-    if parent is None:
-        return
-    if el.tail and el.tail.strip():
-        previous = el.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + el.tail
-        else:
-            parent.text = (parent.text or "") + el.tail
-    parent.remove(el)
-
-
-def unwrap(el):
-    """Replace el by its children and text (lxml.html's drop_tag, for any element)."""
-    parent = el.getparent()
-    if parent is None:
-        return
-    index = parent.index(el)
-    previous = el.getprevious()
-    if el.text:
-        if previous is not None:
-            previous.tail = (previous.tail or "") + el.text
-        else:
-            parent.text = (parent.text or "") + el.text
-    children = list(el)
-    if el.tail:
-        if children:
-            children[-1].tail = (children[-1].tail or "") + el.tail
-        elif index > 0:
-            parent[index - 1].tail = (parent[index - 1].tail or "") + el.tail
-        else:
-            parent.text = (parent.text or "") + el.tail
-    parent[index:index + 1] = children
 
 
 def _serialize(root):

@@ -25,6 +25,7 @@ from .store import articles as article_store
 from .store import connect
 from .store import images as image_store
 from .store import topics as topic_store
+from .web import EDITION_STORIES
 from .web.pages import ARCHIVE_PAGE
 from .web.worker import SHELL_PAGES
 
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 
 MANIFEST_FILE = ".reader-export.json"   # what the last export wrote, to remove what went away
 FEEDS = ("feed.xml", "feed.json")
-EDITION_LIMIT = 20
+EDITION_LIMIT = EDITION_STORIES  # the live site's edition downloads, exported as files
 LINK_ATTRIBUTES = (("a", "href"), ("link", "href"), ("img", "src"), ("script", "src"))
 # Rendered pages get .gz and .br twins for servers that send precompressed files (nginx's
 # gzip_static, most CDNs); hashed static files bring theirs from the build. Brotli 5 (as the

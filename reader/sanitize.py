@@ -5,20 +5,12 @@ run script, load a frame, submit a form or style the page.
 """
 import nh3
 
-TAGS = {
-    "a", "b", "blockquote", "br", "caption", "code", "div", "em", "figcaption", "figure", "h2", "h3", "h4", "i",
-    "img", "li", "ol", "p", "pre", "q", "strong", "sub", "sup", "table", "tbody", "td", "th",
-    "thead", "tr", "ul",
-}
-ATTRIBUTES = {
-    "a": {"href"},
-    "img": {"alt", "height", "loading", "sizes", "src", "srcset", "width"},
-    "td": {"colspan", "rowspan"},
-    "th": {"colspan", "rowspan"},
-}
-URL_SCHEMES = {"http", "https", "mailto"}
-# The one class kept: the box a table scrolls in (normalize.TABLE_BOX); any other value goes.
-CLASS_VALUES = {"div": {"class": {"table-scroll"}}}
+from .vocabulary import ATTRIBUTES, TABLE_BOX, TAGS, URL_SCHEMES
+
+# The vocabulary, and the <div> that a table scrolls in with its one class (any other value goes).
+ALLOWED_TAGS = set(TAGS | {"div"})
+ALLOWED_ATTRIBUTES = {tag: set(names) for tag, names in ATTRIBUTES.items()}
+CLASS_VALUES = {"div": {"class": {TABLE_BOX}}}
 
 
 def sanitize(html, *, local_files=False):
@@ -30,10 +22,10 @@ def sanitize(html, *, local_files=False):
     """
     return nh3.clean(
         html or "",
-        tags=TAGS,
-        attributes=ATTRIBUTES,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
         tag_attribute_values=CLASS_VALUES,
-        url_schemes=URL_SCHEMES | {"file"} if local_files else URL_SCHEMES,
+        url_schemes=set(URL_SCHEMES | {"file"} if local_files else URL_SCHEMES),
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
         clean_content_tags={"script", "style"},

@@ -45,13 +45,14 @@ JOINING = re.compile(
 )
 
 
-def clean_text(text):
+def clean_text(text, *, nfc=True):
     """text without control characters and the invisible characters that break matching, in
     Unicode normal form C (canonically equivalent spellings look the same and must match).
 
     Form feeds become spaces; tab, line feed and carriage return stay (callers collapse
     whitespace where they need to). Each pattern runs only when its characters occur: most
-    pages have none, and a page is often 100,000+ characters.
+    pages have none, and a page is often 100,000+ characters. nfc=False skips the normal form
+    (a whole page source, whose extracted fields are cleaned again).
     """
     if not text:
         return text
@@ -61,7 +62,9 @@ def clean_text(text):
         text = INVISIBLE.sub("", text)
     if "\u200c" in text or "\u200d" in text:
         text = _drop_stray_joiners(text)
-    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+    if not nfc or unicodedata.is_normalized("NFC", text):
+        return text
+    return unicodedata.normalize("NFC", text)
 
 
 def _control_replacement(match):

@@ -1,8 +1,8 @@
 """confidence: a score from 0 to 1 and the reasons that lowered it."""
 import json
 
-from reader.confidence import assess
-from reader.extract import extract_article
+from reader.extract.confidence import assess
+from reader.story import read_page
 
 STORY = "\n".join(
     f"Paragraph {n}: the harbour board met on Tuesday evening and voted to repair the north quay before "
@@ -43,6 +43,6 @@ def test_an_article_carries_its_confidence():
     paragraphs = "".join(f"<p>{line}</p>" for line in STORY.splitlines())
     page = (f'<html><head><title>Quay</title><script type="application/ld+json">{ld}</script></head>'
             f"<body><article>{paragraphs}</article></body></html>")
-    article = extract_article(page, "https://news.example/quay")
+    article = read_page(page, "https://news.example/quay")
     assert article.confidence < 0.5
     assert article.reasons and "JSON-LD articleBody" in article.reasons[0]

@@ -9,7 +9,8 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from reader.extract import ExtractError, article_text, extract_article
+from reader.extract import ExtractError, article_text
+from reader.story import read_page
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
 PAGES = sorted(p for p in FIXTURES.glob("*.html") if not p.name.endswith(".expected.html"))
@@ -22,7 +23,7 @@ def page_url(path):
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.stem)
 def test_golden_body(page):
-    article = extract_article(page.read_text(encoding="utf-8"), page_url(page))
+    article = read_page(page.read_text(encoding="utf-8"), page_url(page))
     expected = page.with_name(page.stem + ".expected.html")
     if REGEN or not expected.exists():
         expected.write_text(article.body_html + "\n", encoding="utf-8")
@@ -32,7 +33,7 @@ def test_golden_body(page):
 @pytest.fixture
 def harbour():
     path = FIXTURES / "harbour_news.html"
-    return extract_article(path.read_text(encoding="utf-8"), page_url(path))
+    return read_page(path.read_text(encoding="utf-8"), page_url(path))
 
 
 def test_chrome_is_gone(harbour):
@@ -81,7 +82,7 @@ def test_article_text_matches_article(harbour):
 ], ids=["empty", "whitespace", "control-bytes", "pdf", "png", "plain-text", "menu-only", "script-only"])
 def test_pages_without_a_story_raise(html, reason):
     with pytest.raises(ExtractError) as caught:
-        extract_article(html, "https://news.example/x")
+        read_page(html, "https://news.example/x")
     assert caught.value.reason == reason
     assert caught.value.url == "https://news.example/x"
 
@@ -93,12 +94,12 @@ def test_article_text_never_raises():
 
 def test_bytes_input_is_accepted():
     html = (FIXTURES / "village_blog.html").read_bytes()
-    assert extract_article(html, "https://blog.example/p").title == "Le marché du samedi change de place"
+    assert read_page(html, "https://blog.example/p").title == "Le marché du samedi change de place"
 
 
 def test_xml_declaration_is_tolerated():
     html = '<?xml version="1.0" encoding="utf-8"?>\n' + (FIXTURES / "village_blog.html").read_text(encoding="utf-8")
-    assert "champ de foire" in extract_article(html, "https://blog.example/p").text
+    assert "champ de foire" in read_page(html, "https://blog.example/p").text
 
 
 STORY_PARAGRAPHS = "".join(
@@ -116,7 +117,7 @@ def story_page(head="", lead=""):
 
 def test_title_entities_escaped_twice_are_decoded():
     page = story_page(head='<meta property="og:title" content="The Harbour&amp;#8217;s Quay">')
-    assert extract_article(page, "https://news.example/x").title == "The Harbour\u2019s Quay"
+    assert read_page(page, "https://news.example/x").title == "The Harbour\u2019s Quay"
 
 
 def test_headline_and_kicker_above_the_story_are_dropped_and_the_standfirst_is_a_paragraph():
@@ -124,7 +125,7 @@ def test_headline_and_kicker_above_the_story_are_dropped_and_the_standfirst_is_a
             '<meta name="description" content="The board voted to fix the north quay this autumn.">')
     lead = ("<h4>Local</h4><h1>Board approves the quay repairs before the winter storms</h1>"
             "<h2>The board voted to fix the north quay this autumn.</h2>")
-    article = extract_article(story_page(head, lead), "https://news.example/x")
+    article = read_page(story_page(head, lead), "https://news.example/x")
     assert article.body_html.startswith("<p>The board voted to fix the north quay this autumn.</p>\n<p>Paragraph 1")
 
 
@@ -149,7 +150,7 @@ def test_wordpress_section_label_and_headline_are_not_the_body(content_class):
             "<h1 class='entry-title'>Parliament approves the new water code</h1>"
             f"<p class='entry-summary'>{WATER_SUMMARY}</p></header>"
             f"<div class='{content_class}'>{body}</div></article></main></body></html>")
-    article = extract_article(page, "https://valley.example/2024/05/water-code/")
+    article = read_page(page, "https://valley.example/2024/05/water-code/")
     assert article.title == "Parliament approves the new water code"
     lines = article.text.splitlines()
     assert lines[-3:] == list(WATER_CODE)
@@ -160,7 +161,7 @@ def test_wordpress_section_label_and_headline_are_not_the_body(content_class):
 def test_a_subheading_that_opens_the_story_stays():
     lead = "<h2>Why the quay matters</h2>"
     page = story_page("<title>Quay repairs approved before winter storms</title>", lead)
-    assert extract_article(page, "https://news.example/x").text.startswith("Why the quay matters")
+    assert read_page(page, "https://news.example/x").text.startswith("Why the quay matters")
 
 
 def test_a_story_set_as_bare_text_beats_the_page_dump():
@@ -171,13 +172,13 @@ def test_a_story_set_as_bare_text_beats_the_page_dump():
              "Patients booked for this morning are being rebooked; service is expected back this afternoon.")
     page = (f"<html><body><div class='menu'>{menu}</div><div class='col'><p>Cars broken into</p>"
             f"<small>05/10/2018 - Health</small><br><br>{story}<br><br><br></div></body></html>")
-    text = extract_article(page, "https://city.example/news/1").text
+    text = read_page(page, "https://city.example/news/1").text
     assert "The ambulance service" in text and "Council 3" not in text
 
 
 def test_a_page_with_control_characters_is_extracted():
     lead = "<p>The quay\x00 repairs\x07 start on Monday\x1b[0m, the board said.\x0cIts vote was unanimous.</p>"
-    article = extract_article(story_page("<title>Quay\x00 repairs</title>", lead), "https://news.example/x")
+    article = read_page(story_page("<title>Quay\x00 repairs</title>", lead), "https://news.example/x")
     assert article.title == "Quay repairs"
     assert article.text.startswith("The quay repairs start on Monday[0m, the board said. Its vote was unanimous.")
     assert not any(ord(char) < 32 and char != "\n" for char in article.text + article.body_html)
@@ -187,7 +188,7 @@ def test_invisible_characters_are_not_stored():
     lead = ("<p>\ufeffThe har\u00adbour\u00adboard met in the Rat\u00adhaus\u200b to vote on the "
             "re\u00adpairs\u2060 to the north quay, and the vote was taken by a show of hands.</p>")
     head = '<meta property="og:title" content="Har\u00adbour board votes">'
-    article = extract_article(story_page(head, lead), "https://news.example/x")
+    article = read_page(story_page(head, lead), "https://news.example/x")
     assert article.title == "Harbour board votes"
     assert article.text.startswith("The harbourboard met in the Rathaus to vote on the repairs to the north quay")
     assert not set("\u00ad\u200b\u2060\ufeff") & set(article.text + article.body_html)
@@ -219,7 +220,7 @@ def test_the_body_after_a_teaser_is_kept(wrapper):
             f"<div class='{wrapper}'>{rest}</div><div class='more'><h3>More news</h3><ul>"
             "<li><a href='/a'>Airport opens</a></li><li><a href='/b'>Bridge closes</a></li></ul></div>"
             "</div></body></html>")
-    lines = extract_article(page, "https://rail.example/news/1").text.splitlines()
+    lines = read_page(page, "https://rail.example/news/1").text.splitlines()
     assert lines == [RAIL_LEAD, RAIL_SECOND, *RAIL_REST]
 
 
@@ -259,7 +260,7 @@ def test_the_story_wins_over_a_sidebar_that_comes_first(description):
             f"<div class='rail text-content'><h4>Top funds</h4><ul>{funds}</ul>{recipes}</div>"
             f"<div class='main'><h1>Water board rebuilds the pumping station</h1><div>{story}</div></div>"
             "</div></body></html>")
-    text = extract_article(page, "https://valley.example/news/1").text
+    text = read_page(page, "https://valley.example/news/1").text
     assert text.splitlines() == list(WATER_STORY)
 
 
@@ -269,7 +270,7 @@ def test_tables_keep_caption_header_and_body_in_a_box_that_scrolls():
                    f"<td>1,200</td></tr>" for district in ("Beruni", "Turtkul"))
     table = (f"<table class='data' style='width:900px'><caption>Cotton harvest by district, tonnes</caption>"
              f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
-    article = extract_article(story_page(lead=table), "https://farm.example/x")
+    article = read_page(story_page(lead=table), "https://farm.example/x")
     root = lxml.html.fragment_fromstring(article.body_html, create_parent="div")
     boxes = root.findall("div")
     assert [box.get("class") for box in boxes] == ["table-scroll"]
@@ -287,7 +288,7 @@ def test_control_characters_from_references_and_json_escapes_are_not_kept():
     head = (f'<script type="application/ld+json">{ld}</script>'
             '<meta property="og:description" content="The board&#x1b;[0m voted." >'
             '<meta property="article:tag" content="ports&#7;">')
-    article = extract_article(story_page(head, "<p>The vote&#27;[31m was close.</p>"), "https://news.example/x")
+    article = read_page(story_page(head, "<p>The vote&#27;[31m was close.</p>"), "https://news.example/x")
     fields = [article.title, article.byline, article.description, article.text, article.body_html, *article.tags]
     assert (article.title, article.byline, article.tags) == ("Quay[2J repairs", "A. Berdi", ["ports"])
     assert not [field for field in fields if any(ord(char) < 32 and char != "\n" for char in field)]
@@ -298,5 +299,5 @@ def test_long_attribute_values_are_not_counted_as_many_attributes():
     path = "M 10 20 L 30 40 " * 20_000
     lead = (f'<svg viewBox="0 0 10 10"><path d="{path}" fill="red"/></svg>'
             f'<img src="data:image/png;base64,{"QUJD" * 20_000}" alt="a b c">')
-    article = extract_article(story_page(lead=lead), "https://news.example/x")
+    article = read_page(story_page(lead=lead), "https://news.example/x")
     assert article.text.startswith("Paragraph 1")

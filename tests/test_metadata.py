@@ -5,8 +5,8 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from reader.extract import extract_article
-from reader.metadata import bcp47, extract_metadata, parse_datetime
+from reader.story import read_page
+from reader.extract.metadata import bcp47, extract_metadata, parse_datetime
 from reader.text import reading_minutes, word_count
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
@@ -19,7 +19,7 @@ def meta_of(head, body="", url="https://news.example/a/1", html_attrs=""):
 
 
 def fixture(name, url="https://site.example/story/1"):
-    return extract_article((FIXTURES / name).read_text(encoding="utf-8"), url)
+    return read_page((FIXTURES / name).read_text(encoding="utf-8"), url)
 
 
 def test_json_ld_graph_wins():

@@ -1,7 +1,8 @@
 """normalize: the small vocabulary, absolute URLs, figures with captions, chrome dropped."""
 import pytest
 
-from reader.normalize import ALLOWED_TAGS, normalize
+from reader.normalize import normalize
+from reader.vocabulary import TAGS as ALLOWED_TAGS
 
 BASE = "https://paper.example/news/today/story.html"
 

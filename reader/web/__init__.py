@@ -13,6 +13,7 @@ from ..store import StoreUnavailable
 
 STATIC_MAX_AGE = 31536000  # a year: every static URL carries its content hash
 RETRY_AFTER = 5  # seconds a client is asked to wait when the database is out of reach
+EDITION_STORIES = 20       # stories an edition download keeps (the front page shows as many)
 CSP = "; ".join((
     "default-src 'self'",
     "script-src 'self'",
@@ -73,11 +74,11 @@ def asset_url(logical):
     return "/static/" + current_app.extensions["assets"][logical]["url_path"]
 
 
-def edition_url(name, limit=20):
+def edition_url(name):
     """Where the page finds an edition's manifest: the API, or a file in a static export."""
     if current_app.config.get("EXPORT"):
         return f"/api/editions/{name}.json"
-    return f"/api/editions/{name}?limit={limit}"
+    return f"/api/editions/{name}?limit={EDITION_STORIES}"
 
 
 def search_url():

@@ -10,11 +10,11 @@ from ..images import MEDIA_DIR
 from ..store import articles as article_store
 from ..store import get_db
 from ..store import topics as topic_store
-from . import render
+from . import EDITION_STORIES, render
 from .responses import revalidated
 
 bp = Blueprint("pages", __name__)
-FRONT_PAGE_STORIES = 20   # as many as the front page's edition download keeps (reader.package)
+FRONT_PAGE_STORIES = EDITION_STORIES   # what the front page shows is what its edition download keeps
 MAX_QUERY = 200
 MEDIA_MAX_AGE = 31536000  # media files are named by their content hash
 SETTINGS_MAX_AGE = 400 * 24 * 3600  # the longest cookie lifetime browsers keep (RFC 6265bis)
@@ -25,7 +25,7 @@ def front():
     db = get_db()
     rows = article_store.latest(db, limit=FRONT_PAGE_STORIES)
     sections = render.front_sections(db, rows, topic_store.all(db))
-    return revalidated(render_template("pages/front.html", sections=sections, limit=FRONT_PAGE_STORIES))
+    return revalidated(render_template("pages/front.html", sections=sections))
 
 
 @bp.get("/articles/<slug>/")

@@ -17,7 +17,7 @@ import re
 
 from lxml import etree
 
-from .normalize import link_density
+from ..dom import link_density
 
 # A run is at least this long: a sentence or a caption, not a label or a menu entry.
 RUN_CHARS = 40

@@ -12,7 +12,9 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin
 
-from .urls import same_site, web_url
+from lxml import etree
+
+from ..urls import same_site, web_url
 
 log = logging.getLogger(__name__)
 
@@ -45,13 +47,11 @@ META_FIELDS = {
     "lang": ("og:locale", "content-language", "language", "dc.language"),
 }
 TAG_META = ("article:tag", "keywords", "news_keywords", "parsely-tags")
-BYLINE_XPATH = (
-    '//*[@itemprop="author"]//*[@itemprop="name"]',
-    '//*[@itemprop="author"]',
-    '//a[@rel="author"]',
-    '//*[contains(concat(" ", normalize-space(@class), " "), " byline ")]',
-    '//*[contains(concat(" ", normalize-space(@class), " "), " author ")]',
-)
+# Byline candidates, in order of trust: an author's itemprop name, the author itemprop, a
+# rel=author link, class byline, class author. One pass over the page finds them all.
+BYLINE_CANDIDATES = etree.XPath(
+    '//*[@itemprop="author" or @itemprop="name" or (self::a and @rel="author")'
+    ' or (@class and (contains(@class, "byline") or contains(@class, "author")))]')
 TIME_XPATH = ('//article//time[@datetime]', '//time[@datetime]')
 # Primary language subtags written right to left (ISO 639-1/-3 codes).
 RTL_LANGUAGES = frozenset("ar arc ckb dv fa he iw ps sd syr ug ur yi".split())
@@ -78,12 +78,14 @@ class Metadata:
     body_text: str = ""      # JSON-LD articleBody, a fallback for the body
 
 
-def extract_metadata(tree, url):
+def extract_metadata(tree, url, site_url=None):
     """Read the metadata of a parsed page.
 
     Args:
         tree: the page as an lxml.html document (not modified).
         url: the page URL, used to resolve relative URLs.
+        site_url: the public address of the site when the page is served from elsewhere (the
+            demo's loopback server): canonical URLs on that site are trusted too.
 
     Returns:
         A Metadata; fields the page does not name are left empty.
@@ -103,7 +105,7 @@ def extract_metadata(tree, url):
     found.description = _clean(_ld_text(ld.get("description")) or _first(meta, "description"))
     found.section = _clean(_ld_text(ld.get("articleSection")) or _first(meta, "section"))
     found.tags = _tags(ld.get("keywords"), meta)
-    found.url = _canonical(tree, meta, ld, url)
+    found.url = _canonical(tree, meta, ld, url, site_url)
     found.lang = _language(tree, ld, meta)
     found.dir = _direction(tree, found.lang)
     found.image = _image_url(_absolute(_ld_image(ld.get("image")) or _first(meta, "image"), url), url)
@@ -240,12 +242,25 @@ def _strip_site_name(title, site_name):
 
 
 def _html_byline(tree):
-    for xpath in BYLINE_XPATH:
-        for el in tree.xpath(xpath):
-            text = _clean(el.text_content())
-            if text and len(text) <= MAX_BYLINE_CHARS:
-                return text
+    ranked = sorted((rank, n, el) for n, el in enumerate(BYLINE_CANDIDATES(tree))
+                    if (rank := _byline_rank(el)) is not None)
+    for _, _, el in ranked:
+        text = _clean(el.text_content())
+        if text and len(text) <= MAX_BYLINE_CHARS:
+            return text
     return ""
+
+
+def _byline_rank(el):
+    """0-4, the trust order of BYLINE_CANDIDATES, or None for an element that is none of them."""
+    if el.get("itemprop") == "name":
+        return 0 if any(a.get("itemprop") == "author" for a in el.iterancestors()) else None
+    if el.get("itemprop") == "author":
+        return 1
+    if el.tag == "a" and el.get("rel") == "author":
+        return 2
+    classes = (el.get("class") or "").split()
+    return 3 if "byline" in classes else 4 if "author" in classes else None
 
 
 def _clean_byline(text):
@@ -262,16 +277,17 @@ def _html_time(tree):
     return None
 
 
-def _canonical(tree, meta, ld, url):
+def _canonical(tree, meta, ld, url, site_url=None):
     """The first canonical link, og:url or JSON-LD url that is http(s) and on the same site as
-    url (the page's address after redirects), else url: a page speaks for its own site only."""
+    url (the page's address after redirects) or site_url, else url: a page speaks for its own
+    site only."""
     links = [link.get("href") for link in tree.iterfind(".//link[@rel]")
              if "canonical" in link.get("rel").lower().split()]
     candidates = [*links, *(value for key in META_FIELDS["url"] for value in meta.get(key, ())),
                   ld.get("url") if isinstance(ld.get("url"), str) else ""]
     for candidate in candidates:
         candidate = web_url(_absolute(candidate, url))
-        if candidate and same_site(candidate, url):
+        if candidate and (same_site(candidate, url) or same_site(candidate, site_url)):
             return candidate
     return url
 

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from .normalize import remove
+from ..dom import remove
 
 
 def _class(name):

@@ -1,0 +1,81 @@
+"""Small lxml helpers the stages share: text, removal, links and pictures of elements.
+
+They work on lxml.html and plain lxml.etree elements alike (trafilatura returns the latter).
+"""
+from urllib.parse import urljoin, urlsplit
+
+from .vocabulary import URL_SCHEMES
+
+
+def text_of(el):
+    """Whitespace-collapsed text of el and its descendants."""
+    return " ".join("".join(el.itertext()).split())
+
+
+def remove(el):
+    """Remove el but keep its tail text."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail and el.tail.strip():
+        previous = el.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+def unwrap(el):
+    """Replace el by its children and text (lxml.html's drop_tag, for any element)."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    index = parent.index(el)
+    previous = el.getprevious()
+    if el.text:
+        if previous is not None:
+            previous.tail = (previous.tail or "") + el.text
+        else:
+            parent.text = (parent.text or "") + el.text
+    children = list(el)
+    if el.tail:
+        if children:
+            children[-1].tail = (children[-1].tail or "") + el.tail
+        elif index > 0:
+            parent[index - 1].tail = (parent[index - 1].tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent[index:index + 1] = children
+
+
+def link_density(el):
+    """Share of el's visible characters that sit inside links."""
+    total = len("".join(text_of(el).split()))
+    linked = sum(len("".join(text_of(a).split())) for a in el.iter("a"))
+    return linked / total if total else 0.0
+
+
+def absolute_url(url, base_url, schemes=URL_SCHEMES):
+    """url resolved against base_url, or None when empty, a fragment or not one of schemes."""
+    url = (url or "").strip()
+    if not url or url.startswith("#"):
+        return None
+    try:
+        full = urljoin(base_url, url)
+        scheme = urlsplit(full).scheme.lower()
+    except ValueError:
+        return None
+    return full if scheme in schemes else None
+
+
+def image_source(el):
+    """The real picture URL of an <img>, looking past lazy-loading placeholders."""
+    for name in ("data-src", "data-lazy-src", "data-original", "src"):
+        value = el.get(name)
+        if value and not value.startswith("data:"):
+            return value
+    srcset = el.get("srcset") or el.get("data-srcset")
+    if srcset:
+        return srcset.split(",")[-1].strip().split(" ")[0]
+    return None
