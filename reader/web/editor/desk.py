@@ -8,6 +8,7 @@ from ...ingest import is_url
 from ...store import alerts as alert_store
 from ...store import audit
 from ...store import desk as desk_store
+from ...store import held as held_store
 from ...store import get_db, transaction
 from ...store import jobs as job_store
 from ...store import subscriptions as subscription_store
@@ -17,6 +18,7 @@ from . import bp, editor_name
 log = logging.getLogger(__name__)
 DESK_JOBS = 5           # the latest ingests shown on the desk
 DESK_STORIES = 30
+DESK_HELD = 30          # stories waiting for a look, least trusted first
 MAX_URL = 2000
 MODE_LABELS = {"off": "Off", "auto": "Automatic", "approval": "Needs approval"}
 
@@ -33,6 +35,7 @@ def desk_context(**extra):
     waiting = [alert_view(db, row) for row in desk_store.waiting(db)]
     ingest_jobs.give_up_silent(db, current_app.config)
     return {"stories": stories, "waiting": waiting, "activity": audit.entries(db, limit=15),
+            "held": held_store.waiting(db, DESK_HELD),
             "jobs": job_store.recent(db, DESK_JOBS),
             "topic_names": {t["slug"]: t["name"] for t in topic_store.all(db)}, **extra}
 
