@@ -11,7 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from . import topics
-from .ingest import Ingester, Item
+from .ingest import STORED, Ingester, Item
 from .store import articles as article_store
 from .store import connect, get_db
 from .store import sources as source_store
@@ -136,13 +136,14 @@ def _print(result, as_json):
         click.echo(json.dumps(result.as_json(), ensure_ascii=False))
         return
     label = f"[{result.id}] " if result.id else ""
-    detail = {"error": result.error, "cut": result.note}.get(result.status, result.title)
+    detail = {"error": result.error, "cut": result.note, "held": f"{result.title} ({result.note})",
+              "discarded": f"{result.title} ({result.note})"}.get(result.status, result.title)
     click.echo(f"{result.status:<9} {label}{result.url}  {detail}")
 
 
 def _exit_for(results):
-    """Non-zero when no article was stored or found unchanged (a "cut" line is not one)."""
-    if not any(r.status in ("new", "updated", "unchanged") for r in results):
+    """Non-zero when no article was stored, held or found unchanged (a "cut" line is not one)."""
+    if not any(r.status in STORED for r in results):
         sys.exit(1)
 
 
@@ -191,6 +192,7 @@ def show_command(article_id, fmt):
     elif fmt == "json":
         record = dict(row)
         record["tags"] = json.loads(record["tags"])
+        record["confidence_reasons"] = json.loads(record["confidence_reasons"])
         record["topics"] = topic_store.for_article(db, article_id)
         click.echo(json.dumps(record, ensure_ascii=False, indent=2))
     else:

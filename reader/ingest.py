@@ -3,7 +3,6 @@
 Each stage raises its own error; this module catches them per article, records the
 failure and goes on, so one bad page never stops the others or half-stores a story.
 """
-import hashlib
 import logging
 from dataclasses import asdict, dataclass
 from datetime import timezone
@@ -12,7 +11,7 @@ from urllib.parse import urlsplit
 
 import lxml.html
 
-from . import feeds, images, topics
+from . import feeds, holding, images, topics
 from .budget import Budget
 from .errors import StageError
 from .extract import extract_article
@@ -21,6 +20,7 @@ from .sanitize import sanitize
 from .story import normalize_article
 from .slugs import slugify, unique
 from .store import articles as article_store
+from .store import held as held_store
 from .store import images as image_store
 from .store import ingest_log
 from .store import topics as topic_store
@@ -29,15 +29,19 @@ from .store import transaction
 log = logging.getLogger(__name__)
 
 
+# Statuses of a Result whose article is in the store (held: waiting for an editor on the desk).
+STORED = ("new", "updated", "unchanged", "held", "discarded")
+
+
 @dataclass
 class Result:
     """The outcome for one article (or for a source that yielded none)."""
     url: str
-    status: str            # new | updated | unchanged | error | cut (a feed with entries left out)
+    status: str            # new | updated | unchanged | held | discarded | error | cut (a feed with entries left out)
     id: int | None = None
     title: str = ""
     error: str | None = None
-    note: str | None = None  # for "cut": what was left out
+    note: str | None = None  # for "cut": what was left out; for "held", "discarded": where it is
     confidence: float | None = None  # how far the extraction can be trusted, 0-1 (reader.extract.confidence)
     reasons: list | None = None      # what lowered it, worst first
 
@@ -141,7 +145,11 @@ class Ingester:
                                   site_url=self.site_aliases.get(_origin(page_url)))
         story = normalize_article(article)                                             # normalize
         old = article_store.by_url(self.db, story.url) or article_store.by_url(self.db, page_url)
-        same_text = old is not None and old["content_hash"] == _hash(story.title, story.text)
+        content_hash = holding.content_hash_of(story.title, story.text)
+        same_text = old is not None and old["content_hash"] == content_hash
+        held = held_store.by_url(self.db, story.url, page_url)
+        if not same_text and holding.doubtful(story, held, self.config):
+            return self._hold(story, page_url, html, held)
         # Images a stored story lacks (a failed download or save) are tried again.
         kept = self._kept_images(old["id"]) if same_text else {}
         wanted = self._wanted_images(story)
@@ -152,7 +160,7 @@ class Ingester:
         if same_text and stored_images.keys() <= kept.keys():  # what was missing still is
             return self._unchanged(old, story, item.topic)
         story.body_html = sanitize(_rewrite_images(story.body_html, stored_images))    # sanitize
-        return self._store(old, story, page_url, stored_images, item.topic, same_text)  # store
+        return self._store(old, story, page_url, stored_images, item.topic, same_text, held)  # store
 
     def _fetch(self, item, budget):
         """(page source, the URL it was read from after redirects)."""
@@ -161,15 +169,29 @@ class Ingester:
         page = self.fetcher.get(item.url, kinds=("html",), budget=budget)
         return page.text(), page.final_url
 
-    def _store(self, old, story, page_url, stored_images, topic, same_text):
-        """Save the story, its images, lead image and topics in one transaction."""
+    def _hold(self, story, page_url, html, held):
+        """A doubtful story waits on the desk ("Needs a look") instead of being published."""
+        status = holding.hold(self.db, story, page_url, html, held)
+        log.info("article %s %s (confidence %.2f): %s", story.url, status, story.confidence, story.reasons)
+        note = "waits on the desk (Needs a look)" if status == holding.HELD else "an editor discarded this text"
+        return Result(story.url, status, None, story.title, note=note,
+                      confidence=story.confidence, reasons=story.reasons)
+
+    def _store(self, old, story, page_url, stored_images, topic, same_text, held):
+        """Save the story, its images, lead image and topics in one transaction.
+
+        A story an editor published from the desk is held no more, and records no topic event:
+        it never triggers an automatic alert.
+        """
         row = _row(story, page_url)
         with transaction(self.db):
             article_id, status = self._save(old, row, same_text)
             ids = image_store.replace_for_article(self.db, article_id, list(stored_images.values()))
             lead = story.lead_image and ids.get(story.lead_image.url)
             article_store.set_lead_image(self.db, article_id, lead or _first(ids))
-            self._assign_topics(article_id, story, topic)
+            self._assign_topics(article_id, story, topic, events=not holding.approved(held))
+            if held is not None:
+                held_store.release(self.db, held["id"])
         log.info("article %s %s: %s", article_id, status, story.url)
         return Result(story.url, status, article_id, story.title,
                       confidence=story.confidence, reasons=story.reasons)
@@ -184,11 +206,11 @@ class Ingester:
             article_store.update(self.db, old, row)
         return old["id"], "updated"
 
-    def _assign_topics(self, article_id, article, explicit):
+    def _assign_topics(self, article_id, article, explicit, events=True):
         for topic in topics.for_article(self.db, article, explicit):
             if topic_store.get(self.db, topic) is None:
                 topic_store.upsert(self.db, topic, topic)
-            if topic_store.assign(self.db, article_id, [topic]):
+            if topic_store.assign(self.db, article_id, [topic]) and events:
                 topic_store.record_event(self.db, topic, article_id)
 
     def _unchanged(self, old, article, explicit_topic):
@@ -245,11 +267,6 @@ def _os_reason(exc):
 def _origin(url):
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
-
-
-def _hash(title, text):
-    """What a correction changes: the words readers see (not markup or link targets)."""
-    return hashlib.sha256(f"{title}\n{text}".encode()).hexdigest()
 
 
 def _first(ids):
@@ -316,8 +333,9 @@ def _row(story, fetched_url):
         "lang": story.lang, "dir": story.dir,
         "published": _utc(story.published), "modified": _utc(story.modified),
         "body_html": story.body_html, "body_text": story.text,
-        "content_hash": _hash(story.title, story.text),
+        "content_hash": holding.content_hash_of(story.title, story.text),
         "word_count": story.word_count, "reading_minutes": story.reading_minutes,
+        "confidence": story.confidence, "confidence_reasons": story.reasons,
     }
 
 

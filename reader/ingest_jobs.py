@@ -16,7 +16,7 @@ import threading
 import time
 
 from .budget import Deadline
-from .ingest import Ingester, Item, Result
+from .ingest import STORED, Ingester, Item, Result
 from .push import outbox
 from .store import connect, transaction
 from .store import jobs as job_store
@@ -100,7 +100,7 @@ def _run(db, config, job_id):
         if not job_store.progress(db, job_id, now=time.time(), results=results):
             return  # given up on: stop quietly, the job says why
     outbox.from_events(db)  # coverage in approval topics waits on the desk at once
-    stored = any(r["status"] in ("new", "updated", "unchanged") for r in results)
+    stored = any(r["status"] in STORED for r in results)
     job_store.finish(db, job_id, "done" if stored else "failed", now=time.time())
     log.info("ingest job %s finished: %s", job_id, [r["status"] for r in results])
 

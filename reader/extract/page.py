@@ -4,8 +4,9 @@ import re
 import lxml.html
 from lxml import etree
 
+from ..dom import remove
 from ..errors import StageError
-from ..text import clean_text
+from ..text import clean_text, element_text
 
 # Comments are dropped at parse time: React's "<!-- -->" text separators otherwise make
 # trafilatura lose the text that follows them (measured: -0.004 F1 on the benchmark).
@@ -18,6 +19,9 @@ MAX_BINARY_SHARE = 0.05
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\ufffd]")
 BINARY_SIGNATURES = ("%PDF-", "\x89PNG", "GIF8", "PK\x03\x04", "\xff\xd8\xff")
 HAS_TAG = re.compile(r"<\s*[a-zA-Z!]")
+INVISIBLE_XPATH = etree.XPath("//head | //script | //style | //noscript | //template")
+# The whole page's text is kept to compare with the extraction; a longer page is cut here.
+MAX_PAGE_TEXT = 200_000
 
 
 class ExtractError(StageError):
@@ -52,6 +56,19 @@ def parse(source, url):
     if tree is None or tree.find("body") is None:
         raise ExtractError(url, "not HTML (no body)")
     return tree
+
+
+def visible_text(html, url):
+    """The text a reader sees on the whole page, one block per line (at most MAX_PAGE_TEXT
+    characters): what an editor compares an extraction with.
+
+    Raises:
+        ExtractError: the page is empty or not HTML.
+    """
+    tree = parse(page_source(html, url), url)
+    for el in INVISIBLE_XPATH(tree):
+        remove(el)
+    return clean_text(element_text(tree.find("body"))[:MAX_PAGE_TEXT])
 
 
 def _check_html(html, url):

@@ -6,8 +6,10 @@ from . import utcnow
 COLUMNS = (
     "url", "fetched_url", "title", "byline", "site_name", "description", "section", "tags",
     "lang", "dir", "published", "modified", "body_html", "body_text", "content_hash",
-    "word_count", "reading_minutes",
+    "word_count", "reading_minutes", "confidence", "confidence_reasons",
 )
+# Columns a row may leave out (stories stored by code that does not extract: tests, benchmarks).
+OPTIONAL = {"confidence": None, "confidence_reasons": []}
 
 
 def by_url(db, url):
@@ -35,7 +37,7 @@ def slug_taken(db, slug):
 def insert(db, slug, row):
     """Insert a new article from a dict holding COLUMNS; returns its id."""
     now = utcnow()
-    values = [_value(row[c]) for c in COLUMNS]
+    values = [_value(_field(row, c)) for c in COLUMNS]
     cursor = db.execute(
         f"INSERT INTO articles (slug, {', '.join(COLUMNS)}, created_at, updated_at, checked_at) "
         f"VALUES (?, {', '.join('?' for _ in COLUMNS)}, ?, ?, ?) RETURNING id",
@@ -56,7 +58,7 @@ def update(db, old, row):
     db.execute(
         f"UPDATE articles SET {assignments}, version = version + 1, updated_at = ?, checked_at = ?"
         " WHERE id = ?",
-        [*(_value(row[c]) for c in COLUMNS), now, now, old["id"]],
+        [*(_value(_field(row, c)) for c in COLUMNS), now, now, old["id"]],
     )
 
 
@@ -151,6 +153,10 @@ def _search_postgresql(db, text, limit):
 
 def count(db):
     return db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+
+
+def _field(row, column):
+    return row[column] if column in row or column not in OPTIONAL else OPTIONAL[column]
 
 
 def _value(value):

@@ -1,11 +1,12 @@
-"""The audit log: which editor queued, scheduled, approved or cancelled which alert, and when.
+"""The audit log: which editor queued, scheduled, approved or cancelled which alert, published or
+discarded which held story, and when.
 
 "sent" entries are not written here: the sender stamps alerts.finished_at, and entries()
 reads it back as a "sent" line by the push worker, so the log needs no hook in the sender.
 """
 from . import utcnow
 
-ACTIONS = ("queued", "scheduled", "approved", "cancelled", "topic")
+ACTIONS = ("queued", "scheduled", "approved", "cancelled", "topic", "published", "discarded")
 
 
 def record(db, editor, action, *, alert_id=None, detail=""):

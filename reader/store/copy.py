@@ -11,7 +11,7 @@ from .errors import StoreError
 
 ORDER = (
     "topics", "articles", "article_versions", "images", "article_topics", "topic_events", "sources",
-    "ingest_log", "ingest_jobs", "subscriptions", "subscription_topics", "alerts", "deliveries", "clicks",
+    "ingest_log", "ingest_jobs", "held_stories", "subscriptions", "subscription_topics", "alerts", "deliveries", "clicks",
     "push_batches", "push_senders", "push_key", "editors", "login_failures", "audit_log",
 )
 DEFERRED = {"articles": ("lead_image_id",)}

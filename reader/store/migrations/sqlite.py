@@ -227,7 +227,29 @@ STEPS = [
     );
     CREATE INDEX ingest_jobs_active ON ingest_jobs(state, heartbeat);
     """,
-    # 6: fan-out shared by many senders: the ledger is claimed in batches, each under a lease;
+    # 6: extraction confidence on every story; stories extracted with too little confidence are
+    #    held for an editor ("Needs a look" on the desk) instead of published
+    """
+    ALTER TABLE articles ADD COLUMN confidence REAL;                    -- 0-1; NULL: stored before
+    ALTER TABLE articles ADD COLUMN confidence_reasons TEXT NOT NULL DEFAULT '[]';  -- JSON list
+    CREATE TABLE held_stories (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,            -- the story's URL, as articles.url would be
+        page_url TEXT NOT NULL,              -- the address it was read from (after redirects)
+        title TEXT NOT NULL,
+        body_text TEXT NOT NULL,             -- what extraction found
+        page_text TEXT NOT NULL,             -- the whole page's visible text, to compare
+        content_hash TEXT NOT NULL,          -- of title and text, as articles.content_hash
+        confidence REAL NOT NULL,
+        reasons TEXT NOT NULL DEFAULT '[]',  -- JSON list: what lowered the confidence
+        state TEXT NOT NULL CHECK (state IN ('waiting', 'approved', 'discarded')),
+        held_at TEXT NOT NULL,               -- ISO 8601, UTC
+        decided_by TEXT,                     -- the editor who published or discarded it
+        decided_at TEXT
+    );
+    CREATE INDEX held_stories_waiting ON held_stories(state, confidence);
+    """,
+    # 7: fan-out shared by many senders: the ledger is claimed in batches, each under a lease;
     #    deliveries that time out move to a slow lane; the fan-out advances in chunks behind a
     #    cursor; a failing alert backs off; senders beat in push_senders; the VAPID public key
     #    that subscriptions were made for is recorded so a lost key file is noticed

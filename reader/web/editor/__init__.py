@@ -87,4 +87,4 @@ def clock():
     return current_app.extensions.get("editor_clock", time.time)()
 
 
-from . import auth, compose, desk, history, jobs  # noqa: E402,F401  (the routes register on bp)
+from . import auth, compose, desk, held, history, jobs  # noqa: E402,F401  (the routes register on bp)

@@ -9,6 +9,7 @@ from ...push import outbox, worker
 from ...store import alerts as alert_store
 from ...store import audit, ledger
 from ...store import desk as desk_store
+from ...store import held as held_store
 from ...store import get_db, transaction
 from ...store import jobs as job_store
 from ...store import subscriptions as subscription_store
@@ -18,6 +19,7 @@ from . import bp, editor_name
 log = logging.getLogger(__name__)
 DESK_JOBS = 5           # the latest ingests shown on the desk
 DESK_STORIES = 30
+DESK_HELD = 30          # stories waiting for a look, least trusted first
 MAX_URL = 2000
 MODE_LABELS = {"off": "Off", "auto": "Automatic", "approval": "Needs approval"}
 
@@ -35,6 +37,7 @@ def desk_context(**extra):
     ingest_jobs.give_up_silent(db, current_app.config)
     return {"stories": stories, "waiting": waiting, "activity": audit.entries(db, limit=15),
             "senders": senders_view(db),
+            "held": held_store.waiting(db, DESK_HELD),
             "jobs": job_store.recent(db, DESK_JOBS),
             "topic_names": {t["slug"]: t["name"] for t in topic_store.all(db)}, **extra}
 
