@@ -2,9 +2,12 @@
 
 They work on lxml.html and plain lxml.etree elements alike (trafilatura returns the latter).
 """
+import re
 from urllib.parse import urljoin, urlsplit
 
 from .vocabulary import URL_SCHEMES
+
+WHITESPACE = re.compile(r"\s+")
 
 
 def text_of(el):
@@ -50,10 +53,15 @@ def unwrap(el):
 
 
 def link_density(el):
-    """Share of el's visible characters that sit inside links."""
-    total = len("".join(text_of(el).split()))
-    linked = sum(len("".join(text_of(a).split())) for a in el.iter("a"))
-    return linked / total if total else 0.0
+    """Share of el's visible characters (whitespace aside) that sit inside links."""
+    total = _visible_chars(el.itertext())
+    if not total:
+        return 0.0
+    return sum(_visible_chars(a.itertext()) for a in el.iter("a")) / total
+
+
+def _visible_chars(pieces):
+    return len(WHITESPACE.sub("", "".join(pieces)))
 
 
 def absolute_url(url, base_url, schemes=URL_SCHEMES):

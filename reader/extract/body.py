@@ -115,7 +115,8 @@ def extract_body(tree, html, url, *, title="", description="", ld_body=""):
         text = _body_text(body)
     if _text_prose(text) < MIN_PROSE_CHARS:
         body = max((body, _from_text(ld_body), _readability(html, url)), key=_prose)
-    body = _rescued(body, tree, description, ld_body, runs.page_prose)
+        text = _body_text(body)
+    body = _rescued(body, text, tree, description, ld_body, runs.page_prose)
     if body is not None:
         _drop_headline(body, title, description)
         _restore_tables(body, tables)
@@ -261,14 +262,14 @@ def _readability(html, url):
         return None
 
 
-def _rescued(body, tree, description, ld_body, page_prose):
+def _rescued(body, text, tree, description, ld_body, page_prose):
     """body, or trafilatura's full cascade's when body is doubtful and that one is trusted more.
 
     The fast extraction is kept when its confidence is RESCUE_BELOW or more (nearly every page);
     else trafilatura runs again with its readability and justext comparisons (the cost the fast
     mode spares), and the body with the higher confidence wins.
     """
-    score = _trust(body, description, ld_body, page_prose)
+    score = _trust(body, description, ld_body, page_prose, text)
     if score >= RESCUE_BELOW:
         return body
     document = bare_extraction(tree, **{**TRAFILATURA_OPTIONS, "fast": False})
@@ -278,11 +279,11 @@ def _rescued(body, tree, description, ld_body, page_prose):
     return body
 
 
-def _trust(body, description, ld_body, page_prose):
+def _trust(body, description, ld_body, page_prose, text=None):
     if body is None:
         return 0.0
-    return assess(_body_text(body), link_share=link_density(body), description=description,
-                  ld_body=ld_body, page_prose=page_prose).score
+    return assess(_body_text(body) if text is None else text, link_share=link_density(body),
+                  description=description, ld_body=ld_body, page_prose=page_prose).score
 
 
 def _has_text(body):

@@ -93,7 +93,8 @@ def _description_factor(text, description):
     wanted = {word.lower() for word in WORD.findall(description or "")}
     if len(wanted) < MIN_DESCRIPTION_WORDS:
         return 1.0, ""
-    found = len(wanted & {word.lower() for word in WORD.findall(text)}) / len(wanted)
+    lowered = text.lower()   # a word found inside another counts: a sign, not a proof
+    found = sum(word in lowered for word in wanted) / len(wanted)
     factor = min(1.0, DESCRIPTION_FLOOR + (1 - DESCRIPTION_FLOOR) * found / DESCRIPTION_AGREEMENT)
     return factor, f"body does not say what the description says ({found:.0%} of its words)"
 
