@@ -18,12 +18,14 @@ can go out twice (no push service takes an idempotency key); the Topic header le
 service replace an undelivered repeat, and the notification's tag makes a phone show it once.
 
 Answers: 2xx sent; 404/410 the subscription is gone (removed); 429 (honouring Retry-After), 5xx
-and connection errors retried with backoff on their own clock; no answer within `slow_after`
-moves the delivery to the slow lane (its own small pool and the full timeout), so endpoints
-that hang never hold healthy subscribers hostage; 400/401/403/413 failed. Redirects are never
+and connection errors retried with backoff on their own clock. A request with no answer within
+`slow_after` is handed, still in flight, to the slow lane (its own small pool, the full timeout):
+the fast lane moves on, so endpoints that hang never hold healthy subscribers hostage, and the
+request is not sent again merely for being slow. 400/401/403/413 failed. Redirects are never
 followed.
 """
 import asyncio
+import dataclasses
 import email.utils
 import logging
 import os
@@ -186,18 +188,14 @@ class Sender:
             "Content-Encoding": "aes128gcm",
             "Content-Type": "application/octet-stream",
         }
-        limit = self.slow_after if lane == "fast" else self.timeout
         try:
             async with session.post(endpoint, data=body, headers=headers, allow_redirects=False,
-                                    timeout=aiohttp.ClientTimeout(total=limit)) as response:
+                                    timeout=aiohttp.ClientTimeout(total=self.timeout)) as response:
                 status = response.status
                 retry_after = response.headers.get("Retry-After")
                 text = (await response.text(errors="replace"))[:200] if status not in SENT else ""
         except asyncio.TimeoutError:
-            if lane == "fast":  # a slow or hanging endpoint: try again at once in the slow lane
-                return Outcome(row["id"], "pending", error=f"no answer within {limit:g}s", retry_at=self.clock(),
-                               lane="slow")
-            return self.retry(row, None, f"timed out after {limit:g}s", None, lane)
+            return self.retry(row, None, f"timed out after {self.timeout:g}s", None, "slow")
         except (aiohttp.ClientError, OSError, ValueError) as exc:
             return self.retry(row, None, f"connection failed ({type(exc).__name__})", None, lane)
         return self.judge(row, status, retry_after, text, lane)
@@ -248,6 +246,10 @@ class _Run:
         self.beat_at = 0.0
         self.fed = False
         self.workers = []
+        self.slow_slots = asyncio.Semaphore(sender.slow_concurrency)
+        self.adopted = set()      # fast-lane requests in flight that the slow lane waits for
+        self.slowed = []          # (batch, delivery id) to mark as in the slow lane
+        self.failure = None       # an unexpected error in an adopted request: ends the run
 
     async def go(self):
         try:
@@ -263,7 +265,7 @@ class _Run:
                         for _ in range(count):
                             self.queues[lane].put_nowait(None)
                 if self.s.stop.is_set():  # a stop waits STOP_GRACE for requests in flight, no longer
-                    _, late = await asyncio.wait(workers, timeout=STOP_GRACE)
+                    _, late = await asyncio.wait([*workers, *self.adopted], timeout=STOP_GRACE)
                     for task in late:
                         task.cancel()
                 await keeper
@@ -323,6 +325,9 @@ class _Run:
 
     # -- the workers: one request at a time each -----------------------------------------------
     async def work(self, lane):
+        """Send the lane's rows one at a time. A fast-lane request with no answer within slow_after
+        is not cancelled (it may have arrived) but handed to the slow lane, which waits for it up
+        to the full timeout, so this worker moves on and nothing is sent twice for being slow."""
         queue, workers = self.queues[lane], self.lanes[lane][0]
         while (item := await queue.get()) is not None:
             batch, row, body = item
@@ -330,9 +335,36 @@ class _Run:
             if self.s.stop.is_set() or not await self.fenced(batch):
                 batch.open -= 1  # not sent: the row goes back with the batch (give_back or a lapse)
                 continue
-            self.answer(batch, await self.s.deliver(self.session, self.alert, body, row, lane))
+            if lane == "slow":
+                async with self.slow_slots:
+                    self.answer(batch, await self.s.deliver(self.session, self.alert, body, row, lane))
+                continue
+            request = asyncio.ensure_future(self.s.deliver(self.session, self.alert, body, row, lane))
+            done, _ = await asyncio.wait({request}, timeout=self.s.slow_after)
+            if done:
+                self.answer(batch, request.result())
+            else:
+                await self.adopt(batch, row, request)
             if self.backlog[lane] < 2 * workers:
                 self.wake.set()
+
+    async def adopt(self, batch, row, request):
+        """The slow lane takes over a request in flight (waiting for a free slot if it is full)."""
+        await self.slow_slots.acquire()
+        self.adopted.add(request)
+        self.slowed.append((batch, row["id"]))
+
+        def settled(done):
+            self.adopted.discard(done)
+            self.slow_slots.release()
+            if done.cancelled():
+                batch.open -= 1  # stopped: the row goes back with the batch
+            elif done.exception() is not None:
+                self.failure = self.failure or done.exception()
+            else:
+                self.answer(batch, dataclasses.replace(done.result(), lane="slow"))
+
+        request.add_done_callback(settled)
 
     async def fenced(self, batch):
         """True while this sender's lease on the batch is good; renews first when it runs short."""
@@ -350,7 +382,9 @@ class _Run:
     # -- the keeper: answers to the ledger, leases renewed, heartbeats -------------------------
     async def keep(self):
         s = self.s
-        while not (self.fed and not self.answers and all(task.done() for task in self.workers)):
+        while not (self.fed and not self.answers and not self.adopted and all(t.done() for t in self.workers)):
+            if self.failure is not None:
+                raise self.failure
             if not self.answers:  # write answers the moment they come: what is written is never resent
                 self.answered.clear()
                 try:
@@ -366,6 +400,9 @@ class _Run:
         await self.flush()
 
     async def flush(self):
+        slowed, self.slowed = self.slowed, []
+        if slowed:
+            await self.call(ledger.mark_slow, self.s.db, [(batch.id, delivery_id) for batch, delivery_id in slowed])
         answers, self.answers = self.answers, []
         if answers:
             accepted = await self.call(self._record, answers)
