@@ -38,6 +38,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import aiohttp
+import uvloop
 
 from ..store import StoreError
 from ..store import alerts as alert_store
@@ -59,7 +60,9 @@ BACKOFF_BASE = 1.0         # seconds; doubled per attempt, with jitter
 BACKOFF_MAX = 300.0
 LEASE = 10.0               # seconds a batch is held without renewal; a dead sender's lapse after it
 MARGIN = 3.0               # stop sending this long before the lease lapses (clock skew, slow renewals)
-FLUSH_EVERY = 0.05         # longest nap of the ledger writer when no answer comes (it writes at once when one does)
+FLUSH_EVERY = 0.05         # longest nap of the ledger writer while no answer comes
+FLUSH_GATHER = 0.005       # once one comes, this long for more (fewer, bigger writes) ...
+FLUSH_ROWS = 64            # ... unless this many wait already
 MAX_WAIT = 2.0             # longest nap while others' batches or retries are pending
 BEAT_EVERY = 5.0           # seconds between heartbeats while sending
 STOP_GRACE = 5.0           # seconds a stopping sender waits for its requests in flight
@@ -109,6 +112,7 @@ class Sender:
         self.per_origin = per_origin
         self.timeout = timeout
         self.slow_after = min(slow_after, timeout)
+        self.request_timeout = aiohttp.ClientTimeout(total=timeout)
         self.slow_concurrency = slow_concurrency
         self.max_attempts = max_attempts
         self.lease = lease
@@ -135,7 +139,8 @@ class Sender:
             with ThreadPoolExecutor(1) as thread:
                 return thread.submit(self.send_alert, alert_id).result()
         try:
-            return asyncio.run(self.run_alert(alert_id))
+            with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+                return runner.run(self.run_alert(alert_id))
         except BaseExceptionGroup as group:  # a task of the run failed: its own error, not the group
             raise _first(group) from None
 
@@ -173,24 +178,23 @@ class Sender:
         return ledger.figures(self.db, alert_id)
 
     # -- one request ---------------------------------------------------------------------------
-    async def deliver(self, session, alert, body, row, lane):
+    def headers_for(self, alert):
+        """The headers every request of an alert carries (Authorization is added per push service)."""
+        return {"TTL": str(alert["ttl"]), "Urgency": alert["urgency"],
+                "Topic": payload_module.topic_header(alert["topic"]),
+                "Content-Encoding": "aes128gcm", "Content-Type": "application/octet-stream"}
+
+    async def deliver(self, session, alert, body, row, lane, headers=None):
         """POST one encrypted message; returns its Outcome (never raises for the network's faults)."""
         endpoint = row["endpoint"]
         if not allowed(endpoint, self.hosts):
             return Outcome(row["id"], "failed", error="endpoint is not on an allowed push service", lane=lane)
         if isinstance(body, str):  # the subscription's keys could not be used
             return Outcome(row["id"], "failed", error=body, lane=lane)
-        headers = {
-            "Authorization": self.signer.header(endpoint),
-            "TTL": str(alert["ttl"]),
-            "Urgency": alert["urgency"],
-            "Topic": payload_module.topic_header(alert["topic"]),
-            "Content-Encoding": "aes128gcm",
-            "Content-Type": "application/octet-stream",
-        }
+        headers = {**(headers or self.headers_for(alert)), "Authorization": self.signer.header(endpoint)}
         try:
             async with session.post(endpoint, data=body, headers=headers, allow_redirects=False,
-                                    timeout=aiohttp.ClientTimeout(total=self.timeout)) as response:
+                                    timeout=self.request_timeout) as response:
                 status = response.status
                 retry_after = response.headers.get("Retry-After")
                 text = (await response.text(errors="replace"))[:200] if status not in SENT else ""
@@ -226,6 +230,15 @@ class _Batch:
         self.id, self.lane, self.open, self.deadline, self.lost = batch_id, lane, size, deadline, False
 
 
+class _Worker:
+    """One request at a time in a lane; `since` is when its request went out (None: idle)."""
+
+    __slots__ = ("lane", "since", "batch", "row_id", "demoted")
+
+    def __init__(self, lane):
+        self.lane, self.since, self.batch, self.row_id, self.demoted = lane, None, None, None, False
+
+
 class _Run:
     """One sender's part in one alert: a feeder, workers per lane, and a keeper that records
     answers and renews leases. Any task's error ends the run and reaches the caller."""
@@ -246,16 +259,19 @@ class _Run:
         self.beat_at = 0.0
         self.fed = False
         self.workers = []
-        self.slow_slots = asyncio.Semaphore(sender.slow_concurrency)
-        self.adopted = set()      # fast-lane requests in flight that the slow lane waits for
+        self.tasks = None
+        self.fast_workers = set()
+        self.handed_over = 0      # fast-lane requests in flight that the slow lane waits for
         self.slowed = []          # (batch, delivery id) to mark as in the slow lane
-        self.failure = None       # an unexpected error in an adopted request: ends the run
+        self.headers = sender.headers_for(alert)
 
     async def go(self):
         try:
             async with asyncio.TaskGroup() as tasks:
-                self.workers = workers = [tasks.create_task(self.work(lane))
-                                          for lane, (count, _) in self.lanes.items() for _ in range(count)]
+                self.tasks = tasks
+                for lane, (count, _) in self.lanes.items():
+                    for _ in range(count):
+                        self.start_worker(lane)
                 keeper = tasks.create_task(self.keep())
                 try:
                     await self.feed()
@@ -265,7 +281,7 @@ class _Run:
                         for _ in range(count):
                             self.queues[lane].put_nowait(None)
                 if self.s.stop.is_set():  # a stop waits STOP_GRACE for requests in flight, no longer
-                    _, late = await asyncio.wait([*workers, *self.adopted], timeout=STOP_GRACE)
+                    _, late = await asyncio.wait(list(self.workers), timeout=STOP_GRACE)
                     for task in late:
                         task.cancel()
                 await keeper
@@ -324,47 +340,48 @@ class _Run:
         return len(rows)
 
     # -- the workers: one request at a time each -----------------------------------------------
-    async def work(self, lane):
-        """Send the lane's rows one at a time. A fast-lane request with no answer within slow_after
-        is not cancelled (it may have arrived) but handed to the slow lane, which waits for it up
-        to the full timeout, so this worker moves on and nothing is sent twice for being slow."""
-        queue, workers = self.queues[lane], self.lanes[lane][0]
+    def start_worker(self, lane):
+        worker = _Worker(lane)
+        if lane == "fast":
+            self.fast_workers.add(worker)
+        self.workers.append(self.tasks.create_task(self.work(worker)))
+
+    async def work(self, worker):
+        """Send the lane's rows one at a time. A fast-lane worker whose request goes unanswered for
+        slow_after is handed to the slow lane by the keeper (see demote_slow): its request is not
+        cancelled (it may have arrived), a fresh worker takes its place, and it ends once answered."""
+        lane = worker.lane
+        queue, count = self.queues[lane], self.lanes[lane][0]
         while (item := await queue.get()) is not None:
             batch, row, body = item
             self.backlog[lane] -= 1
             if self.s.stop.is_set() or not await self.fenced(batch):
                 batch.open -= 1  # not sent: the row goes back with the batch (give_back or a lapse)
                 continue
-            if lane == "slow":
-                async with self.slow_slots:
-                    self.answer(batch, await self.s.deliver(self.session, self.alert, body, row, lane))
-                continue
-            request = asyncio.ensure_future(self.s.deliver(self.session, self.alert, body, row, lane))
-            done, _ = await asyncio.wait({request}, timeout=self.s.slow_after)
-            if done:
-                self.answer(batch, request.result())
-            else:
-                await self.adopt(batch, row, request)
-            if self.backlog[lane] < 2 * workers:
+            worker.since, worker.batch, worker.row_id = self.s.clock(), batch, row["id"]
+            outcome = await self.s.deliver(self.session, self.alert, body, row, lane, self.headers)
+            worker.since = None
+            if worker.demoted:
+                self.answer(batch, dataclasses.replace(outcome, lane="slow"))
+                self.handed_over -= 1
+                return
+            self.answer(batch, outcome)
+            if self.backlog[lane] < 2 * count:
                 self.wake.set()
 
-    async def adopt(self, batch, row, request):
-        """The slow lane takes over a request in flight (waiting for a free slot if it is full)."""
-        await self.slow_slots.acquire()
-        self.adopted.add(request)
-        self.slowed.append((batch, row["id"]))
-
-        def settled(done):
-            self.adopted.discard(done)
-            self.slow_slots.release()
-            if done.cancelled():
-                batch.open -= 1  # stopped: the row goes back with the batch
-            elif done.exception() is not None:
-                self.failure = self.failure or done.exception()
-            else:
-                self.answer(batch, dataclasses.replace(done.result(), lane="slow"))
-
-        request.add_done_callback(settled)
+    def demote_slow(self):
+        """Hand fast-lane workers waiting longer than slow_after to the slow lane (as many as it
+        has room for) and start fresh ones in their place."""
+        late = self.s.clock() - self.s.slow_after
+        for worker in [w for w in self.fast_workers if w.since is not None and w.since < late]:
+            if self.handed_over >= self.s.slow_concurrency:
+                return  # the slow lane is full: the fast lane waits with it
+            worker.demoted = True
+            self.handed_over += 1
+            self.fast_workers.discard(worker)
+            self.slowed.append((worker.batch, worker.row_id))
+            if not self.fed:
+                self.start_worker("fast")
 
     async def fenced(self, batch):
         """True while this sender's lease on the batch is good; renews first when it runs short."""
@@ -382,16 +399,17 @@ class _Run:
     # -- the keeper: answers to the ledger, leases renewed, heartbeats -------------------------
     async def keep(self):
         s = self.s
-        while not (self.fed and not self.answers and not self.adopted and all(t.done() for t in self.workers)):
-            if self.failure is not None:
-                raise self.failure
-            if not self.answers:  # write answers the moment they come: what is written is never resent
+        while not (self.fed and not self.answers and all(t.done() for t in self.workers)):
+            if not self.answers:  # write answers as they come: what is written is never resent
                 self.answered.clear()
                 try:
                     await asyncio.wait_for(self.answered.wait(), FLUSH_EVERY)
                 except TimeoutError:
                     pass
+            if len(self.answers) < FLUSH_ROWS:
+                await asyncio.sleep(FLUSH_GATHER)  # a few ms more make one write of many answers
             await self.flush()
+            self.demote_slow()
             if s.clock() - self.renewed_at > s.lease / 4:
                 await self.renew()
             if s.clock() - self.beat_at > BEAT_EVERY:
