@@ -1,9 +1,8 @@
 """Reader: an offline-first news reader. `create_app` is the only entry point."""
-import logging
 import secrets
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 
 from . import config as config_module
 from . import store
@@ -24,7 +23,7 @@ def create_app(config=None):
         config.ConfigError: for a setting that cannot be used.
     """
     settings = config_module.load(config)
-    app = Flask(__name__, template_folder=str(SHARE / "templates"), static_folder=None)
+    app = _Reader(__name__, template_folder=str(SHARE / "templates"), static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024  # no form or JSON body Reader takes is bigger
     app.config.update(settings)
     Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
@@ -37,6 +36,15 @@ def create_app(config=None):
     return app
 
 
+class _Reader(Flask):
+    def log_exception(self, exc_info):
+        """Every 500 in the "reader" log with its traceback and the request id its page shows."""
+        from .web import request_id
+
+        self.logger.error("request %s failed: %s %s", request_id(), request.method, request.full_path.rstrip("?"),
+                          exc_info=exc_info)
+
+
 def _secret_key(data_dir):
     """Read the data directory's secret key, creating it (owner-only) on first use."""
     path = Path(data_dir) / "secret_key"
@@ -45,5 +53,3 @@ def _secret_key(data_dir):
         path.write_text(secrets.token_urlsafe(48))
     return path.read_text().strip()
 
-
-logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -11,6 +11,8 @@ from flask import current_app, g
 
 from .errors import IntegrityError, StoreBusy, StoreCorrupt, StoreError, StoreUnavailable  # noqa: F401
 
+MAX_ID = 2**63 - 1  # the largest id either engine stores (SQLite INTEGER, PostgreSQL BIGINT)
+
 
 def utcnow():
     """Now in UTC as ISO 8601 with seconds, the format every stored time uses."""

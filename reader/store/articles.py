@@ -1,5 +1,6 @@
 """Articles, their earlier versions, and full-text search."""
 import json
+import re
 
 from . import utcnow
 
@@ -123,9 +124,12 @@ def page(db, number, *, per_page):
         (per_page, (number - 1) * per_page)).fetchall()
 
 
+CONTROLS = re.compile(r"[\x00-\x1f\x7f]")  # NUL ends an FTS5 string early; PostgreSQL text holds no NUL
+
+
 def search(db, query, *, limit=20):
     """Full-text search; the query is taken as words, never as FTS syntax."""
-    words = [w.replace('"', "") for w in query.split() if w.replace('"', "")]
+    words = [w for w in CONTROLS.sub(" ", query).replace('"', "").split() if w]
     if not words:
         return []
     if db.dialect == "postgresql":

@@ -1,15 +1,17 @@
 """The web app: blueprints, static files through WhiteNoise, security and caching headers."""
+import secrets
 from datetime import timezone
 
 from markupsafe import Markup
 
-from flask import current_app, jsonify, render_template, request
+from flask import current_app, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 from whitenoise import WhiteNoise
 
 from .. import SHARE, assets
 from ..store import StoreUnavailable
+from . import inputs
 
 STATIC_MAX_AGE = 31536000  # a year: every static URL carries its content hash
 RETRY_AFTER = 5  # seconds a client is asked to wait when the database is out of reach
@@ -39,6 +41,7 @@ SECURITY_HEADERS = {
 def init_app(app):
     from . import api, compress, editor, page_cache, pages, push_api, render, syndication, worker
 
+    app.url_map.converters["int"] = inputs.IdConverter  # before any route: every <int:> is bounded
     build_dir = assets.build_dir(app.config["DATA_DIR"])
     app.extensions["assets"] = assets.build(SHARE / "static", build_dir)
     # Outside in: ProxyFix (below), WhiteNoise for static files, rendered pages by content version.
@@ -96,6 +99,13 @@ def timetag(moment):
     return Markup(f'<time datetime="{utc.isoformat()}" data-local>{text}</time>')
 
 
+def request_id():
+    """This request's id: in the log beside any error, and shown on the error page to quote."""
+    if "request_id" not in g:
+        g.request_id = secrets.token_hex(8)
+    return g.request_id
+
+
 def _headers(response):
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
@@ -114,7 +124,10 @@ def _unavailable(exc):
 
 
 def _error(exc):
-    """Every HTTP error is a clear page (or JSON under /api/) with its own status, never a 500 trace."""
+    """Every HTTP error is a clear page (or JSON under /api/) with its own status and the request
+    id to quote, never a trace; the desk's errors stay on the desk, with its way back."""
+    headers = {"X-Request-Id": request_id()}
     if request.path.startswith("/api/"):
-        return jsonify(error=exc.name, message=exc.description), exc.code
-    return render_template("error.html", error=exc), exc.code
+        return jsonify(error=exc.name, message=exc.description, request_id=request_id()), exc.code, headers
+    template = "editor/error.html" if request.path.startswith("/editor/") else "error.html"
+    return render_template(template, error=exc, request_id=request_id()), exc.code, headers

@@ -1,6 +1,5 @@
 """JSON API: stories for the service worker's edition downloads and for other clients."""
 import json
-from datetime import datetime, timezone
 from functools import lru_cache
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
@@ -10,7 +9,7 @@ from ..store import articles as article_store
 from ..store import get_db
 from ..store import images as image_store
 from ..store import topics as topic_store
-from . import render
+from . import inputs, render
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 MAX_LIMIT = 200
@@ -100,17 +99,15 @@ def _since(value):
     if not value:
         return None
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return inputs.utc_time(value).isoformat(timespec="seconds")
     except ValueError:
         abort(400, "since must be an ISO 8601 time, e.g. 2025-12-20T09:00:00Z")
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
 def _limit(value):
     if value is None or value == "":
         return DEFAULT_LIMIT
-    if not value.isdigit() or not 1 <= int(value) <= MAX_LIMIT:
+    limit = inputs.whole_number(value, 1, MAX_LIMIT)
+    if limit is None:
         abort(400, f"limit must be a whole number from 1 to {MAX_LIMIT}")
-    return int(value)
+    return limit

@@ -63,10 +63,11 @@ def search():
 
 
 ARCHIVE_PAGE = 100
+MAX_PAGE = 10**9  # far past any archive, and its offset far inside the store's integers
 
 
 @bp.get("/archive/")
-@bp.get("/archive/<int:number>/")
+@bp.get(f"/archive/<int(max={MAX_PAGE}):number>/")
 def archive(number=1):
     """Every story, newest first, a hundred a page: nothing is reachable only by search."""
     db = get_db()

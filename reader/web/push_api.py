@@ -3,6 +3,8 @@
 They take JSON only (a cross-site form cannot send it without a CORS preflight) and carry no
 session, so there is no ambient authority for a forged request to borrow.
 """
+import json
+
 from flask import Blueprint, abort, current_app, jsonify, request
 
 from ..push import keys
@@ -12,20 +14,26 @@ from ..store import get_db
 from ..store import subscriptions as subscription_store
 from ..store import topics as topic_store
 from ..store import transaction
+from . import inputs
 
 bp = Blueprint("push_api", __name__, url_prefix="/api/push")
 MAX_BODY = 8 * 1024
 
 
 def _json():
+    """The body as JSON: at most MAX_BODY bytes however it is sent (a chunked body has no
+    Content-Length to check first), and no nesting deeper than the parser can walk."""
     if (request.content_length or 0) > MAX_BODY:
         abort(413, f"the request body is larger than {MAX_BODY} bytes")
     if not request.is_json:
         abort(415, "send JSON (Content-Type: application/json)")
-    data = request.get_json(silent=True)
-    if data is None:
+    raw = request.stream.read(MAX_BODY + 1)
+    if len(raw) > MAX_BODY:
+        abort(413, f"the request body is larger than {MAX_BODY} bytes")
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
         abort(400, "the body is not valid JSON")
-    return data
 
 
 @bp.get("/key")
@@ -90,8 +98,8 @@ def _endpoint_of(data):
 @bp.post("/clicks")
 def click():
     data = _json()
-    alert_id = data.get("alert") if isinstance(data, dict) else None
-    if not isinstance(alert_id, int) or isinstance(alert_id, bool):
+    alert_id = inputs.record_id(data.get("alert") if isinstance(data, dict) else None)
+    if alert_id is None:
         abort(400, "give the alert id as a number")
     db = get_db()
     if alert_store.get(db, alert_id) is None:

@@ -1,9 +1,13 @@
 """Logging in and out of the desk."""
+import re
+
 from flask import g, redirect, render_template, request, session, url_for
 
 from ... import editors
 from ...store import get_db
 from . import bp, clock
+
+DESK_PATH = re.compile(r"/editor/[A-Za-z0-9._~/?=&%+-]{0,500}")  # unreserved, "/", "?", "=", "&", "%", "+"
 
 
 @bp.get("/login")
@@ -38,7 +42,8 @@ def logout():
 
 
 def _next_url(value):
-    """Only a desk path: never an open redirect to another site."""
-    if value and value.startswith("/editor/") and not value.startswith("//") and "\\" not in value:
+    """Only a desk path of plain URL characters: never an open redirect to another site, never a
+    character (CR, LF, a space) that cannot go into a Location header."""
+    if value and DESK_PATH.fullmatch(value):
         return value
     return url_for("editor.index")

@@ -3,7 +3,7 @@ import logging
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 
 from ...push import outbox, payload
 from ...push.crypto import MAX_PAYLOAD
@@ -13,12 +13,14 @@ from ...store import desk as desk_store
 from ...store import get_db, transaction
 from ...store import subscriptions as subscription_store
 from ...store import topics as topic_store
+from .. import inputs
 from . import bp, clock, editor_name
 
 log = logging.getLogger(__name__)
 TTL_CHOICES = ((900, "15 minutes"), (3600, "1 hour"), (payload.DEFAULT_TTL, "6 hours"), (86400, "1 day"),
                (3 * 86400, "3 days"), (7 * 86400, "1 week"), (payload.MAX_TTL, "4 weeks"))
 SUMMARY = 200   # characters of a story's text used as the body when it has no description
+MAX_ZONE = 64   # characters of a time zone name (the longest IANA name has 32)
 
 
 @bp.get("/compose")
@@ -27,6 +29,8 @@ def compose():
     db = get_db()
     values = {"urgency": "normal", "ttl": str(payload.DEFAULT_TTL), "when": "now", "tz": "UTC"}
     article = _article(db, request.args.get("article"))
+    if request.args.get("article") and article is None:
+        abort(404, "No such story: it may have been removed.")
     if article is not None:
         summary = (article["description"] or article["body_text"][:SUMMARY]).strip()
         values.update(title=article["title"][:payload.MAX_TITLE], body=summary[:payload.MAX_BODY],
@@ -100,10 +104,7 @@ def read_draft(db, values, *, now):
 def _when(values, now):
     """{"send_at": UTC ISO or None, "local_time", "utc_time"} from the form's time and zone."""
     zone_name = values.get("tz") or "UTC"
-    try:
-        zone = ZoneInfo(zone_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise payload.AlertError(f"unknown time zone {zone_name!r}") from None
+    zone = _zone(zone_name)
     if values.get("when", "now") == "now":
         return {"send_at": None, "local_time": "now", "utc_time": "", "tz": zone_name}
     try:
@@ -111,13 +112,31 @@ def _when(values, now):
     except ValueError:
         raise payload.AlertError("give the date and time to send at") from None
     moment = wall.replace(tzinfo=zone, second=0, microsecond=0)
-    utc = moment.astimezone(timezone.utc)
-    if utc.astimezone(zone).replace(tzinfo=None) != moment.replace(tzinfo=None):
+    try:
+        utc = moment.astimezone(timezone.utc)
+        exists = utc.astimezone(zone).replace(tzinfo=None) == moment.replace(tzinfo=None)
+    except OverflowError:  # the first or last day a datetime holds, moved into another zone
+        raise payload.AlertError(f"{wall:%d %b %Y} is out of range; choose a nearer date") from None
+    if not exists:
         raise payload.AlertError(f"{wall:%H:%M} does not exist on {wall:%d %b %Y} in {zone_name} (clocks go forward)")
     if utc.timestamp() <= now:
         raise payload.AlertError(f"{wall:%d %b %Y, %H:%M} in {zone_name} has passed; choose a later time")
     return {"send_at": utc.isoformat(timespec="seconds"), "tz": zone_name,
             "local_time": f"{moment:%a %d %b %Y, %H:%M} ({zone_name})", "utc_time": f"{utc:%H:%M} UTC"}
+
+
+def _zone(name):
+    """The editor's time zone by its IANA name.
+
+    Raises:
+        payload.AlertError: an unknown (or absurdly long) name.
+    """
+    try:
+        if len(name) <= MAX_ZONE:
+            return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        pass
+    raise payload.AlertError(f"unknown time zone {name[:MAX_ZONE]!r}")
 
 
 def _form(db, values, error=None):
@@ -143,7 +162,8 @@ def _size(values, preview, next_id):
 
 
 def _article(db, value):
-    return article_store.get(db, int(value)) if value and str(value).isdigit() else None
+    article_id = inputs.record_id(value)
+    return article_store.get(db, article_id) if article_id else None
 
 
 def _best_topic(db, article_id):

@@ -1,0 +1,54 @@
+"""Numbers and times from URLs, query strings, forms and JSON, bounded to what the store can hold.
+
+One rule for every view: a value that is malformed or out of range is "not given" (None), and
+the view answers 404 (a page) or 400 (JSON) with a message. Nothing out of range ever reaches
+the store, where it would be an OverflowError or a driver's error, and so a 500.
+"""
+import builtins
+import re
+from datetime import datetime, timezone
+
+from werkzeug.routing import IntegerConverter
+
+from ..store import MAX_ID
+
+DIGITS = re.compile(r"[0-9]{1,19}")  # ASCII only: str.isdigit() also passes "²" and "①"
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: ASCII digits from 1 up to the store's largest id, else a 404."""
+
+    regex = r"[0-9]{1,19}"
+
+    def __init__(self, url_map, fixed_digits=0, min=1, max=MAX_ID, signed=False):  # noqa: A002 (werkzeug's names)
+        bounded = MAX_ID if max is None else builtins.min(max, MAX_ID)
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=bounded, signed=signed)
+
+
+def whole_number(value, low=1, high=MAX_ID):
+    """An int from ASCII digits (a str) or a JSON number (an int, not a bool) within [low, high], else None."""
+    if isinstance(value, str) and DIGITS.fullmatch(value):
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool):
+        return None
+    return value if low <= value <= high else None
+
+
+def record_id(value):
+    """A stored row's id from a form, a query string or JSON; None when it cannot be one."""
+    return whole_number(value, 1, MAX_ID)
+
+
+def utc_time(value):
+    """An ISO 8601 time as an aware UTC datetime (no zone given: UTC).
+
+    Raises:
+        ValueError: not a time, or one that does not fit in years 1-9999 once in UTC.
+    """
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return moment.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError(f"{value!r} is out of range") from None
