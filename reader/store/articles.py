@@ -1,7 +1,8 @@
 """Articles, their earlier versions, and full-text search."""
 import json
-import re
 
+from .. import search_terms
+from . import search as search_index
 from . import utcnow
 
 COLUMNS = (
@@ -44,7 +45,9 @@ def insert(db, slug, row):
         f"VALUES (?, {', '.join('?' for _ in COLUMNS)}, ?, ?, ?) RETURNING id",
         [slug, *values, now, now, now],
     )
-    return cursor.fetchone()[0]
+    article_id = cursor.fetchone()[0]
+    search_index.index(db, article_id, row)
+    return article_id
 
 
 def update(db, old, row):
@@ -61,6 +64,7 @@ def update(db, old, row):
         " WHERE id = ?",
         [*(_value(_field(row, c)) for c in COLUMNS), now, now, old["id"]],
     )
+    search_index.index(db, old["id"], row)
 
 
 def replace_body(db, article_id, body_html):
@@ -124,35 +128,10 @@ def page(db, number, *, per_page):
         (per_page, (number - 1) * per_page)).fetchall()
 
 
-CONTROLS = re.compile(r"[\x00-\x1f\x7f]")  # NUL ends an FTS5 string early; PostgreSQL text holds no NUL
-
-
-def search(db, query, *, limit=20):
-    """Full-text search; the query is taken as words, never as FTS syntax."""
-    words = [w for w in CONTROLS.sub(" ", query).replace('"', "").split() if w]
-    if not words:
-        return []
-    if db.dialect == "postgresql":
-        return _search_postgresql(db, " ".join(words), limit)
-    match = " ".join(f'"{w}"' for w in words)
-    return db.execute(
-        "SELECT a.*, snippet(articles_fts, 2, '[', ']', ' … ', 12) AS snippet FROM articles_fts"
-        " JOIN articles a ON a.id = articles_fts.rowid WHERE articles_fts MATCH ?"
-        " ORDER BY rank LIMIT ?",
-        (match, limit),
-    ).fetchall()
-
-
-def _search_postgresql(db, text, limit):
-    """The tsvector index finds, ts_rank_cd ranks; the snippet is made for the page's rows only."""
-    return db.execute(
-        "SELECT a.*, ts_headline('simple', a.body_text, best.query, 'StartSel=[, StopSel=], MaxWords=12,"
-        " MinWords=6, MaxFragments=1, FragmentDelimiter=\" … \"') AS snippet"
-        " FROM (SELECT s.article_id AS id, q.query, ts_rank_cd(s.document, q.query) AS rank"
-        " FROM articles_search s, plainto_tsquery('simple', ?) AS q(query) WHERE s.document @@ q.query"
-        " ORDER BY rank DESC, s.article_id DESC LIMIT ?) AS best JOIN articles a ON a.id = best.id"
-        " ORDER BY best.rank DESC, a.id DESC",
-        (text, limit)).fetchall()
+def search(db, text, *, limit=20):
+    """Stories matching a reader's query text, best first (reader.search_terms says how words
+    match; any text is safe: it never reaches the engine as query syntax)."""
+    return search_index.find(db, search_terms.parse(text), limit=limit)
 
 
 def count(db):

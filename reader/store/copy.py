@@ -10,14 +10,14 @@ import hashlib
 from .errors import StoreError
 
 ORDER = (
-    "topics", "articles", "article_versions", "images", "article_topics", "topic_events", "sources",
+    "topics", "articles", "article_terms", "article_versions", "images", "article_topics", "topic_events", "sources",
     "ingest_log", "ingest_jobs", "held_stories", "subscriptions", "subscription_topics", "alerts", "deliveries", "clicks",
     "push_batches", "push_senders", "push_key", "editors", "login_failures", "audit_log",
 )
 DEFERRED = {"articles": ("lead_image_id",)}
 KEYS = {  # the primary key of tables whose key is not `id`
     "topics": ("slug",), "article_topics": ("article_id", "topic"), "subscription_topics": ("subscription_id", "topic"),
-    "push_senders": ("name",), "login_failures": ("name",),
+    "push_senders": ("name",), "login_failures": ("name",), "article_terms": ("article_id",),
 }
 CHUNK = 2000  # rows read and written at a time
 

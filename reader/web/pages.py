@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import (Blueprint, abort, current_app, redirect, render_template, request,
                    send_from_directory, url_for)
 
-from .. import SHARE
+from .. import SHARE, search_terms
 from ..images import MEDIA_DIR
 from ..store import articles as article_store
 from ..store import get_db
@@ -58,8 +58,9 @@ def topic(slug):
 def search():
     query = request.args.get("q", "").strip()[:MAX_QUERY]
     db = get_db()
-    results = [dict(render.story(db, r), snippet=r["snippet"]) for r in article_store.search(db, query)]
-    return revalidated(render_template("pages/search.html", query=query, results=results))
+    results = [render.story(db, r) for r in article_store.search(db, query)]
+    return revalidated(render_template("pages/search.html", query=query, results=results,
+                                       searchable=bool(search_terms.parse(query))))
 
 
 ARCHIVE_PAGE = 100

@@ -13,6 +13,17 @@ log = logging.getLogger(__name__)
 PG_LOCK = 0x5245_4144  # "READ": the advisory lock every starting node takes to migrate
 
 
+def _backfill_search(db):
+    from .. import search
+
+    search.backfill(db)
+
+
+# Work a step needs done in Python (what SQL cannot compute), run after the step's SQL in the same
+# transaction: step 8 made article_terms, whose stems only Python makes.
+AFTER = {8: _backfill_search}
+
+
 def statements(script):
     """Split a script into whole statements (a trigger's body keeps its semicolons)."""
     pending, out = "", []
@@ -34,6 +45,8 @@ def apply_sqlite(db):
             log.info("applying migration %d", number)
             for statement in statements(script):
                 db.execute(statement)
+            if number in AFTER:
+                AFTER[number](db)
             db.execute(f"PRAGMA user_version={number}")
     return len(sqlite.STEPS)
 
@@ -51,10 +64,24 @@ def apply_postgresql(conn):
             log.info("applying migration %d", number)
             with conn.transaction():
                 conn.execute(script)
+                if number in AFTER:
+                    AFTER[number](_Direct(conn))
                 conn.execute("UPDATE reader_schema SET version = %s", (number,))
     finally:
         conn.execute("SELECT pg_advisory_unlock(%s)", (PG_LOCK,))
     return len(postgresql.STEPS)
+
+
+class _Direct:
+    """The store's qmark SQL on the raw connection PostgreSQL's migrations run on (AFTER steps)."""
+
+    dialect = "postgresql"
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def execute(self, sql, params=()):
+        return self.conn.execute(sql.replace("?", "%s"), params or None)
 
 
 def version(db):

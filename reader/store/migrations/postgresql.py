@@ -295,7 +295,39 @@ STEPS = [
         recorded_at TEXT NOT NULL
     );
     """,
-    # 8: one automatic alert per story and topic, kept by a unique key whatever runs at once (a
+    # 8: search on folded and stemmed terms (reader.search_terms), computed in Python at write time
+    #    so both engines index the same words; articles_search is now made from them
+    """
+    DROP TRIGGER articles_search_insert ON articles;
+    DROP TRIGGER articles_search_update ON articles;
+    DROP FUNCTION articles_search_sync();
+    DELETE FROM articles_search;
+    CREATE TABLE article_terms (
+        article_id BIGINT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        title TEXT NOT NULL,
+        description TEXT NOT NULL,
+        body TEXT NOT NULL
+    );
+    CREATE FUNCTION article_terms_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        INSERT INTO articles_search (article_id, document) VALUES (NEW.article_id,
+            setweight(to_tsvector('simple', NEW.title), 'A')
+            || setweight(to_tsvector('simple', NEW.description), 'B')
+            || setweight(to_tsvector('simple', NEW.body), 'C'))
+        ON CONFLICT (article_id) DO UPDATE SET document = excluded.document;
+        RETURN NEW;
+    END $$;
+    CREATE TRIGGER article_terms_search AFTER INSERT OR UPDATE ON article_terms
+        FOR EACH ROW EXECUTE FUNCTION article_terms_sync();
+    CREATE FUNCTION article_terms_forget() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        DELETE FROM articles_search WHERE article_id = OLD.article_id;
+        RETURN OLD;
+    END $$;
+    CREATE TRIGGER article_terms_gone AFTER DELETE ON article_terms
+        FOR EACH ROW EXECUTE FUNCTION article_terms_forget();
+    """,
+    # 9: one automatic alert per story and topic, kept by a unique key whatever runs at once (a
     #    poll and a desk ingest of the same new story queued two); repeats made before are relabelled
     #    'auto-repeat' so the key can hold
     """

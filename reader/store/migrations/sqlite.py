@@ -290,7 +290,39 @@ STEPS = [
         recorded_at TEXT NOT NULL
     );
     """,
-    # 8: one automatic alert per story and topic, kept by a unique key whatever runs at once (a
+    # 8: search on folded and stemmed terms (reader.search_terms), computed in Python at write time
+    #    so both engines index the same words; the old FTS5 table over the raw text goes
+    """
+    DROP TRIGGER articles_ai;
+    DROP TRIGGER articles_ad;
+    DROP TRIGGER articles_au;
+    DROP TABLE articles_fts;
+    CREATE TABLE article_terms (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        title TEXT NOT NULL,                 -- stems, space-separated, in the text's order
+        description TEXT NOT NULL,
+        body TEXT NOT NULL
+    );
+    CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, description, body,
+        content='article_terms', content_rowid='article_id', tokenize='unicode61 remove_diacritics 0'
+    );
+    CREATE TRIGGER article_terms_ai AFTER INSERT ON article_terms BEGIN
+        INSERT INTO articles_fts(rowid, title, description, body)
+        VALUES (new.article_id, new.title, new.description, new.body);
+    END;
+    CREATE TRIGGER article_terms_ad AFTER DELETE ON article_terms BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, description, body)
+        VALUES ('delete', old.article_id, old.title, old.description, old.body);
+    END;
+    CREATE TRIGGER article_terms_au AFTER UPDATE ON article_terms BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, description, body)
+        VALUES ('delete', old.article_id, old.title, old.description, old.body);
+        INSERT INTO articles_fts(rowid, title, description, body)
+        VALUES (new.article_id, new.title, new.description, new.body);
+    END;
+    """,
+    # 9: one automatic alert per story and topic, kept by a unique key whatever runs at once (a
     #    poll and a desk ingest of the same new story queued two); repeats made before are relabelled
     #    'auto-repeat' so the key can hold
     """
