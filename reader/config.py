@@ -106,6 +106,9 @@ SETTINGS = [
     Setting("PUSH_SLOW_AFTER", 3.0, "Seconds a push service may take to answer before that delivery moves to the "
             "slow lane (its own small pool and the full READER_PUSH_TIMEOUT), so hanging endpoints never hold the rest."),
     Setting("PUSH_SLOW_CONCURRENCY", 32, "Push requests in flight at once in the slow lane."),
+    Setting("PUSH_SUBSCRIBE_PER_ADDRESS", 30,
+            "Subscription requests (subscribe, change topics, unsubscribe) one client address may make in 10 "
+            "minutes; more are refused with 429. Phones behind one carrier address share it."),
     Setting("PUSH_SERVICE_HOSTS", ["fcm.googleapis.com", "updates.push.services.mozilla.com",
                                    "web.push.apple.com", "*.notify.windows.com"],
             "Push services subscriptions may point at: https host names (a leading *. allows subdomains) "
@@ -182,7 +185,7 @@ def _validate(values):
         raise ConfigError("READER_PROXY_COUNT must not be negative and READER_EDITOR_SESSION_HOURS must be positive")
     if not 0 <= values["EXTRACT_MIN_CONFIDENCE"] <= 1:
         raise ConfigError("READER_EXTRACT_MIN_CONFIDENCE must be between 0 and 1")
-    for name in ("PUSH_CONCURRENCY", "PUSH_PER_ORIGIN", "PUSH_SLOW_CONCURRENCY"):
+    for name in ("PUSH_CONCURRENCY", "PUSH_PER_ORIGIN", "PUSH_SLOW_CONCURRENCY", "PUSH_SUBSCRIBE_PER_ADDRESS"):
         if values[name] < 1:
             raise ConfigError(f"READER_{name} must be at least 1")
     for name in ("DESK_INGEST_JOBS", "DESK_INGEST_SECONDS", "FETCH_TIMEOUT", "PUSH_TIMEOUT", "PUSH_SLOW_AFTER",

@@ -14,7 +14,7 @@ from reader.ingest import Ingester
 from reader.push import keys, outbox, payload
 from reader.store import alerts as alert_store
 from reader.store import articles as article_store
-from reader.store import audit, connect, ledger, transaction
+from reader.store import audit, connect, ledger, transaction, utcnow
 from reader.store import editors as editor_store
 from reader.store import jobs as job_store
 from reader.store import subscriptions as subscription_store
@@ -288,7 +288,8 @@ def test_the_confirm_step_shows_audience_size_and_queues_nothing(editor, desk):
     response = _post(editor, "/editor/compose", _form(), token_from="/editor/compose")
     assert response.status_code == 200
     page = BeautifulSoup(response.data, "html.parser")
-    assert page.select_one(".audience").get_text(" ", strip=True) == "To 1,234 readers following Summit coverage"
+    assert page.select_one(".audience").get_text(" ", strip=True) == (
+        "To 1,234 readers following Summit coverage (1,234 new: no alert has reached them yet)")
     assert alert_store.recent(db) == []
     size = page.select_one("[data-size]").get_text()
     confirm = page.select_one("form[action='/editor/alerts']")
@@ -296,6 +297,28 @@ def test_the_confirm_step_shows_audience_size_and_queues_nothing(editor, desk):
     assert _post(editor, "/editor/alerts", {**fields, "step": "confirm"}).status_code == 303
     alert = alert_store.get(db, 1)
     assert size == f"{len(payload.build(alert, article_url='/articles/leaders-meet-in-tokyo/'))} of 3993 bytes"
+
+
+def test_the_audience_is_who_accepted_a_delivery_lately_and_new_ones_are_marked(editor, desk):
+    db = desk.extensions["test_db"]
+    _subscribe(db, 14)
+    long_ago = "2000-01-01T00:00:00+00:00"
+    with transaction(db):
+        for number, (created, delivered) in enumerate([(long_ago, "now")] * 3 + [(long_ago, long_ago)] * 2
+                                                      + [("now", None)] * 4 + [(long_ago, None)] * 5):
+            db.execute("UPDATE subscriptions SET created_at = ?, delivered_at = ? WHERE endpoint = ?",
+                       (_when(created), _when(delivered), f"https://push.example/summit/{number}"))
+    page = BeautifulSoup(_post(editor, "/editor/compose", _form(), token_from="/editor/compose").data, "html.parser")
+    assert page.select_one("[data-audience]")["data-audience"] == "7"          # 3 reached lately and 4 new
+    assert page.select_one("[data-audience-new]")["data-audience-new"] == "4"
+    outbox.queue(db, title="One", body="", topic="summit", state="pending_approval", source="auto")
+    desk_page = BeautifulSoup(editor.get("/editor/").data, "html.parser")
+    assert "To 7 readers following Summit coverage" in desk_page.select_one("li[data-alert]").get_text(" ", strip=True)
+    assert "· 7 readers" in BeautifulSoup(editor.get("/editor/topics").data, "html.parser").legend.get_text()
+
+
+def _when(value):
+    return utcnow() if value == "now" else value
 
 
 def test_confirming_queues_for_the_worker_and_writes_the_log(editor, desk):

@@ -25,6 +25,7 @@ followed.
 """
 import asyncio
 import email.utils
+import functools
 import logging
 import os
 import random
@@ -152,8 +153,9 @@ class Sender:
         alert = alert_store.get(self.db, alert_id)
         if alert is None or alert["state"] in ("sent", "cancelled", "draft", "pending_approval"):
             return ledger.figures(self.db, alert_id)
-        data = payload_module.build(alert, article_url=article_store.path_of(self.db, alert["article_id"])
-                                    if alert["article_id"] else None)
+        url = article_store.path_of(self.db, alert["article_id"]) if alert["article_id"] else None
+        payload_module.build(alert, article_url=url)  # refuses what would not fit, with the longest click
+        payload_for = functools.partial(payload_module.build, alert, article_url=url)  # each delivery's own
         # Only from a sendable state: an editor may have cancelled it since it was read.
         if not alert_store.set_state(self.db, alert_id, "sending", only_from=("queued", "scheduled", "sending")):
             return ledger.figures(self.db, alert_id)
@@ -163,7 +165,7 @@ class Sender:
         try:
             async with aiohttp.ClientSession(connector=connector) as session:
                 with ThreadPoolExecutor(1, thread_name_prefix="reader-push-db") as db_thread:
-                    await _Run(self, alert, data, session, db_thread).go()
+                    await _Run(self, alert, payload_for, session, db_thread).go()
         finally:
             self.alert_id = None
         if not self.stop.is_set() and alert_store.finish(self.db, alert_id):
@@ -232,8 +234,8 @@ class _Run:
     """One sender's part in one alert: a feeder, workers per lane, and a keeper that records
     answers and renews leases. Any task's error ends the run and reaches the caller."""
 
-    def __init__(self, sender, alert, data, session, db_thread):
-        self.s, self.alert, self.data, self.session = sender, alert, data, session
+    def __init__(self, sender, alert, payload_for, session, db_thread):
+        self.s, self.alert, self.payload_for, self.session = sender, alert, payload_for, session
         self.db_thread = db_thread
         self.lanes = {"fast": (sender.concurrency, sender.batch), "slow": (sender.slow_concurrency, SLOW_BATCH)}
         self.queues = {lane: asyncio.Queue() for lane in self.lanes}
@@ -315,7 +317,8 @@ class _Run:
         for row in rows:
             if row["p256dh"] is None:  # the subscriber left after the fan-out
                 self.answer(batch, Outcome(row["id"], "expired", error="unsubscribed", lane=lane))
-        bodies = await s.encryptor.encrypt(self.data, [(row["p256dh"], row["auth"]) for row in usable])
+        payloads = [self.payload_for(click=payload_module.click_of(row)) for row in usable]
+        bodies = await s.encryptor.encrypt(payloads, [(row["p256dh"], row["auth"]) for row in usable])
         self.backlog[lane] += len(usable)
         for row, body in zip(usable, bodies, strict=True):
             self.queues[lane].put_nowait((batch, row, body))

@@ -1,4 +1,6 @@
 """Alerts (the outbox) and the clicks they bring; their deliveries are in ledger.py."""
+import hmac
+
 from . import utcnow
 
 FIELDS = ("title", "body", "article_id", "topic", "urgency", "ttl", "image", "state", "send_at",
@@ -74,5 +76,16 @@ def recent(db, limit=50):
     return db.execute("SELECT * FROM alerts ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
 
 
-def record_click(db, alert_id):
-    db.execute("INSERT INTO clicks (alert_id, at) VALUES (?, ?)", (alert_id, utcnow()))
+def record_click(db, alert_id, delivery_id, token):
+    """Count a click on an alert once per delivery, when `token` is the one that delivery carried.
+
+    Returns True when the click is counted now or was counted before (a report sent twice),
+    False when no delivery of this alert has that id and token.
+    """
+    row = db.execute("SELECT click_token FROM deliveries WHERE id = ? AND alert_id = ?",
+                     (delivery_id, alert_id)).fetchone()
+    if row is None or not row[0] or not hmac.compare_digest(row[0], token):
+        return False
+    db.execute("INSERT INTO clicks (alert_id, delivery_id, at) VALUES (?, ?, ?) ON CONFLICT (delivery_id) DO NOTHING",
+               (alert_id, delivery_id, utcnow()))
+    return True

@@ -127,6 +127,8 @@ def _error(exc):
     """Every HTTP error is a clear page (or JSON under /api/) with its own status and the request
     id to quote, never a trace; the desk's errors stay on the desk, with its way back."""
     headers = {"X-Request-Id": request_id()}
+    if getattr(exc, "retry_after", None):
+        headers["Retry-After"] = str(exc.retry_after)
     if request.path.startswith("/api/"):
         return jsonify(error=exc.name, message=exc.description, request_id=request_id()), exc.code, headers
     template = "editor/error.html" if request.path.startswith("/editor/") else "error.html"
