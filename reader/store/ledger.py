@@ -62,10 +62,14 @@ def claim(db, alert_id, *, owner, lane, limit, now, lease):
         batch_id = db.execute(
             "INSERT INTO push_batches (alert_id, owner, lane, lease_until) VALUES (?, ?, ?, ?) RETURNING id",
             (alert_id, owner, lane, now + lease)).fetchone()[0]
+        # The rows are picked (and on PostgreSQL locked, skipping others' locks) once, then taken
+        # only if still free: a row another claim took meanwhile is left to it.
         claimed = db.execute(
-            "UPDATE deliveries SET batch_id = ? WHERE id IN (SELECT id FROM deliveries"
-            " WHERE alert_id = ? AND lane = ? AND state = 'pending' AND batch_id IS NULL AND next_attempt_at <= ?"
-            f" ORDER BY next_attempt_at LIMIT ?{skip_locked})", (batch_id, alert_id, lane, now, limit)).rowcount
+            "WITH picked AS MATERIALIZED (SELECT id FROM deliveries WHERE alert_id = ? AND lane = ?"
+            " AND state = 'pending' AND batch_id IS NULL AND next_attempt_at <= ?"
+            f" ORDER BY next_attempt_at LIMIT ?{skip_locked})"
+            " UPDATE deliveries SET batch_id = ? WHERE id IN (SELECT id FROM picked)"
+            " AND state = 'pending' AND batch_id IS NULL", (alert_id, lane, now, limit, batch_id)).rowcount
         if not claimed:
             db.execute("DELETE FROM push_batches WHERE id = ?", (batch_id,))
             return None, []
@@ -127,6 +131,11 @@ def _mark_delivered(db, delivery_ids, sent_at):
         chunk = delivery_ids[start:start + MARK_CHUNK]
         db.execute("UPDATE subscriptions SET delivered_at = ? WHERE id IN (SELECT subscription_id FROM deliveries"
                    f" WHERE id IN ({', '.join('?' for _ in chunk)}))", (sent_at, *chunk))
+
+
+def mark_slow(db, rows):
+    """Note [(batch_id, delivery_id)] as waiting on a slow push service (the desk can show them)."""
+    db.executemany("UPDATE deliveries SET lane = 'slow' WHERE batch_id = ? AND id = ?", rows)
 
 
 def finish_batches(db, owner, batch_ids):
