@@ -8,11 +8,18 @@ FIELDS = ("title", "body", "article_id", "topic", "urgency", "ttl", "image", "st
 
 
 def create(db, alert):
-    """Insert an alert from a dict of FIELDS; returns its id."""
+    """Insert an alert from a dict of FIELDS; returns its id.
+
+    An automatic alert (source "auto") is made once per story and topic: when one exists already
+    (another process handled the same new coverage at the same time), nothing is written and the
+    answer is None. The unique index alerts_auto_once keeps the rule, not the timing of callers.
+    """
     columns = [f for f in FIELDS if f in alert]
-    return db.execute(
+    once = " ON CONFLICT (article_id, topic) WHERE source = 'auto' DO NOTHING" if alert.get("source") == "auto" else ""
+    row = db.execute(
         f"INSERT INTO alerts ({', '.join(columns)}, created_at) VALUES ({', '.join('?' for _ in columns)}, ?)"
-        " RETURNING id", [*(alert[c] for c in columns), utcnow()]).fetchone()[0]
+        f"{once} RETURNING id", [*(alert[c] for c in columns), utcnow()]).fetchone()
+    return row[0] if row else None
 
 
 def get(db, alert_id):

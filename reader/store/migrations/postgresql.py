@@ -350,4 +350,14 @@ STEPS = [
     );
     CREATE INDEX rate_limits_window ON rate_limits(window_start);
     """,
+    # 10: one automatic alert per story and topic, kept by a unique key whatever runs at once (a
+    #    poll and a desk ingest of the same new story queued two); repeats made before are relabelled
+    #    'auto-repeat' so the key can hold
+    """
+    UPDATE alerts SET source = 'auto-repeat'
+        WHERE source = 'auto' AND article_id IS NOT NULL AND id NOT IN (
+            SELECT MIN(id) FROM alerts WHERE source = 'auto' AND article_id IS NOT NULL
+            GROUP BY article_id, topic);
+    CREATE UNIQUE INDEX alerts_auto_once ON alerts(article_id, topic) WHERE source = 'auto';
+    """,
 ]
