@@ -56,11 +56,11 @@ def for_articles(db, article_ids):
 def assign(db, article_id, slugs):
     """Add the article to these topics; returns the slugs it was not in before."""
     before = set(for_article(db, article_id))
-    for slug in slugs:
+    for slug in slugs:  # each membership keeps its story's sort key, so a topic lists from an index
         db.execute(
-            "INSERT INTO article_topics (article_id, topic) VALUES (?, ?) ON CONFLICT DO NOTHING",
-            (article_id, slug)
-        )
+            "INSERT INTO article_topics (article_id, topic, sort_key)"
+            " SELECT id, ?, COALESCE(published, created_at) FROM articles WHERE id = ? ON CONFLICT DO NOTHING",
+            (slug, article_id))
     return sorted(set(slugs) - before)
 
 
