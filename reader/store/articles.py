@@ -129,6 +129,13 @@ def neighbours(db, row, *, older, topic=None, limit=3):
     return db.execute(sql, [*params, limit]).fetchall()
 
 
+def stamps(db):
+    """Every story's id, slug, version, last change and lead image, newest first (the packager
+    decides from these which exported pages changed)."""
+    return db.execute("SELECT a.id, a.slug, a.version, a.updated_at, a.lead_image_id FROM articles a"
+                      " ORDER BY COALESCE(a.published, a.created_at) DESC, a.id DESC").fetchall()
+
+
 def page(db, number, *, per_page):
     """One page of every story, newest first (number counts from 1)."""
     return db.execute(_ORDER.format(where="", compare="") + " OFFSET ?",

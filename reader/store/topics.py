@@ -1,5 +1,6 @@
 """Topics, their rules, which articles are in them, and the events new coverage raises."""
 import json
+from collections import defaultdict
 
 from . import utcnow
 
@@ -49,6 +50,14 @@ def for_articles(db, article_ids):
     rows = db.execute(f"SELECT article_id, topic FROM article_topics WHERE article_id IN ({marks})"
                       " ORDER BY article_id, topic", list(found)).fetchall()
     for article_id, topic in rows:
+        found[article_id].append(topic)
+    return found
+
+
+def memberships(db):
+    """{article id: [topic slugs]} for every story (in topic order), in one query."""
+    found = defaultdict(list)
+    for article_id, topic in db.execute("SELECT article_id, topic FROM article_topics ORDER BY article_id, topic"):
         found[article_id].append(topic)
     return found
 
