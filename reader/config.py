@@ -6,6 +6,7 @@ when one is undocumented.
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 class ConfigError(ValueError):
@@ -48,6 +49,12 @@ def _str_list(value):
 
 
 SETTINGS = [
+    Setting("ALLOWED_HOSTS", ["localhost", "127.0.0.1"],
+            "Host names a request may name besides READER_BASE_URL's (a leading . allows subdomains); a "
+            "request for any other host is refused with 400.", _str_list),
+    Setting("BASE_URL", "http://127.0.0.1:8000",
+            "The site's public origin (scheme, host and port, no path); every absolute link (feeds, canonical "
+            "links) starts with it, never with the Host header a request sent, and its host is always allowed."),
     Setting("CORS_ORIGINS", [], "Origins (e.g. https://news.example) of static exports allowed to call the push API.",
             _str_list),
     Setting("DATA_DIR", "instance", "Directory holding all state: the SQLite database, images, keys."),
@@ -128,6 +135,23 @@ SETTINGS = [
 _PARSERS = {bool: _bool, int: int, float: float}
 
 
+def base_url(value):
+    """READER_BASE_URL checked, as an origin with no trailing slash (Reader's URLs start at /).
+
+    Raises:
+        ConfigError: not the http(s) origin of a host.
+    """
+    parts = urlsplit(str(value).strip())
+    try:
+        parts.port
+    except ValueError:
+        parts = parts._replace(netloc="")
+    if (parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/") or parts.query
+            or parts.fragment or parts.username or parts.password):
+        raise ConfigError(f"READER_BASE_URL must be an http(s) origin such as https://news.example, not {value!r}")
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
 def default(name):
     """The default of one setting, for code that also runs without an app (e.g. Fetcher())."""
     return next(setting.default for setting in SETTINGS if setting.name == name)
@@ -198,5 +222,6 @@ def _validate(values):
         raise ConfigError("READER_DATABASE_URL must be empty (SQLite) or a postgresql:// URL")
     if values["DATABASE_POOL_SIZE"] < 1:
         raise ConfigError("READER_DATABASE_POOL_SIZE must be at least 1")
+    values["BASE_URL"] = base_url(values["BASE_URL"])
     if not values["IMAGE_WIDTHS"] or min(values["IMAGE_WIDTHS"]) < 16:
         raise ConfigError("READER_IMAGE_WIDTHS needs widths of at least 16 px")

@@ -58,10 +58,11 @@ class Report:
     broken: list = field(default_factory=list)   # (page, link) pairs
 
 
-def export_app(config, *, api_origin=None):
-    """The app configured to render for a static host."""
+def export_app(config, *, api_origin=None, base_url=None):
+    """The app configured to render for a static host (at base_url: its feeds' absolute links)."""
     settings = {k: v for k, v in config.items() if k.isupper()}
     settings.update({"EXPORT": True, "API_ORIGIN": (api_origin or "").rstrip("/"),
+                     "BASE_URL": base_url or config["BASE_URL"],
                      "PUSH_DISABLED": not api_origin, "EXPORT_REVISIONS": {}})
     return create_app(settings)
 
@@ -77,7 +78,7 @@ def export_site(config, out_dir, *, base_url="http://localhost/", api_origin=Non
     Raises:
         PackageError: when a page does not render.
     """
-    app = export_app(config, api_origin=api_origin)
+    app = export_app(config, api_origin=api_origin, base_url=base_url)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     app.extensions["export_out"] = str(out)
@@ -358,7 +359,7 @@ def export_edition(config, topic, out_file, *, text_only=False, limit=EDITION_LI
         PackageError: for an unknown topic or one with no stories.
     """
     app = export_app(config)
-    with app.test_request_context("/"):
+    with app.test_request_context("/", base_url=app.config["BASE_URL"]):
         db = connect(app.config)
         found = topic_store.get(db, topic)
         if found is None:

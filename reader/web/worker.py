@@ -82,6 +82,6 @@ def _manifest_revision():
 def _page_revision(path):
     from .pages import settings_context
 
-    with current_app.test_request_context(path):
+    with current_app.test_request_context(path, base_url=current_app.config["BASE_URL"]):
         html = render_template(SHELL_PAGES[path], **settings_context())
     return hashlib.sha256(html.encode()).hexdigest()[:12]
