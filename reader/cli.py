@@ -10,10 +10,11 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
-from . import topics
+from . import images, topics
 from .ingest import STORED, Ingester, Item
 from .store import articles as article_store
 from .store import connect, get_db
+from .store import images as image_store
 from .store import sources as source_store
 from .store import topics as topic_store
 
@@ -87,8 +88,18 @@ def init_command():
         private_key = keys.ensure(current_app.config["DATA_DIR"], get_db())
     except keys.VapidKeyError as exc:
         raise click.ClickException(str(exc)) from None
+    sweep_media()
     click.echo(f"data directory ready: {current_app.config['DATA_DIR']}")
     click.echo(f"push public key: {keys.public_key(private_key)}")
+
+
+def sweep_media():
+    """At start (init, serve, poll): remove the files an interrupted ingest left in the media
+    directory. Files younger than twice the longest an ingest may take are left to it."""
+    config = current_app.config
+    grace = 2 * max(config["SOURCE_SECONDS"], config["DESK_INGEST_SECONDS"])
+    images.sweep(Path(config["DATA_DIR"]) / images.MEDIA_DIR, image_store.files(get_db()),
+                 older_than=time.time() - grace)
 
 
 @click.command("ingest")
@@ -268,6 +279,7 @@ def poll_command(every, as_json):
     from .poll import poll_all
 
     db = get_db()
+    sweep_media()
     while True:
         for result in poll_all(db, current_app.config):
             _print(result, as_json)
@@ -318,10 +330,12 @@ def db_copy_command(target_url):
               help="Threads per worker.")
 @click.option("--push-worker/--no-push-worker", default=True, show_default=True,
               help="Also run the push sender in its own process.")
+@with_appcontext
 def serve_command(host, port, workers, threads, push_worker):
     """Serve Reader with a production WSGI server (gunicorn)."""
     from .serve import serve
 
+    sweep_media()
     serve(host=host, port=port, workers=workers, threads=threads, push_worker=push_worker)
 
 
