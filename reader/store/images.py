@@ -19,6 +19,12 @@ def replace_for_article(db, article_id, images):
     return {image["src_url"]: insert(db, article_id, image) for image in images}
 
 
+def files(db):
+    """The name of every variant file a stored image points at."""
+    return {variant["file"] for (variants,) in db.execute("SELECT variants FROM images").fetchall()
+            for variant in json.loads(variants)}
+
+
 def for_article(db, article_id):
     rows = db.execute("SELECT * FROM images WHERE article_id = ? ORDER BY id", (article_id,)).fetchall()
     return [_decoded(row) for row in rows]
