@@ -11,9 +11,13 @@ issue 11's table, same machine):
 - `/api/articles?since=<the newest change>`: median wall time;
 - ingest of 100 new pages served over loopback HTTP: pages per second;
 - poll of a 100-entry feed whose entries are all stored: seconds (no per-host delay);
-- `reader package` after one correction (full export first): seconds, at 1,000 and 10,000.
+- `reader package` after one correction (full export first): seconds, at 1,000 and 10,000;
+- and the wall-time p50/p99 of the front page (as served, from the page cache, and rendered)
+  and of a search, over LATENCY_REQUESTS requests each.
 
-    .venv/bin/python benchmarks/archive_scale.py [--sizes 1000,10000,50000] [--store sqlite|postgresql]
+    .venv/bin/python benchmarks/archive_scale.py [--sizes 1000,10000,50000] [--stores sqlite,postgresql]
+
+PostgreSQL runs in a throwaway cluster on loopback (tests/pg.py), started by the benchmark.
 """
 import argparse
 import os
@@ -46,6 +50,7 @@ ANCHOR = {  # issue 11, measured on main before this work
     50000: {"front": 605, "search": 288, "article": 93, "api": 342, "ingest": 1.9, "poll": 14.2, "reexport": None},
 }
 REQUESTS = 40       # requests per page measured (after a warm-up)
+LATENCY_REQUESTS = 200
 EXPORT_UP_TO = 10_000
 
 
@@ -85,6 +90,26 @@ def measure_pages(app, db, rng):
         "article": cpu_per_request(client, [f"/articles/{slug}/?r=1" for slug in slugs]),
         "api": wall_median(client, f"/api/articles?since={quote(newest)}"),
     }
+
+
+def latency(client, paths):
+    """(p50, p99) wall milliseconds over the paths, in turn."""
+    times = []
+    for path in paths:
+        started = time.perf_counter()
+        if client.get(path).status_code != 200:
+            raise SystemExit(f"{path} failed")
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return times[len(times) // 2], times[min(len(times) - 1, int(len(times) * 0.99))]
+
+
+def measure_latency(app):
+    client = app.test_client()
+    client.get("/")
+    return {"front (served)": latency(client, ["/"] * LATENCY_REQUESTS),
+            "front (rendered)": latency(client, [f"/?r={n}" for n in range(LATENCY_REQUESTS)]),
+            "search": latency(client, [f"/search?q=summit&r={n}" for n in range(LATENCY_REQUESTS)])}
 
 
 def measure_ingest(app, db, first_number):
@@ -136,13 +161,18 @@ def measure_reexport(app, db, work):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,50000")
-    parser.add_argument("--store", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--stores", default="sqlite", help="sqlite, postgresql or both, comma separated")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    print(f"# python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; "
-          f"store: {args.store}")
+    for store in args.stores.split(","):
+        run(store, sizes)
+
+
+def run(store, sizes):
+    print(f"\n# python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; "
+          f"store: {store}")
     work = Path(tempfile.mkdtemp(prefix="archive-scale-"))
-    cluster = pg.Cluster.start(pg.binaries()) if args.store == "postgresql" else None
+    cluster = pg.Cluster.start(pg.binaries()) if store == "postgresql" else None
     config = {"DATA_DIR": work / "data", "FETCH_ALLOW_PRIVATE": True, "POLL_HOST_DELAY": 0.0,
               "DATABASE_URL": cluster.create_database() if cluster else ""}
     try:
@@ -163,6 +193,8 @@ def main():
                 ours["reexport"] = again
                 print(f"  full export {full:.1f} s; re-export after one correction wrote {written} files")
             _print(size, ours)
+            for name, (p50, p99) in measure_latency(app).items():
+                print(f"  {name:<20} p50 {p50:6.1f} ms   p99 {p99:6.1f} ms")
     finally:
         if cluster:
             postgres.close_pools()

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from pushservice import PushService  # noqa: E402
 
 from reader.push import keys, outbox  # noqa: E402
 from reader.store import alerts as alert_store  # noqa: E402
-from reader.store import connect, postgres  # noqa: E402
+from reader.store import connect, ingest_log, postgres  # noqa: E402
 from reader.store import subscriptions as subscription_store  # noqa: E402
 from reader.store import topics as topic_store  # noqa: E402
 
@@ -71,6 +72,8 @@ def fan_out(label, config, data_dir, service, senders, phones, sample):
             raise SystemExit(f"{label}: the senders did not start:\n{errors[-3000:]}")
         time.sleep(0.1)
     helpers = {w.pid: [] for w in workers}
+    writer = _Writer(config)
+    writer.start()
     started = time.perf_counter()
     alert_id = outbox.queue(db, title="Japan sets a 3 trillion yen goal for Central Asia",
                             body="Leaders of five countries met in Tokyo for the first summit.", topic="summit")
@@ -82,6 +85,8 @@ def fan_out(label, config, data_dir, service, senders, phones, sample):
             helpers[worker.pid] = helpers[worker.pid] or _children(worker.pid)
         time.sleep(0.02)
     seconds = time.perf_counter() - started
+    writer.done.set()
+    writer.join()
     rss = []
     for worker in workers:
         # VmHWM from /proc, read before the sender stops: wait4's ru_maxrss would count the
@@ -98,11 +103,28 @@ def fan_out(label, config, data_dir, service, senders, phones, sample):
     rate = len(phones) / seconds
     sizes = ", ".join(f"{own:.0f} MB (+{helper:.0f} MB helper)" for own, helper in rss)
     print(f"  {label:<22} {rate:8.0f} deliveries/s {seconds:7.1f} s   peak RSS per sender: {sizes}")
+    print(f"  {'':<22} another writer (one row every 0.1 s meanwhile) waited at most {writer.worst * 1000:.0f} ms")
     print(f"  {'':<22} copies counted by the service: {len(phones) - wrong:,} subscriptions got exactly 1, "
           f"{wrong} did not ({missing} got none); {checked} sampled bodies decrypted to this alert")
     if wrong:
         raise SystemExit(f"FAIL: {wrong} subscriptions did not get exactly one copy")
     return rate
+
+
+class _Writer(threading.Thread):
+    """What the fan-out costs everyone else: a small write every 0.1 s, its longest wait kept."""
+
+    def __init__(self, config):
+        super().__init__(daemon=True)
+        self.config, self.done, self.worst = config, threading.Event(), 0.0
+
+    def run(self):
+        db = connect(self.config)
+        while not self.done.wait(0.1):
+            started = time.perf_counter()
+            ingest_log.record(db, "https://news.example/probe", "unchanged")
+            self.worst = max(self.worst, time.perf_counter() - started)
+        db.close()
 
 
 def _decrypt_sample(service, phones, alert_id, every):
