@@ -25,7 +25,7 @@ from .store import articles as article_store
 from .store import connect
 from .store import images as image_store
 from .store import topics as topic_store
-from .web import EDITION_STORIES
+from .web import EDITION_STORIES, render
 from .web.pages import ARCHIVE_PAGE
 from .web.worker import SHELL_PAGES
 
@@ -54,21 +54,22 @@ class Report:
     broken: list = field(default_factory=list)   # (page, link) pairs
 
 
-def export_app(config, *, api_origin=None):
-    """The app configured to render for a static host."""
+def export_app(config, *, api_origin=None, locale=None):
+    """The app configured to render for a static host, in one language (default: the site's)."""
     settings = {k: v for k, v in config.items() if k.isupper()}
     settings.update({"EXPORT": True, "API_ORIGIN": (api_origin or "").rstrip("/"),
-                     "PUSH_DISABLED": not api_origin, "EXPORT_REVISIONS": {}})
+                     "PUSH_DISABLED": not api_origin, "EXPORT_REVISIONS": {},
+                     "EXPORT_LOCALE": locale or config["DEFAULT_LOCALE"]})
     return create_app(settings)
 
 
-def export_site(config, out_dir, *, base_url="http://localhost/", api_origin=None):
+def export_site(config, out_dir, *, base_url="http://localhost/", api_origin=None, locale=None):
     """Write the whole public site to out_dir; returns a Report.
 
     Raises:
         PackageError: when a page does not render.
     """
-    app = export_app(config, api_origin=api_origin)
+    app = export_app(config, api_origin=api_origin, locale=locale)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     writer = _Writer(out)
@@ -231,7 +232,7 @@ def zip_export(out_dir, zip_path):
 
 # ---------------------------------------------------------------------------- one-file editions
 
-def export_edition(config, topic, out_file, *, text_only=False, limit=EDITION_LIMIT):
+def export_edition(config, topic, out_file, *, text_only=False, limit=EDITION_LIMIT, locale=None):
     """Write one self-contained HTML file of a topic's latest stories; returns its SHA-256.
 
     Images become small inline WebP data URIs (or are left out with text_only), the CSS is
@@ -240,7 +241,7 @@ def export_edition(config, topic, out_file, *, text_only=False, limit=EDITION_LI
     Raises:
         PackageError: for an unknown topic or one with no stories.
     """
-    app = export_app(config)
+    app = export_app(config, locale=locale)
     with app.test_request_context("/"):
         db = connect(app.config)
         found = topic_store.get(db, topic)
@@ -278,5 +279,5 @@ def _edition_story(db, row, media, text_only):
             img.attrib.pop(attribute, None)
     body = "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
     return {"id": row["id"], "title": row["title"], "byline": row["byline"] or "",
-            "published": row["published"], "lang": row["lang"] or "", "dir": row["dir"],
+            "published": render.parse_time(row["published"]), "lang": row["lang"] or "", "dir": row["dir"],
             "source_url": row["url"], "body_html": body}

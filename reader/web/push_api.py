@@ -6,6 +6,7 @@ session, so there is no ambient authority for a forged request to borrow.
 import json
 
 from flask import Blueprint, abort, current_app, jsonify, request
+from flask_babel import gettext
 
 from ..push import keys
 from ..push.subscriptions import SubscriptionError, parse
@@ -24,16 +25,16 @@ def _json():
     """The body as JSON: at most MAX_BODY bytes however it is sent (a chunked body has no
     Content-Length to check first), and no nesting deeper than the parser can walk."""
     if (request.content_length or 0) > MAX_BODY:
-        abort(413, f"the request body is larger than {MAX_BODY} bytes")
+        abort(413, gettext("the request body is larger than %(max)s bytes", max=MAX_BODY))
     if not request.is_json:
-        abort(415, "send JSON (Content-Type: application/json)")
+        abort(415, gettext("send JSON (Content-Type: application/json)"))
     raw = request.stream.read(MAX_BODY + 1)
     if len(raw) > MAX_BODY:
-        abort(413, f"the request body is larger than {MAX_BODY} bytes")
+        abort(413, gettext("the request body is larger than %(max)s bytes", max=MAX_BODY))
     try:
         return json.loads(raw)
     except (ValueError, RecursionError):
-        abort(400, "the body is not valid JSON")
+        abort(400, gettext("the body is not valid JSON"))
 
 
 @bp.get("/key")
@@ -42,7 +43,7 @@ def key():
         return jsonify(publicKey=keys.served_key(current_app.config["DATA_DIR"], get_db()))
     except keys.VapidKeyError as exc:
         current_app.logger.error("alerts are off: %s", exc)
-        abort(503, "alerts are unavailable on this server for now")
+        abort(503, gettext("alerts are unavailable on this server for now"))
 
 
 @bp.get("/topics")
@@ -68,11 +69,11 @@ def subscribe():
 def unsubscribe():
     endpoint = _endpoint_of(_json())
     if not endpoint:
-        abort(400, "give the subscription's endpoint")
+        abort(400, gettext("give the subscription's endpoint"))
     with transaction(get_db()) as db:
         removed = subscription_store.remove(db, endpoint)
     if not removed:
-        abort(404, "no such subscription")
+        abort(404, gettext("no such subscription"))
     return "", 204
 
 
@@ -82,7 +83,7 @@ def lookup():
     endpoint = _endpoint_of(_json())
     row = subscription_store.get(get_db(), endpoint) if endpoint else None
     if row is None:
-        abort(404, "no such subscription")
+        abort(404, gettext("no such subscription"))
     return jsonify(topics=subscription_store.topics_of(get_db(), row["id"]))
 
 
@@ -100,10 +101,10 @@ def click():
     data = _json()
     alert_id = inputs.record_id(data.get("alert") if isinstance(data, dict) else None)
     if alert_id is None:
-        abort(400, "give the alert id as a number")
+        abort(400, gettext("give the alert id as a number"))
     db = get_db()
     if alert_store.get(db, alert_id) is None:
-        abort(404, f"no alert {alert_id}")
+        abort(404, gettext("no alert %(id)s", id=alert_id))
     alert_store.record_click(db, alert_id)
     return "", 204
 

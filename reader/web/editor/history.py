@@ -1,5 +1,6 @@
 """Every alert with its state and figures, updated while it sends (editor.js polls the JSON)."""
 from flask import abort, jsonify, render_template
+from flask_babel import gettext
 
 from ...store import alerts as alert_store
 from ...store import audit, get_db, ledger, timeline
@@ -50,7 +51,7 @@ def alert_chart(alert_id):
 def _alert(db, alert_id):
     row = alert_store.get(db, alert_id)
     if row is None:
-        abort(404, "No such alert.")
+        abort(404, gettext("No such alert."))
     return row
 
 
