@@ -6,6 +6,7 @@ when one is undocumented.
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 class ConfigError(ValueError):
@@ -48,6 +49,12 @@ def _str_list(value):
 
 
 SETTINGS = [
+    Setting("ALLOWED_HOSTS", ["localhost", "127.0.0.1"],
+            "Host names a request may name besides READER_BASE_URL's (a leading . allows subdomains); a "
+            "request for any other host is refused with 400.", _str_list),
+    Setting("BASE_URL", "http://127.0.0.1:8000",
+            "The site's public origin (scheme, host and port, no path); every absolute link (feeds, canonical "
+            "links) starts with it, never with the Host header a request sent, and its host is always allowed."),
     Setting("CORS_ORIGINS", [], "Origins (e.g. https://news.example) of static exports allowed to call the push API.",
             _str_list),
     Setting("DATA_DIR", "instance", "Directory holding all state: the SQLite database, images, keys."),
@@ -109,6 +116,9 @@ SETTINGS = [
     Setting("PUSH_SLOW_AFTER", 3.0, "Seconds a push service may take to answer before that delivery moves to the "
             "slow lane (its own small pool and the full READER_PUSH_TIMEOUT), so hanging endpoints never hold the rest."),
     Setting("PUSH_SLOW_CONCURRENCY", 32, "Push requests in flight at once in the slow lane."),
+    Setting("PUSH_SUBSCRIBE_PER_ADDRESS", 30,
+            "Subscription requests (subscribe, change topics, unsubscribe) one client address may make in 10 "
+            "minutes; more are refused with 429. Phones behind one carrier address share it."),
     Setting("PUSH_SERVICE_HOSTS", ["fcm.googleapis.com", "updates.push.services.mozilla.com",
                                    "web.push.apple.com", "*.notify.windows.com"],
             "Push services subscriptions may point at: https host names (a leading *. allows subdomains) "
@@ -126,6 +136,23 @@ SETTINGS = [
 ]
 
 _PARSERS = {bool: _bool, int: int, float: float}
+
+
+def base_url(value):
+    """READER_BASE_URL checked, as an origin with no trailing slash (Reader's URLs start at /).
+
+    Raises:
+        ConfigError: not the http(s) origin of a host.
+    """
+    parts = urlsplit(str(value).strip())
+    try:
+        parts.port
+    except ValueError:
+        parts = parts._replace(netloc="")
+    if (parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/") or parts.query
+            or parts.fragment or parts.username or parts.password):
+        raise ConfigError(f"READER_BASE_URL must be an http(s) origin such as https://news.example, not {value!r}")
+    return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
 def default(name):
@@ -185,7 +212,7 @@ def _validate(values):
         raise ConfigError("READER_PROXY_COUNT must not be negative and READER_EDITOR_SESSION_HOURS must be positive")
     if not 0 <= values["EXTRACT_MIN_CONFIDENCE"] <= 1:
         raise ConfigError("READER_EXTRACT_MIN_CONFIDENCE must be between 0 and 1")
-    for name in ("PUSH_CONCURRENCY", "PUSH_PER_ORIGIN", "PUSH_SLOW_CONCURRENCY"):
+    for name in ("PUSH_CONCURRENCY", "PUSH_PER_ORIGIN", "PUSH_SLOW_CONCURRENCY", "PUSH_SUBSCRIBE_PER_ADDRESS"):
         if values[name] < 1:
             raise ConfigError(f"READER_{name} must be at least 1")
     for name in ("DESK_INGEST_JOBS", "DESK_INGEST_SECONDS", "FETCH_TIMEOUT", "PUSH_TIMEOUT", "PUSH_SLOW_AFTER",
@@ -200,5 +227,6 @@ def _validate(values):
         raise ConfigError("READER_DEFAULT_LOCALE must be one of en, ru, kk, uz")
     if values["DATABASE_POOL_SIZE"] < 1:
         raise ConfigError("READER_DATABASE_POOL_SIZE must be at least 1")
+    values["BASE_URL"] = base_url(values["BASE_URL"])
     if not values["IMAGE_WIDTHS"] or min(values["IMAGE_WIDTHS"]) < 16:
         raise ConfigError("READER_IMAGE_WIDTHS needs widths of at least 16 px")

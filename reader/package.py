@@ -54,10 +54,12 @@ class Report:
     broken: list = field(default_factory=list)   # (page, link) pairs
 
 
-def export_app(config, *, api_origin=None, locale=None):
-    """The app configured to render for a static host, in one language (default: the site's)."""
+def export_app(config, *, api_origin=None, base_url=None, locale=None):
+    """The app configured to render for a static host (at base_url: its feeds' absolute links), in
+    one language (default: the site's)."""
     settings = {k: v for k, v in config.items() if k.isupper()}
     settings.update({"EXPORT": True, "API_ORIGIN": (api_origin or "").rstrip("/"),
+                     "BASE_URL": base_url or config["BASE_URL"],
                      "PUSH_DISABLED": not api_origin, "EXPORT_REVISIONS": {},
                      "EXPORT_LOCALE": locale or config["DEFAULT_LOCALE"]})
     return create_app(settings)
@@ -69,7 +71,7 @@ def export_site(config, out_dir, *, base_url="http://localhost/", api_origin=Non
     Raises:
         PackageError: when a page does not render.
     """
-    app = export_app(config, api_origin=api_origin, locale=locale)
+    app = export_app(config, api_origin=api_origin, base_url=base_url, locale=locale)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     writer = _Writer(out)
@@ -242,7 +244,7 @@ def export_edition(config, topic, out_file, *, text_only=False, limit=EDITION_LI
         PackageError: for an unknown topic or one with no stories.
     """
     app = export_app(config, locale=locale)
-    with app.test_request_context("/"):
+    with app.test_request_context("/", base_url=app.config["BASE_URL"]):
         db = connect(app.config)
         found = topic_store.get(db, topic)
         if found is None:

@@ -19,7 +19,7 @@ from reader.store import connect
 BOTH_STORES = {
     "test_store", "test_ingest", "test_poll", "test_topics", "test_web_pages", "test_web_api",
     "test_push", "test_push_api", "test_push_fanout", "test_editor", "test_package", "test_serve",
-    "test_scaling", "test_search", "test_web_errors",
+    "test_scaling", "test_search", "test_web_errors", "test_held",
 }
 URL_ENV = "READER_DATABASE_URL"
 

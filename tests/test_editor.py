@@ -14,7 +14,7 @@ from reader.ingest import Ingester
 from reader.push import keys, outbox, payload
 from reader.store import alerts as alert_store
 from reader.store import articles as article_store
-from reader.store import audit, connect, ledger, transaction
+from reader.store import audit, connect, ledger, transaction, utcnow
 from reader.store import editors as editor_store
 from reader.store import jobs as job_store
 from reader.store import subscriptions as subscription_store
@@ -195,12 +195,16 @@ def test_desk_pages_are_never_stored(editor):
 
 # ---- wrong passwords ----------------------------------------------------------------------------
 
-def _try(web, clock, name, password, advance=0):
+STRANGER, EDITOR = "203.0.113.66", "198.51.100.10"
+
+
+def _try(web, clock, name, password, advance=0, address=STRANGER):
     clock.now += advance
-    return _login(web, name, password)
+    return web.post("/editor/login", data={"csrf_token": _token(web), "name": name, "password": password},
+                    environ_base={"REMOTE_ADDR": address})
 
 
-def test_wrong_passwords_slow_down_then_lock_the_name_out(web, clock):
+def test_wrong_passwords_slow_down_then_lock_the_address_out(web, clock):
     for _ in range(editors.FREE_TRIES):
         assert _try(web, clock, "ada", "nope").status_code == 403
     refused = _try(web, clock, "ada", PASSWORD)       # even the right password must wait now
@@ -213,28 +217,114 @@ def test_wrong_passwords_slow_down_then_lock_the_name_out(web, clock):
         assert _try(web, clock, "ada", "nope", advance=1).status_code == 403
         delays.append(wait)
     assert delays == [2, 4, 8, 16, 32]                  # exponential
-    locked = _try(web, clock, "ada", PASSWORD, advance=60)
-    assert locked.status_code == 429 and "locked" in _error(locked)
+    locked = _try(web, clock, "bea", "nope", advance=60)  # the lock is the address's, whatever the name
+    assert locked.status_code == 429 and "This address is locked out" in _error(locked)
     assert int(locked.headers["Retry-After"]) == editors.LOCK_SECONDS - 60
     assert _try(web, clock, "ada", PASSWORD, advance=editors.LOCK_SECONDS - 61).status_code == 429
     assert _try(web, clock, "ada", PASSWORD, advance=1).status_code == 303   # the lock is served out
+
+
+def test_a_stranger_cannot_keep_an_editor_off_the_desk(desk, web, clock):
+    """Wrong passwords for ada from many addresses: the name waits at most NAME_MAX_WAIT between
+    tries, and not at all in a browser ada logged in from before."""
+    known = desk.test_client()                          # ada's own browser: logged in before
+    assert _try(known, clock, "ada", PASSWORD, address=EDITOR).status_code == 303
+    assert _post(known, "/editor/logout", {}).status_code == 303
+    for n in range(40):                                  # a botnet: a fresh address for every two tries
+        _try(web, clock, "ada", f"guess {n}", address=f"192.0.2.{n // 2}", advance=editors.NAME_MAX_WAIT)
+    waits = []
+    for n in range(3):                                    # each stranger's try restarts the name's wait
+        waits.append(int(_try(desk.test_client(), clock, "ada", PASSWORD, address=EDITOR).headers["Retry-After"]))
+        _try(web, clock, "ada", "again", address=f"192.0.2.{100 + n}", advance=editors.NAME_MAX_WAIT)
+    assert waits == [editors.NAME_MAX_WAIT] * 3          # bounded, never a lock-out
+    assert _try(known, clock, "ada", PASSWORD, address=EDITOR).status_code == 303   # ada's browser: at once
+    assert known.get("/editor/").status_code == 200
+    fresh = desk.test_client()                             # a new phone waits out the name's wait, then is in
+    assert _try(fresh, clock, "ada", PASSWORD, address=EDITOR, advance=editors.NAME_MAX_WAIT).status_code == 303
+
+
+def test_a_device_cookie_speaks_for_its_own_name_only(desk, web, clock):
+    known = desk.test_client()
+    assert _try(known, clock, "ada", PASSWORD, address=EDITOR).status_code == 303
+    cookie = known.get_cookie("reader_editor_device", path="/editor")
+    assert cookie is not None and cookie.http_only and cookie.path == "/editor"
+    assert _post(known, "/editor/logout", {}).status_code == 303
+    editors.add(desk.extensions["test_db"], "bea", PASSWORD)
+    for n in range(editors.FREE_TRIES):
+        _try(web, clock, "bea", "nope", address=f"192.0.2.{n}")
+    assert _try(known, clock, "bea", PASSWORD, address=EDITOR).status_code == 429   # ada's cookie, bea's name
+    forged = desk.test_client()
+    forged.set_cookie("reader_editor_device", "ImJlYSI.forged.signature", path="/editor")
+    assert _try(forged, clock, "bea", PASSWORD, address=EDITOR).status_code == 429
 
 
 def test_a_right_password_forgets_earlier_typos(web, clock, desk):
     for _ in range(editors.FREE_TRIES - 1):
         _try(web, clock, "ada", "nope")
     assert _try(web, clock, "ada", PASSWORD).status_code == 303
-    assert editor_store.failures(desk.extensions["test_db"], "ada") == (0, 0.0)
+    db = desk.extensions["test_db"]
+    assert editor_store.failures(db, "name:ada") == editor_store.failures(db, f"addr:{STRANGER}") == (0, 0.0)
 
 
-def test_unknown_names_cost_a_password_check_and_slow_down_alike(web, clock, monkeypatch):
+def test_unknown_names_cost_a_password_check_only_inside_the_throttle(web, clock, monkeypatch):
     checks = []
     real = editors.check_password_hash
     monkeypatch.setattr(editors, "check_password_hash", lambda h, p: checks.append(h) or real(h, p))
-    answers = [_try(web, clock, "nobody", "nope").status_code for _ in range(editors.FREE_TRIES + 1)]
-    assert answers == [403, 403, 403, 429]
+    answers = [_try(web, clock, f"nobody{n}", "nope").status_code for n in range(96)]   # random names, one address
+    assert answers == [403] * editors.FREE_TRIES + [429] * (96 - editors.FREE_TRIES)
     assert len(checks) == editors.FREE_TRIES and all(h.startswith("scrypt:") for h in checks)
-    assert _try(web, clock, "ada", PASSWORD).status_code == 303   # another name is not affected
+    answers = [_try(web, clock, "nobody", "nope", address=EDITOR).status_code for _ in range(editors.FREE_TRIES + 1)]
+    assert answers == [403, 403, 403, 429]                 # one name, slowed down like a known one
+    assert _try(web, clock, "ada", PASSWORD, address="192.0.2.200").status_code == 303   # others unaffected
+
+
+# ---- sessions end on the server ----------------------------------------------------------------
+
+def _copied_session(desk, clock):
+    """A client logged in as ada, and a second client holding a copy of its cookie."""
+    first = desk.test_client()
+    assert _try(first, clock, "ada", PASSWORD, address=EDITOR).status_code == 303
+    copy = desk.test_client()
+    copy.set_cookie("reader_editor", first.get_cookie("reader_editor", path="/editor").value, path="/editor")
+    assert copy.get("/editor/").status_code == 200
+    return first, copy
+
+
+def test_logout_ends_the_session_for_every_copy_of_the_cookie(desk, clock):
+    first, copy = _copied_session(desk, clock)
+    assert _post(first, "/editor/logout", {}).status_code == 303
+    assert copy.get("/editor/").status_code == 303 and first.get("/editor/").status_code == 303
+    assert copy.get("/editor/alerts.json").status_code == 401
+
+
+def test_a_new_password_ends_every_session_and_the_old_one_stops_working(desk, clock):
+    first, copy = _copied_session(desk, clock)
+    result = desk.test_cli_runner().invoke(args=["editor", "password", "ada", "--password-stdin"],
+                                           input="a brand new passphrase\n")
+    assert result.exit_code == 0 and "1 session ended" in result.output
+    assert copy.get("/editor/").status_code == 303 and first.get("/editor/").status_code == 303
+    assert _try(desk.test_client(), clock, "ada", PASSWORD, address=EDITOR).status_code == 403
+    assert _try(desk.test_client(), clock, "ada", "a brand new passphrase", address=EDITOR).status_code == 303
+    short = desk.test_cli_runner().invoke(args=["editor", "password", "ada", "--password-stdin"], input="short\n")
+    assert short.exit_code == 1 and "at least 10" in short.output
+    nobody = desk.test_cli_runner().invoke(args=["editor", "password", "zed", "--password-stdin"],
+                                           input="a long passphrase\n")
+    assert nobody.exit_code == 1 and "no editor named 'zed'" in nobody.output
+
+
+def test_removing_an_editor_ends_their_sessions(desk, clock):
+    first, copy = _copied_session(desk, clock)
+    assert desk.test_cli_runner().invoke(args=["editor", "remove", "ada"]).exit_code == 0
+    editors.add(desk.extensions["test_db"], "ada", PASSWORD)        # a new account under the same name
+    assert copy.get("/editor/").status_code == 303 and first.get("/editor/").status_code == 303
+
+
+def test_a_session_ends_after_its_hours(desk, clock):
+    first, _ = _copied_session(desk, clock)
+    clock.now += desk.config["EDITOR_SESSION_HOURS"] * 3600 - 1
+    assert first.get("/editor/").status_code == 200
+    clock.now += 1
+    assert first.get("/editor/").status_code == 303
 
 
 # ---- compose and confirm -----------------------------------------------------------------------
@@ -288,7 +378,8 @@ def test_the_confirm_step_shows_audience_size_and_queues_nothing(editor, desk):
     response = _post(editor, "/editor/compose", _form(), token_from="/editor/compose")
     assert response.status_code == 200
     page = BeautifulSoup(response.data, "html.parser")
-    assert page.select_one(".audience").get_text(" ", strip=True) == "To 1,234 readers following Summit coverage"
+    assert page.select_one(".audience").get_text(" ", strip=True) == (
+        "To 1,234 readers following Summit coverage (1,234 new: no alert has reached them yet)")
     assert alert_store.recent(db) == []
     size = page.select_one("[data-size]").get_text()
     confirm = page.select_one("form[action='/editor/alerts']")
@@ -296,6 +387,28 @@ def test_the_confirm_step_shows_audience_size_and_queues_nothing(editor, desk):
     assert _post(editor, "/editor/alerts", {**fields, "step": "confirm"}).status_code == 303
     alert = alert_store.get(db, 1)
     assert size == f"{len(payload.build(alert, article_url='/articles/leaders-meet-in-tokyo/'))} of 3993 bytes"
+
+
+def test_the_audience_is_who_accepted_a_delivery_lately_and_new_ones_are_marked(editor, desk):
+    db = desk.extensions["test_db"]
+    _subscribe(db, 14)
+    long_ago = "2000-01-01T00:00:00+00:00"
+    with transaction(db):
+        for number, (created, delivered) in enumerate([(long_ago, "now")] * 3 + [(long_ago, long_ago)] * 2
+                                                      + [("now", None)] * 4 + [(long_ago, None)] * 5):
+            db.execute("UPDATE subscriptions SET created_at = ?, delivered_at = ? WHERE endpoint = ?",
+                       (_when(created), _when(delivered), f"https://push.example/summit/{number}"))
+    page = BeautifulSoup(_post(editor, "/editor/compose", _form(), token_from="/editor/compose").data, "html.parser")
+    assert page.select_one("[data-audience]")["data-audience"] == "7"          # 3 reached lately and 4 new
+    assert page.select_one("[data-audience-new]")["data-audience-new"] == "4"
+    outbox.queue(db, title="One", body="", topic="summit", state="pending_approval", source="auto")
+    desk_page = BeautifulSoup(editor.get("/editor/").data, "html.parser")
+    assert "To 7 readers following Summit coverage" in desk_page.select_one("li[data-alert]").get_text(" ", strip=True)
+    assert "· 7 readers" in BeautifulSoup(editor.get("/editor/topics").data, "html.parser").legend.get_text()
+
+
+def _when(value):
+    return utcnow() if value == "now" else value
 
 
 def test_confirming_queues_for_the_worker_and_writes_the_log(editor, desk):

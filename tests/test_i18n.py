@@ -131,6 +131,8 @@ def _english_chunks(language):
 
 # Words that are the same in every language: the brand, the standards and commands a page names.
 ALLOWED = {"Reader", "UTC", "Atom", "JSON", "TTL", "OR", "KB", "MB", "GB"}
+# Names a Cyrillic page writes in Latin letters: the languages' own names, a push standard, commands.
+SAME_EVERYWHERE = {"English", "Oʻzbekcha", "push", "reader", "work", "serve", "editor", "add", "NAME"}
 
 
 def _interface_text(html, language):
@@ -163,6 +165,11 @@ def _assert_no_english(html, language, where):
     text = _interface_text(html, language)
     left = [chunk for chunk in _english_chunks(language) if re.search(r"(?<![\w-])" + re.escape(chunk) + r"(?![\w-])", text)]
     assert left == [], f"English left on {where} in {language}: {left}"
+    if language in ("ru", "kk"):   # Cyrillic pages: also words nobody marked for translation
+        body = _interface_text(html.split("</head>", 1)[-1].join(("<html lang=%s>" % language, "</html>")), language)
+        latin = [" ".join(words) for words in re.findall(r"\b([A-Za-z]{3,})\s+([A-Za-z]{3,})\b", body)
+                 if not set(words) <= ALLOWED | SAME_EVERYWHERE]
+        assert latin == [], f"Latin words left on {where} in {language} (not in the catalog?): {latin}"
 
 
 @pytest.fixture(scope="module")

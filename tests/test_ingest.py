@@ -460,3 +460,25 @@ def test_only_http_urls_are_stored_in_url_fields(site, app, db, claimed):
     assert (row["url"], row["fetched_url"]) == (site.server.url("/odd.html"),) * 2
     stored = [image["src_url"] for image in image_store.for_article(db, row["id"])]
     assert all(src.startswith(site.server.origin + "/") for src in stored), stored
+
+
+# -- one automatic alert per story and topic (issue 12.14), whatever runs at the same time --------
+
+def test_coverage_handled_twice_at_once_makes_one_alert_per_story_and_topic(site, app, db, monkeypatch):
+    from reader.push import outbox
+    from reader.store import connect
+
+    topic_store.upsert(db, "water", "Water", keywords=["reservoir"])
+    topic_store.upsert(db, "region", "Region")
+    topic_store.set_alert_mode(db, "water", "auto")
+    topic_store.set_alert_mode(db, "region", "approval")
+    [result] = _ingest(Ingester(db, app.config), site.server.url("/world/water-talks.html"), topic="region")
+    seen_by_poll = topic_store.pending_events(db)  # a poll read the new coverage ...
+    desk = connect(app.config)
+    assert len(outbox.from_events(desk)) == 2  # ... while the desk's ingest made its alerts
+    desk.close()
+    monkeypatch.setattr(topic_store, "pending_events", lambda _db: seen_by_poll)
+    assert outbox.from_events(db) == []  # the poll goes on with what it read: nothing more
+    rows = db.execute("SELECT topic, state FROM alerts WHERE article_id = ? ORDER BY topic",
+                      (result.id,)).fetchall()
+    assert [tuple(row) for row in rows] == [("region", "pending_approval"), ("water", "queued")]

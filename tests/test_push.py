@@ -93,6 +93,24 @@ def test_every_subscriber_decrypts_the_alert_once_with_the_right_headers(push_ap
     assert alert_store.get(db, alert_id)["state"] == "sent"
 
 
+def test_each_delivery_carries_its_own_click_token_and_its_phone_counts_once(push_app, service):
+    db = push_app.extensions["test_db"]
+    subscribers = service.subscribe_many(4)
+    _subscribe(db, subscribers)
+    service.gone(subscribers[3], 410)
+    alert_id = _alert(push_app)
+    assert _sender(push_app).send_alert(alert_id)["sent"] == 3
+    clicks = [service.received(s)[0].json()["click"] for s in subscribers[:3]]
+    assert len(set(clicks)) == 3
+    client = push_app.test_client()
+    for click in clicks * 3:                  # each phone reports its tap three times
+        assert client.post("/api/push/clicks", json={"alert": alert_id, "click": click}).status_code == 204
+    assert client.post("/api/push/clicks", json={"alert": alert_id}).status_code == 400
+    assert ledger.figures(db, alert_id)["clicked"] == 3
+    reached = db.execute("SELECT endpoint FROM subscriptions WHERE delivered_at IS NOT NULL").fetchall()
+    assert sorted(r[0] for r in reached) == sorted(s.info()["endpoint"] for s in subscribers[:3])
+
+
 def test_the_vapid_header_is_signed_once_per_origin_and_expires_within_a_day(push_app, service):
     db = push_app.extensions["test_db"]
     _subscribe(db, service.subscribe_many(10))

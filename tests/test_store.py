@@ -50,3 +50,54 @@ def test_a_failed_transaction_leaves_nothing(tmp_path):
             articles.insert(db, "one", ROW)
             articles.insert(db, "two", ROW)  # same canonical URL: refused
     assert articles.count(db) == 0
+
+
+# -- one automatic alert per story and topic (issue 12.14) -------------------------------------
+
+def _story_and_topics(db):
+    from reader.store import topics
+
+    article_id = articles.insert(db, "leaders-meet", ROW)
+    topics.upsert(db, "summit", "Summit")
+    topics.upsert(db, "breaking", "Breaking")
+    return article_id
+
+
+def _alert(article_id, topic, source):
+    return {"title": "T", "body": "B", "article_id": article_id, "topic": topic, "ttl": 60,
+            "state": "queued", "source": source}
+
+
+def test_an_automatic_alert_is_made_once_per_story_and_topic(tmp_path):
+    from reader.store import alerts
+
+    db = connect(tmp_path)
+    article_id = _story_and_topics(db)
+    first = alerts.create(db, _alert(article_id, "summit", "auto"))
+    assert first is not None and alerts.create(db, _alert(article_id, "summit", "auto")) is None
+    assert alerts.create(db, _alert(article_id, "breaking", "auto")) is not None
+    assert alerts.create(db, _alert(article_id, "summit", "editor")) is not None  # editors may repeat
+    assert db.execute("SELECT COUNT(*) FROM alerts WHERE source = 'auto'").fetchone()[0] == 2
+
+
+def test_repeats_made_before_the_rule_are_relabelled_when_it_arrives(tmp_path):
+    from reader.store import alerts
+
+    db = connect(tmp_path)
+    article_id = _story_and_topics(db)
+    step = migrations.steps(db.dialect).index(next(s for s in migrations.steps(db.dialect)
+                                                   if "alerts_auto_once" in s)) + 1
+    db.execute("DROP INDEX alerts_auto_once")  # the store as it was before the step, with repeats
+    ids = [alerts.create(db, _alert(article_id, "summit", "editor")) for _ in range(3)]
+    db.execute("UPDATE alerts SET source = 'auto'")
+    db.execute(f"PRAGMA user_version={step - 1}" if db.dialect == "sqlite"
+               else "UPDATE reader_schema SET version = ?", () if db.dialect == "sqlite" else (step - 1,))
+    db.close()
+    if db.dialect == "postgresql":
+        from reader.store.postgres import close_pools
+
+        close_pools()  # a process migrates when it makes its pool
+    db = connect(tmp_path)  # the step runs again, over the repeats
+    rows = db.execute("SELECT id, source FROM alerts ORDER BY id").fetchall()
+    assert [tuple(row) for row in rows] == [(ids[0], "auto"), (ids[1], "auto-repeat"), (ids[2], "auto-repeat")]
+    assert alerts.create(db, _alert(article_id, "summit", "auto")) is None

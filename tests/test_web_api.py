@@ -1,8 +1,12 @@
 """JSON API and feeds: shapes, validation, errors as JSON 4xx."""
 import json
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from bs4 import BeautifulSoup
+
+from reader import create_app
 
 from test_web_pages import demo_app  # noqa: F401  (module-scoped demo data)
 
@@ -56,7 +60,7 @@ def test_atom_feeds_parse_and_link_to_articles(web):
         root = ET.fromstring(response.data)
         ns = {"a": "http://www.w3.org/2005/Atom"}
         entries = root.findall("a:entry", ns)
-        assert entries and all(e.find("a:link", ns).get("href").startswith("http://localhost/articles/")
+        assert entries and all(e.find("a:link", ns).get("href").startswith("http://127.0.0.1:8000/articles/")
                                for e in entries)
     assert len(ET.fromstring(web.get("/topics/summit/feed.xml").data).findall(
         "{http://www.w3.org/2005/Atom}entry")) == 4
@@ -67,3 +71,59 @@ def test_json_feeds_follow_version_1_1(web):
     assert feed["version"] == "https://jsonfeed.org/version/1.1"
     assert feed["items"] and all({"id", "url", "title", "content_html"} <= set(i) for i in feed["items"])
     assert len(json.loads(web.get("/topics/summit/feed.json").data)["items"]) == 4
+
+
+# ---- the Host header is not trusted (issue 12.3) -------------------------------------------------
+
+FORGED = "127.0.0.2:9"
+
+
+def _links(response):
+    """Every absolute link a feed or page gives out."""
+    text = response.get_data(as_text=True)
+    return sorted(set(re.findall(r"https?://[^\s\"'<>]+?(?=/|[\s\"'<>])", text)))
+
+
+@pytest.mark.parametrize("path", ["/", "/feed.xml", "/feed.json", "/topics/summit/feed.xml", "/api/articles",
+                                  "/archive/", "/search?q=summit", "/editor/login", "/nowhere"])
+def test_a_request_for_an_unknown_host_is_a_400(web, path):
+    response = web.get(path, headers={"Host": FORGED})
+    assert response.status_code == 400
+    assert not [link for link in _links(response) if "127.0.0.2" in link]
+
+
+def test_absolute_links_come_from_the_base_url_whatever_the_host(demo_data):
+    app = create_app({"DATA_DIR": demo_data, "TESTING": True, "BASE_URL": "https://News.Example:8443/",
+                      "ALLOWED_HOSTS": [".example.org"]})
+    client = app.test_client()
+    article = client.get("/api/articles?limit=1", headers={"Host": "news.example"}).get_json()["articles"][0]["url"]
+    for host in ("news.example:8443", "news.example", "cdn.example.org"):
+        pages = [client.get(path, headers={"Host": host}) for path in ("/feed.xml", "/feed.json", article)]
+        assert [p.status_code for p in pages] == [200, 200, 200], host
+        for page in pages:
+            assert {link for link in _links(page) if "news.example" in link.lower() or "example.org" in link} \
+                == {"https://news.example:8443"}, host
+        canonical = BeautifulSoup(pages[2].data, "html.parser").select_one("link[rel=canonical]")["href"]
+        assert canonical == "https://news.example:8443" + article
+        atom = ET.fromstring(pages[0].data)
+        assert atom.find("{http://www.w3.org/2005/Atom}link[@rel='self']").get("href") == \
+            "https://news.example:8443/feed.xml"
+    for host in ("localhost", "localhost.evil", "example.org.evil", "news.example.evil", FORGED):
+        assert client.get("/feed.xml", headers={"Host": host}).status_code == 400, host
+
+
+def test_the_default_base_url_is_what_make_run_serves():
+    from reader import config
+
+    values = config.load(environ={})
+    assert values["BASE_URL"] == "http://127.0.0.1:8000"
+    assert {"localhost", "127.0.0.1"} <= set(values["ALLOWED_HOSTS"])
+
+
+@pytest.mark.parametrize("value", ["ftp://news.example", "https://", "https://news.example/reader/",
+                                   "https://news.example/?a=1", "https://u:p@news.example", "news.example"])
+def test_a_base_url_that_is_not_an_origin_is_refused(value):
+    from reader import config
+
+    with pytest.raises(config.ConfigError, match="READER_BASE_URL"):
+        config.load(environ={"READER_BASE_URL": value})

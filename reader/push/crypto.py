@@ -56,11 +56,13 @@ def _hkdf(salt, ikm, info, length):
 
 
 def encrypt_many(payload, keys):
-    """Encrypt one payload for many (p256dh, auth) pairs; a pair that fails gives its error text."""
+    """Encrypt a payload (bytes, or a list with one per pair) for many (p256dh, auth) pairs; a pair
+    that fails gives its error text."""
+    payloads = payload if isinstance(payload, list) else [payload] * len(keys)
     bodies = []
-    for p256dh, auth in keys:
+    for data, (p256dh, auth) in zip(payloads, keys, strict=True):
         try:
-            bodies.append(encrypt(payload, p256dh, auth))
+            bodies.append(encrypt(data, p256dh, auth))
         except CryptoError as exc:
             bodies.append(str(exc))
     return bodies

@@ -39,7 +39,7 @@ class Encryptor:
         self._pool = None
 
     async def encrypt(self, data, keys):
-        """aes128gcm bodies (or a CryptoError's text) for [(p256dh, auth)], in order."""
+        """aes128gcm bodies (or a CryptoError's text) of data (bytes, or one per pair) for [(p256dh, auth)]."""
         if len(keys) < SMALL or self.processes == 0:
             return encrypt_many(data, keys)
         if self._pool is None:

@@ -23,7 +23,7 @@ ALERT_BACKOFF_MAX = 300.0
 
 def queue(db, *, title, body, topic, article_id=None, urgency="normal", ttl=payload.DEFAULT_TTL,
           state="queued", send_at=None, created_by=None, source="cli"):
-    """Validate and store an alert; returns its id.
+    """Validate and store an alert; returns its id (None for an automatic alert that exists already).
 
     Raises:
         payload.AlertError: for a bad field, an unknown topic or article, or a payload too big.
@@ -59,9 +59,12 @@ def from_events(db):
             if topic and article and topic["alert_mode"] in ("auto", "approval"):
                 state = "queued" if topic["alert_mode"] == "auto" else "pending_approval"
                 summary = (article["description"] or article["body_text"][:200]).strip()
-                made.append(queue(db, title=article["title"][:payload.MAX_TITLE],
-                                  body=summary[:payload.MAX_BODY], topic=topic["slug"],
-                                  article_id=article["id"], state=state, source="auto"))
+                alert_id = queue(db, title=article["title"][:payload.MAX_TITLE], body=summary[:payload.MAX_BODY],
+                                 topic=topic["slug"], article_id=article["id"], state=state, source="auto")
+                if alert_id is None:
+                    log.info("article %s in %s has its automatic alert already", article["id"], topic["slug"])
+                else:
+                    made.append(alert_id)
             topic_store.mark_handled(db, event["id"])
     return made
 

@@ -14,8 +14,18 @@ class AlertError(ValueError):
     """An alert that cannot be sent as given."""
 
 
-def build(alert, *, article_url=None):
-    """The JSON payload (as bytes) of an alert row or dict.
+# What a click report must quote: the delivery's id and its token from the ledger. Alerts are
+# measured with the longest one, so one that fits on the desk fits for every delivery.
+CLICK_SAMPLE = f"{2**63 - 1}.{'0' * 32}"
+
+
+def click_of(delivery):
+    """The "click" field for a ledger row (None for a row made before rows had tokens)."""
+    return f"{delivery['id']}.{delivery['click_token']}" if delivery["click_token"] else None
+
+
+def build(alert, *, article_url=None, click=CLICK_SAMPLE):
+    """The JSON payload (as bytes) of an alert row or dict; `click` is the delivery's (click_of).
 
     Raises:
         AlertError: the payload would not fit in one push message.
@@ -27,6 +37,8 @@ def build(alert, *, article_url=None):
     }
     if alert.get("image"):
         message["image"] = alert["image"]
+    if click:
+        message["click"] = click
     data = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode()
     if len(data) > MAX_PAYLOAD:
         raise AlertError(f"the alert is {len(data)} bytes once encoded; a push message holds at most "

@@ -18,13 +18,16 @@ can go out twice (no push service takes an idempotency key); the Topic header le
 service replace an undelivered repeat, and the notification's tag makes a phone show it once.
 
 Answers: 2xx sent; 404/410 the subscription is gone (removed); 429 (honouring Retry-After), 5xx
-and connection errors retried with backoff on their own clock; no answer within `slow_after`
-moves the delivery to the slow lane (its own small pool and the full timeout), so endpoints
-that hang never hold healthy subscribers hostage; 400/401/403/413 failed. Redirects are never
+and connection errors retried with backoff on their own clock. A request with no answer within
+`slow_after` is handed, still in flight, to the slow lane (its own small pool, the full timeout):
+the fast lane moves on, so endpoints that hang never hold healthy subscribers hostage, and the
+request is not sent again merely for being slow. 400/401/403/413 failed. Redirects are never
 followed.
 """
 import asyncio
+import dataclasses
 import email.utils
+import functools
 import logging
 import os
 import random
@@ -36,6 +39,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import aiohttp
+import uvloop
 
 from ..store import StoreError
 from ..store import alerts as alert_store
@@ -57,7 +61,9 @@ BACKOFF_BASE = 1.0         # seconds; doubled per attempt, with jitter
 BACKOFF_MAX = 300.0
 LEASE = 10.0               # seconds a batch is held without renewal; a dead sender's lapse after it
 MARGIN = 3.0               # stop sending this long before the lease lapses (clock skew, slow renewals)
-FLUSH_EVERY = 0.05         # longest nap of the ledger writer when no answer comes (it writes at once when one does)
+FLUSH_EVERY = 0.05         # longest nap of the ledger writer while no answer comes
+FLUSH_GATHER = 0.005       # once one comes, this long for more (fewer, bigger writes) ...
+FLUSH_ROWS = 64            # ... unless this many wait already
 MAX_WAIT = 2.0             # longest nap while others' batches or retries are pending
 BEAT_EVERY = 5.0           # seconds between heartbeats while sending
 STOP_GRACE = 5.0           # seconds a stopping sender waits for its requests in flight
@@ -107,6 +113,7 @@ class Sender:
         self.per_origin = per_origin
         self.timeout = timeout
         self.slow_after = min(slow_after, timeout)
+        self.request_timeout = aiohttp.ClientTimeout(total=timeout)
         self.slow_concurrency = slow_concurrency
         self.max_attempts = max_attempts
         self.lease = lease
@@ -133,7 +140,8 @@ class Sender:
             with ThreadPoolExecutor(1) as thread:
                 return thread.submit(self.send_alert, alert_id).result()
         try:
-            return asyncio.run(self.run_alert(alert_id))
+            with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+                return runner.run(self.run_alert(alert_id))
         except BaseExceptionGroup as group:  # a task of the run failed: its own error, not the group
             raise _first(group) from None
 
@@ -152,8 +160,9 @@ class Sender:
         alert = alert_store.get(self.db, alert_id)
         if alert is None or alert["state"] in ("sent", "cancelled", "draft", "pending_approval"):
             return ledger.figures(self.db, alert_id)
-        data = payload_module.build(alert, article_url=article_store.path_of(self.db, alert["article_id"])
-                                    if alert["article_id"] else None)
+        url = article_store.path_of(self.db, alert["article_id"]) if alert["article_id"] else None
+        payload_module.build(alert, article_url=url)  # refuses what would not fit, with the longest click
+        payload_for = functools.partial(payload_module.build, alert, article_url=url)  # each delivery's own
         # Only from a sendable state: an editor may have cancelled it since it was read.
         if not alert_store.set_state(self.db, alert_id, "sending", only_from=("queued", "scheduled", "sending")):
             return ledger.figures(self.db, alert_id)
@@ -163,7 +172,7 @@ class Sender:
         try:
             async with aiohttp.ClientSession(connector=connector) as session:
                 with ThreadPoolExecutor(1, thread_name_prefix="reader-push-db") as db_thread:
-                    await _Run(self, alert, data, session, db_thread).go()
+                    await _Run(self, alert, payload_for, session, db_thread).go()
         finally:
             self.alert_id = None
         if not self.stop.is_set() and alert_store.finish(self.db, alert_id):
@@ -171,33 +180,28 @@ class Sender:
         return ledger.figures(self.db, alert_id)
 
     # -- one request ---------------------------------------------------------------------------
-    async def deliver(self, session, alert, body, row, lane):
+    def headers_for(self, alert):
+        """The headers every request of an alert carries (Authorization is added per push service)."""
+        return {"TTL": str(alert["ttl"]), "Urgency": alert["urgency"],
+                "Topic": payload_module.topic_header(alert["topic"]),
+                "Content-Encoding": "aes128gcm", "Content-Type": "application/octet-stream"}
+
+    async def deliver(self, session, alert, body, row, lane, headers=None):
         """POST one encrypted message; returns its Outcome (never raises for the network's faults)."""
         endpoint = row["endpoint"]
         if not allowed(endpoint, self.hosts):
             return Outcome(row["id"], "failed", error="endpoint is not on an allowed push service", lane=lane)
         if isinstance(body, str):  # the subscription's keys could not be used
             return Outcome(row["id"], "failed", error=body, lane=lane)
-        headers = {
-            "Authorization": self.signer.header(endpoint),
-            "TTL": str(alert["ttl"]),
-            "Urgency": alert["urgency"],
-            "Topic": payload_module.topic_header(alert["topic"]),
-            "Content-Encoding": "aes128gcm",
-            "Content-Type": "application/octet-stream",
-        }
-        limit = self.slow_after if lane == "fast" else self.timeout
+        headers = {**(headers or self.headers_for(alert)), "Authorization": self.signer.header(endpoint)}
         try:
             async with session.post(endpoint, data=body, headers=headers, allow_redirects=False,
-                                    timeout=aiohttp.ClientTimeout(total=limit)) as response:
+                                    timeout=self.request_timeout) as response:
                 status = response.status
                 retry_after = response.headers.get("Retry-After")
                 text = (await response.text(errors="replace"))[:200] if status not in SENT else ""
         except asyncio.TimeoutError:
-            if lane == "fast":  # a slow or hanging endpoint: try again at once in the slow lane
-                return Outcome(row["id"], "pending", error=f"no answer within {limit:g}s", retry_at=self.clock(),
-                               lane="slow")
-            return self.retry(row, None, f"timed out after {limit:g}s", None, lane)
+            return self.retry(row, None, f"timed out after {self.timeout:g}s", None, "slow")
         except (aiohttp.ClientError, OSError, ValueError) as exc:
             return self.retry(row, None, f"connection failed ({type(exc).__name__})", None, lane)
         return self.judge(row, status, retry_after, text, lane)
@@ -228,12 +232,21 @@ class _Batch:
         self.id, self.lane, self.open, self.deadline, self.lost = batch_id, lane, size, deadline, False
 
 
+class _Worker:
+    """One request at a time in a lane; `since` is when its request went out (None: idle)."""
+
+    __slots__ = ("lane", "since", "batch", "row_id", "demoted")
+
+    def __init__(self, lane):
+        self.lane, self.since, self.batch, self.row_id, self.demoted = lane, None, None, None, False
+
+
 class _Run:
     """One sender's part in one alert: a feeder, workers per lane, and a keeper that records
     answers and renews leases. Any task's error ends the run and reaches the caller."""
 
-    def __init__(self, sender, alert, data, session, db_thread):
-        self.s, self.alert, self.data, self.session = sender, alert, data, session
+    def __init__(self, sender, alert, payload_for, session, db_thread):
+        self.s, self.alert, self.payload_for, self.session = sender, alert, payload_for, session
         self.db_thread = db_thread
         self.lanes = {"fast": (sender.concurrency, sender.batch), "slow": (sender.slow_concurrency, SLOW_BATCH)}
         self.queues = {lane: asyncio.Queue() for lane in self.lanes}
@@ -248,12 +261,19 @@ class _Run:
         self.beat_at = 0.0
         self.fed = False
         self.workers = []
+        self.tasks = None
+        self.fast_workers = set()
+        self.handed_over = 0      # fast-lane requests in flight that the slow lane waits for
+        self.slowed = []          # (batch, delivery id) to mark as in the slow lane
+        self.headers = sender.headers_for(alert)
 
     async def go(self):
         try:
             async with asyncio.TaskGroup() as tasks:
-                self.workers = workers = [tasks.create_task(self.work(lane))
-                                          for lane, (count, _) in self.lanes.items() for _ in range(count)]
+                self.tasks = tasks
+                for lane, (count, _) in self.lanes.items():
+                    for _ in range(count):
+                        self.start_worker(lane)
                 keeper = tasks.create_task(self.keep())
                 try:
                     await self.feed()
@@ -263,7 +283,7 @@ class _Run:
                         for _ in range(count):
                             self.queues[lane].put_nowait(None)
                 if self.s.stop.is_set():  # a stop waits STOP_GRACE for requests in flight, no longer
-                    _, late = await asyncio.wait(workers, timeout=STOP_GRACE)
+                    _, late = await asyncio.wait(list(self.workers), timeout=STOP_GRACE)
                     for task in late:
                         task.cancel()
                 await keeper
@@ -315,24 +335,56 @@ class _Run:
         for row in rows:
             if row["p256dh"] is None:  # the subscriber left after the fan-out
                 self.answer(batch, Outcome(row["id"], "expired", error="unsubscribed", lane=lane))
-        bodies = await s.encryptor.encrypt(self.data, [(row["p256dh"], row["auth"]) for row in usable])
+        payloads = [self.payload_for(click=payload_module.click_of(row)) for row in usable]
+        bodies = await s.encryptor.encrypt(payloads, [(row["p256dh"], row["auth"]) for row in usable])
         self.backlog[lane] += len(usable)
         for row, body in zip(usable, bodies, strict=True):
             self.queues[lane].put_nowait((batch, row, body))
         return len(rows)
 
     # -- the workers: one request at a time each -----------------------------------------------
-    async def work(self, lane):
-        queue, workers = self.queues[lane], self.lanes[lane][0]
+    def start_worker(self, lane):
+        worker = _Worker(lane)
+        if lane == "fast":
+            self.fast_workers.add(worker)
+        self.workers.append(self.tasks.create_task(self.work(worker)))
+
+    async def work(self, worker):
+        """Send the lane's rows one at a time. A fast-lane worker whose request goes unanswered for
+        slow_after is handed to the slow lane by the keeper (see demote_slow): its request is not
+        cancelled (it may have arrived), a fresh worker takes its place, and it ends once answered."""
+        lane = worker.lane
+        queue, count = self.queues[lane], self.lanes[lane][0]
         while (item := await queue.get()) is not None:
             batch, row, body = item
             self.backlog[lane] -= 1
             if self.s.stop.is_set() or not await self.fenced(batch):
                 batch.open -= 1  # not sent: the row goes back with the batch (give_back or a lapse)
                 continue
-            self.answer(batch, await self.s.deliver(self.session, self.alert, body, row, lane))
-            if self.backlog[lane] < 2 * workers:
+            worker.since, worker.batch, worker.row_id = self.s.clock(), batch, row["id"]
+            outcome = await self.s.deliver(self.session, self.alert, body, row, lane, self.headers)
+            worker.since = None
+            if worker.demoted:
+                self.answer(batch, dataclasses.replace(outcome, lane="slow"))
+                self.handed_over -= 1
+                return
+            self.answer(batch, outcome)
+            if self.backlog[lane] < 2 * count:
                 self.wake.set()
+
+    def demote_slow(self):
+        """Hand fast-lane workers waiting longer than slow_after to the slow lane (as many as it
+        has room for) and start fresh ones in their place."""
+        late = self.s.clock() - self.s.slow_after
+        for worker in [w for w in self.fast_workers if w.since is not None and w.since < late]:
+            if self.handed_over >= self.s.slow_concurrency:
+                return  # the slow lane is full: the fast lane waits with it
+            worker.demoted = True
+            self.handed_over += 1
+            self.fast_workers.discard(worker)
+            self.slowed.append((worker.batch, worker.row_id))
+            if not self.fed:
+                self.start_worker("fast")
 
     async def fenced(self, batch):
         """True while this sender's lease on the batch is good; renews first when it runs short."""
@@ -350,14 +402,17 @@ class _Run:
     # -- the keeper: answers to the ledger, leases renewed, heartbeats -------------------------
     async def keep(self):
         s = self.s
-        while not (self.fed and not self.answers and all(task.done() for task in self.workers)):
-            if not self.answers:  # write answers the moment they come: what is written is never resent
+        while not (self.fed and not self.answers and all(t.done() for t in self.workers)):
+            if not self.answers:  # write answers as they come: what is written is never resent
                 self.answered.clear()
                 try:
                     await asyncio.wait_for(self.answered.wait(), FLUSH_EVERY)
                 except TimeoutError:
                     pass
+            if len(self.answers) < FLUSH_ROWS:
+                await asyncio.sleep(FLUSH_GATHER)  # a few ms more make one write of many answers
             await self.flush()
+            self.demote_slow()
             if s.clock() - self.renewed_at > s.lease / 4:
                 await self.renew()
             if s.clock() - self.beat_at > BEAT_EVERY:
@@ -366,6 +421,9 @@ class _Run:
         await self.flush()
 
     async def flush(self):
+        slowed, self.slowed = self.slowed, []
+        if slowed:
+            await self.call(ledger.mark_slow, self.s.db, [(batch.id, delivery_id) for batch, delivery_id in slowed])
         answers, self.answers = self.answers, []
         if answers:
             accepted = await self.call(self._record, answers)

@@ -1,10 +1,12 @@
 """Validating what a browser sends when a reader subscribes: nothing unchecked reaches the store."""
+import re
 from urllib.parse import urlsplit
 
 from .crypto import CryptoError, user_agent_key
 from .keys import b64url_decode
 
 MAX_ENDPOINT = 1024
+PLAIN_URL = re.compile(r"[!-~]+")  # printable ASCII only (RFC 3986): no space, tab, CR/LF or other control
 MAX_TOPICS = 20
 
 
@@ -13,20 +15,32 @@ class SubscriptionError(ValueError):
 
 
 def allowed(endpoint, hosts):
-    """True when the endpoint is https on a listed host, or exactly a listed http(s) origin."""
-    parts = urlsplit(endpoint)
-    origin = f"{parts.scheme}://{parts.netloc}"
+    """True when the endpoint is https on a listed host, or exactly a listed http(s) origin
+    (host names compared in lower case, as DNS does)."""
+    origin = _origin(endpoint)
+    if origin is None:
+        return False
+    scheme, host, port = origin
     for entry in hosts:
         if "://" in entry:
-            if origin == entry.rstrip("/"):
+            if origin == _origin(entry):
                 return True
-        elif parts.scheme == "https" and parts.port in (None, 443) and _host_matches(parts.hostname, entry):
+        elif scheme == "https" and port == 443 and _host_matches(host, entry.lower()):
             return True
     return False
 
 
+def _origin(url):
+    """(scheme, host in lower case, port) of a URL, or None when it has no usable host or port."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)
+    except ValueError:  # a port that is not a number or is out of range
+        return None
+    return (parts.scheme, parts.hostname, port) if parts.hostname else None
+
+
 def _host_matches(host, pattern):
-    host = (host or "").lower()
     if pattern.startswith("*."):
         return host.endswith(pattern[1:]) and host != pattern[2:]
     return host == pattern
@@ -56,6 +70,8 @@ def _endpoint(endpoint, hosts):
         raise SubscriptionError("subscription.endpoint is missing")
     if len(endpoint) > MAX_ENDPOINT:
         raise SubscriptionError(f"subscription.endpoint is longer than {MAX_ENDPOINT} characters")
+    if not PLAIN_URL.fullmatch(endpoint):
+        raise SubscriptionError("subscription.endpoint must be a plain URL: no spaces or control characters")
     parts = urlsplit(endpoint)
     if parts.username or parts.password or parts.fragment:
         raise SubscriptionError("subscription.endpoint must not carry credentials or a fragment")

@@ -1,4 +1,6 @@
 """Alerts (the outbox) and the clicks they bring; their deliveries are in ledger.py."""
+import hmac
+
 from . import utcnow
 
 FIELDS = ("title", "body", "article_id", "topic", "urgency", "ttl", "image", "state", "send_at",
@@ -6,11 +8,18 @@ FIELDS = ("title", "body", "article_id", "topic", "urgency", "ttl", "image", "st
 
 
 def create(db, alert):
-    """Insert an alert from a dict of FIELDS; returns its id."""
+    """Insert an alert from a dict of FIELDS; returns its id.
+
+    An automatic alert (source "auto") is made once per story and topic: when one exists already
+    (another process handled the same new coverage at the same time), nothing is written and the
+    answer is None. The unique index alerts_auto_once keeps the rule, not the timing of callers.
+    """
     columns = [f for f in FIELDS if f in alert]
-    return db.execute(
+    once = " ON CONFLICT (article_id, topic) WHERE source = 'auto' DO NOTHING" if alert.get("source") == "auto" else ""
+    row = db.execute(
         f"INSERT INTO alerts ({', '.join(columns)}, created_at) VALUES ({', '.join('?' for _ in columns)}, ?)"
-        " RETURNING id", [*(alert[c] for c in columns), utcnow()]).fetchone()[0]
+        f"{once} RETURNING id", [*(alert[c] for c in columns), utcnow()]).fetchone()
+    return row[0] if row else None
 
 
 def get(db, alert_id):
@@ -67,5 +76,16 @@ def recent(db, limit=50):
     return db.execute("SELECT * FROM alerts ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
 
 
-def record_click(db, alert_id):
-    db.execute("INSERT INTO clicks (alert_id, at) VALUES (?, ?)", (alert_id, utcnow()))
+def record_click(db, alert_id, delivery_id, token):
+    """Count a click on an alert once per delivery, when `token` is the one that delivery carried.
+
+    Returns True when the click is counted now or was counted before (a report sent twice),
+    False when no delivery of this alert has that id and token.
+    """
+    row = db.execute("SELECT click_token FROM deliveries WHERE id = ? AND alert_id = ?",
+                     (delivery_id, alert_id)).fetchone()
+    if row is None or not row[0] or not hmac.compare_digest(row[0], token):
+        return False
+    db.execute("INSERT INTO clicks (alert_id, delivery_id, at) VALUES (?, ?, ?) ON CONFLICT (delivery_id) DO NOTHING",
+               (alert_id, delivery_id, utcnow()))
+    return True

@@ -12,12 +12,14 @@ from .errors import StoreError
 ORDER = (
     "topics", "articles", "article_terms", "article_versions", "images", "article_topics", "topic_events", "sources",
     "ingest_log", "ingest_jobs", "held_stories", "subscriptions", "subscription_topics", "alerts", "deliveries", "clicks",
-    "push_batches", "push_senders", "push_key", "editors", "login_failures", "audit_log",
+    "push_batches", "push_senders", "push_key", "editors", "editor_sessions", "login_failures", "audit_log",
+    "rate_limits",
 )
 DEFERRED = {"articles": ("lead_image_id",)}
 KEYS = {  # the primary key of tables whose key is not `id`
     "topics": ("slug",), "article_topics": ("article_id", "topic"), "subscription_topics": ("subscription_id", "topic"),
     "push_senders": ("name",), "login_failures": ("name",), "article_terms": ("article_id",),
+    "editor_sessions": ("token_hash",), "rate_limits": ("key",),
 }
 CHUNK = 2000  # rows read and written at a time
 

@@ -1,4 +1,4 @@
-"""Editor accounts and the count of wrong passwords per name tried."""
+"""Editor accounts, their sessions, and the count of wrong passwords per name or address tried."""
 from . import utcnow
 
 
@@ -21,6 +21,7 @@ def all(db):
 
 
 def remove(db, name):
+    """Remove an editor; their sessions go with them (ON DELETE CASCADE)."""
     return db.execute("DELETE FROM editors WHERE name = ?", (name,)).rowcount
 
 
@@ -30,7 +31,7 @@ def set_password(db, name, password_hash):
 
 
 def failures(db, name):
-    """(wrong attempts, unix time of the latest) for a name tried; (0, 0.0) when none."""
+    """(wrong attempts, unix time of the latest) for a counter ("name:..." or "addr:..."); (0, 0.0) when none."""
     row = db.execute("SELECT failures, last_at FROM login_failures WHERE name = ?", (name,)).fetchone()
     return (row["failures"], row["last_at"]) if row else (0, 0.0)
 
@@ -42,3 +43,27 @@ def record_failure(db, name, count, at):
 
 def clear_failures(db, name):
     db.execute("DELETE FROM login_failures WHERE name = ?", (name,))
+
+
+def open_session(db, token_hash, editor_id, now, expires_at):
+    db.execute("INSERT INTO editor_sessions (token_hash, editor_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+               (token_hash, editor_id, now, expires_at))
+
+
+def session_editor(db, token_hash, now):
+    """The editor row of a live session, or None."""
+    return db.execute("SELECT e.* FROM editor_sessions s JOIN editors e ON e.id = s.editor_id"
+                      " WHERE s.token_hash = ? AND s.expires_at > ?", (token_hash, now)).fetchone()
+
+
+def end_session(db, token_hash):
+    db.execute("DELETE FROM editor_sessions WHERE token_hash = ?", (token_hash,))
+
+
+def end_sessions(db, editor_id):
+    """End every session of one editor; returns how many there were."""
+    return db.execute("DELETE FROM editor_sessions WHERE editor_id = ?", (editor_id,)).rowcount
+
+
+def forget_expired_sessions(db, now):
+    db.execute("DELETE FROM editor_sessions WHERE expires_at <= ?", (now,))

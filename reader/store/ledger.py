@@ -8,7 +8,11 @@ On PostgreSQL the claim skips rows another claim has locked (FOR UPDATE SKIP LOC
 number of senders on any number of machines share one alert; on SQLite claims take turns.
 """
 FANOUT_CHUNK = 5000  # subscribers written to the ledger per transaction, so other writers never wait long
-KEY_COLUMNS = "d.id, d.endpoint, d.attempts, d.subscription_id, d.lane, s.p256dh, s.auth"
+MARK_CHUNK = 500    # delivery ids per statement when marking subscriptions reached
+KEY_COLUMNS = "d.id, d.endpoint, d.attempts, d.subscription_id, d.lane, d.click_token, s.p256dh, s.auth"
+# Each row's click token: 128 random bits on SQLite (its CSPRNG), 122 on PostgreSQL (a v4 UUID from
+# pg_strong_random), so a click report is believed only from the phone the delivery went to.
+CLICK_TOKEN = {"sqlite": "lower(hex(randomblob(16)))", "postgresql": "replace(gen_random_uuid()::text, '-', '')"}
 
 
 def fan_out_chunk(db, alert_id, topic, cursor):
@@ -29,8 +33,9 @@ def fan_out_chunk(db, alert_id, topic, cursor):
                       (upper, alert_id, cursor)).rowcount != 1:
             return _cursor(db, alert_id)  # another sender wrote this chunk
         db.execute(
-            "INSERT INTO deliveries (alert_id, subscription_id, endpoint)"
-            " SELECT ?, s.id, s.endpoint FROM subscription_topics t JOIN subscriptions s ON s.id = t.subscription_id"
+            "INSERT INTO deliveries (alert_id, subscription_id, endpoint, click_token)"
+            f" SELECT ?, s.id, s.endpoint, {CLICK_TOKEN[db.dialect]} FROM subscription_topics t"
+            " JOIN subscriptions s ON s.id = t.subscription_id"
             " WHERE t.topic = ? AND t.subscription_id > ? AND t.subscription_id <= ? ON CONFLICT DO NOTHING",
             (alert_id, topic, cursor, upper))
         return upper
@@ -57,10 +62,14 @@ def claim(db, alert_id, *, owner, lane, limit, now, lease):
         batch_id = db.execute(
             "INSERT INTO push_batches (alert_id, owner, lane, lease_until) VALUES (?, ?, ?, ?) RETURNING id",
             (alert_id, owner, lane, now + lease)).fetchone()[0]
+        # The rows are picked (and on PostgreSQL locked, skipping others' locks) once, then taken
+        # only if still free: a row another claim took meanwhile is left to it.
         claimed = db.execute(
-            "UPDATE deliveries SET batch_id = ? WHERE id IN (SELECT id FROM deliveries"
-            " WHERE alert_id = ? AND lane = ? AND state = 'pending' AND batch_id IS NULL AND next_attempt_at <= ?"
-            f" ORDER BY next_attempt_at LIMIT ?{skip_locked})", (batch_id, alert_id, lane, now, limit)).rowcount
+            "WITH picked AS MATERIALIZED (SELECT id FROM deliveries WHERE alert_id = ? AND lane = ?"
+            " AND state = 'pending' AND batch_id IS NULL AND next_attempt_at <= ?"
+            f" ORDER BY next_attempt_at LIMIT ?{skip_locked})"
+            " UPDATE deliveries SET batch_id = ? WHERE id IN (SELECT id FROM picked)"
+            " AND state = 'pending' AND batch_id IS NULL", (alert_id, lane, now, limit, batch_id)).rowcount
         if not claimed:
             db.execute("DELETE FROM push_batches WHERE id = ?", (batch_id,))
             return None, []
@@ -111,7 +120,22 @@ def record(db, outcomes, *, sent_at):
         "UPDATE deliveries SET state = ?, status = ?, error = ?, next_attempt_at = ?, lane = ?,"
         " attempts = attempts + 1, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END,"
         " batch_id = CASE WHEN ? = 'pending' THEN NULL ELSE batch_id END WHERE id = ? AND batch_id = ?", rows)
-    return cursor.rowcount if cursor.rowcount is not None and cursor.rowcount >= 0 else len(rows)
+    accepted = cursor.rowcount if cursor.rowcount is not None and cursor.rowcount >= 0 else len(rows)
+    _mark_delivered(db, [o.delivery_id for _, o in outcomes if o.state == "sent"], sent_at)
+    return accepted
+
+
+def _mark_delivered(db, delivery_ids, sent_at):
+    """The subscriptions these deliveries reached accepted one now (the audience editors see)."""
+    for start in range(0, len(delivery_ids), MARK_CHUNK):
+        chunk = delivery_ids[start:start + MARK_CHUNK]
+        db.execute("UPDATE subscriptions SET delivered_at = ? WHERE id IN (SELECT subscription_id FROM deliveries"
+                   f" WHERE id IN ({', '.join('?' for _ in chunk)}))", (sent_at, *chunk))
+
+
+def mark_slow(db, rows):
+    """Note [(batch_id, delivery_id)] as waiting on a slow push service (the desk can show them)."""
+    db.executemany("UPDATE deliveries SET lane = 'slow' WHERE batch_id = ? AND id = ?", rows)
 
 
 def finish_batches(db, owner, batch_ids):

@@ -1,5 +1,9 @@
 """Push subscribers and the topics each follows."""
+from datetime import datetime, timedelta, timezone
+
 from . import utcnow
+
+RECENT_DAYS = 30  # a subscription counts in an alert's audience when it accepted a delivery this recently
 
 
 def upsert(db, endpoint, p256dh, auth, topics):
@@ -51,6 +55,20 @@ def following(db, topic):
 
 def count_following(db, topic):
     return db.execute("SELECT COUNT(*) FROM subscription_topics WHERE topic = ?", (topic,)).fetchone()[0]
+
+
+def audience(db, topic, *, days=RECENT_DAYS):
+    """(readers, new) an alert on this topic would reach, as editors are told: followers that
+    accepted a delivery in the last `days`, plus those made in that time that no delivery has
+    reached yet (`new`). Subscriptions nothing has reached for longer are not counted: they may
+    be gone, or never have been phones (anyone can post a subscription)."""
+    since = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="seconds")
+    reached, new = db.execute(
+        "SELECT COUNT(CASE WHEN s.delivered_at >= ? THEN 1 END),"
+        " COUNT(CASE WHEN s.delivered_at IS NULL AND s.created_at >= ? THEN 1 END)"
+        " FROM subscription_topics t JOIN subscriptions s ON s.id = t.subscription_id WHERE t.topic = ?",
+        (since, since, topic)).fetchone()
+    return reached + new, new
 
 
 def count(db):

@@ -1,6 +1,7 @@
 """The web app: blueprints, static files through WhiteNoise, security and caching headers."""
 import secrets
 from datetime import timezone
+from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
 
@@ -43,6 +44,7 @@ def init_app(app):
     from . import api, compress, editor, page_cache, pages, push_api, render, syndication, worker
 
     app.url_map.converters["int"] = inputs.IdConverter  # before any route: every <int:> is bounded
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
     build_dir = assets.build_dir(app.config["DATA_DIR"])
     app.extensions["assets"] = assets.build(SHARE / "static", build_dir)
     # Outside in: ProxyFix (below), WhiteNoise for static files, rendered pages by content version.
@@ -53,6 +55,7 @@ def init_app(app):
     app.jinja_env.globals["asset_url"] = asset_url
     app.jinja_env.globals["edition_url"] = edition_url
     app.jinja_env.globals["search_url"] = search_url
+    app.jinja_env.globals["public_url"] = public_url
     app.jinja_env.filters["timetag"] = timetag
     i18n.init_app(app)   # the reader's language: catalogs, Babel's dates and numbers
     app.context_processor(lambda: {"prefs": render.preferences()})
@@ -72,6 +75,17 @@ class _StaticFiles(WhiteNoise):
     # A year, the longest max-age RFC 9111 §5.2.2.1 guidance and browsers honour in practice;
     # WhiteNoise's own default for immutable files is ten.
     FOREVER = STATIC_MAX_AGE
+
+
+def trusted_hosts(config):
+    """Host names a request may name (Flask refuses any other with 400): READER_BASE_URL's host and
+    READER_ALLOWED_HOSTS. Nothing Reader writes takes the Host header, but a shared cache may key on it."""
+    return [urlsplit(config["BASE_URL"]).hostname, *config["ALLOWED_HOSTS"]]
+
+
+def public_url(path):
+    """An absolute link to one of Reader's paths, on READER_BASE_URL (never the request's Host)."""
+    return current_app.config["BASE_URL"] + path
 
 
 def asset_url(logical):
@@ -130,7 +144,9 @@ def _error(exc):
     """Every HTTP error is a clear page (or JSON under /api/) with its own status and the request
     id to quote, never a trace; the desk's errors stay on the desk, with its way back."""
     headers = {"X-Request-Id": request_id()}
+    if getattr(exc, "retry_after", None):
+        headers["Retry-After"] = str(exc.retry_after)
     if request.path.startswith("/api/"):
         return jsonify(error=exc.name, message=i18n.error_text(exc), request_id=request_id()), exc.code, headers
-    template = "editor/error.html" if request.path.startswith("/editor/") else "error.html"
+    template = "editor/error.html" if request.blueprint == "editor" else "error.html"
     return render_template(template, error=exc, request_id=request_id()), exc.code, headers

@@ -90,7 +90,7 @@ def page_bytes(article_id, content_hash):
 @lru_cache(maxsize=4096)
 def _page_bytes(app, article_id, _content_hash):
     row = article_store.get(get_db(), article_id)
-    with app.test_request_context(url_for("pages.article", slug=row["slug"])):
+    with app.test_request_context(url_for("pages.article", slug=row["slug"]), base_url=app.config["BASE_URL"]):
         view = render.article(get_db(), row)
         html = render_template("pages/article.html", article=view,
                                next_stories=render.next_stories(get_db(), row))

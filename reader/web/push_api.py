@@ -4,21 +4,28 @@ They take JSON only (a cross-site form cannot send it without a CORS preflight) 
 session, so there is no ambient authority for a forged request to borrow.
 """
 import json
+import math
+import re
+import time
 
 from flask import Blueprint, abort, current_app, jsonify, request
 from flask_babel import gettext
+from werkzeug.exceptions import TooManyRequests
 
 from ..push import keys
 from ..push.subscriptions import SubscriptionError, parse
 from ..store import alerts as alert_store
-from ..store import get_db
+from ..store import get_db, rate_limits
 from ..store import subscriptions as subscription_store
 from ..store import topics as topic_store
 from ..store import transaction
 from . import inputs
+from .clients import client_address
 
 bp = Blueprint("push_api", __name__, url_prefix="/api/push")
 MAX_BODY = 8 * 1024
+SUBSCRIBE_WINDOW = 600  # seconds over which READER_PUSH_SUBSCRIBE_PER_ADDRESS counts
+CLICK_TOKEN = re.compile(r"[0-9a-f]{32}")  # as the ledger writes them (store/ledger.CLICK_TOKEN)
 
 
 def _json():
@@ -53,6 +60,7 @@ def topics():
 
 @bp.post("/subscriptions")
 def subscribe():
+    _throttle()
     db = get_db()
     known = [t["slug"] for t in topic_store.all(db)]
     try:
@@ -67,6 +75,7 @@ def subscribe():
 
 @bp.delete("/subscriptions")
 def unsubscribe():
+    _throttle()
     endpoint = _endpoint_of(_json())
     if not endpoint:
         abort(400, gettext("give the subscription's endpoint"))
@@ -87,6 +96,17 @@ def lookup():
     return jsonify(topics=subscription_store.topics_of(get_db(), row["id"]))
 
 
+def _throttle():
+    """Subscription requests per client address: a few per reader, not thousands per script."""
+    limit = current_app.config["PUSH_SUBSCRIBE_PER_ADDRESS"]
+    hits, left = rate_limits.hit(get_db(), "subscribe:" + client_address(), now=time.time(),
+                                 window=SUBSCRIBE_WINDOW)
+    if hits > limit:
+        raise TooManyRequests(gettext("at most %(limit)s subscription requests in %(minutes)s minutes from one "
+                                      "address; try again later", limit=limit, minutes=SUBSCRIBE_WINDOW // 60),
+                              retry_after=max(1, math.ceil(left)))
+
+
 def _endpoint_of(data):
     """The endpoint from {"endpoint"} or {"subscription": {"endpoint"}}, or None."""
     if not isinstance(data, dict):
@@ -98,15 +118,28 @@ def _endpoint_of(data):
 
 @bp.post("/clicks")
 def click():
+    """A tapped notification: counted once per delivery, and only with the token it carried."""
     data = _json()
-    alert_id = inputs.record_id(data.get("alert") if isinstance(data, dict) else None)
+    if not isinstance(data, dict):
+        abort(400, gettext("send a JSON object with alert and click"))
+    alert_id = inputs.record_id(data.get("alert"))
     if alert_id is None:
         abort(400, gettext("give the alert id as a number"))
-    db = get_db()
-    if alert_store.get(db, alert_id) is None:
-        abort(404, gettext("no alert %(id)s", id=alert_id))
-    alert_store.record_click(db, alert_id)
+    delivery_id, token = _click_of(data.get("click"))
+    if delivery_id is None:
+        abort(400, gettext("give the click token the notification carried"))
+    if not alert_store.record_click(get_db(), alert_id, delivery_id, token):
+        abort(404, gettext("no delivery of alert %(id)s carried this click token", id=alert_id))
     return "", 204
+
+
+def _click_of(value):
+    """(delivery id, token) from a payload's "click" field ("ID.TOKEN"), or (None, None)."""
+    delivery, _, token = value.partition(".") if isinstance(value, str) else ("", "", "")
+    delivery_id = inputs.record_id(delivery)
+    if delivery_id is None or not CLICK_TOKEN.fullmatch(token):
+        return None, None
+    return delivery_id, token
 
 
 # A static export served from another origin sends subscriptions and clicks here: answer CORS

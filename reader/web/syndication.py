@@ -7,7 +7,7 @@ from flask_babel import gettext
 from ..store import articles as article_store
 from ..store import get_db
 from ..store import topics as topic_store
-from . import render
+from . import public_url, render
 from .responses import revalidated
 
 bp = Blueprint("syndication", __name__)
@@ -27,14 +27,15 @@ def _stories(topic=None):
 @bp.get("/topics/<topic>/feed.xml")
 def atom(topic=None):
     stories = _stories(topic)
-    xml = render_template("feeds/atom.xml", stories=stories, topic=topic, root=request.url_root)
+    xml = render_template("feeds/atom.xml", stories=stories, topic=topic, root=public_url("/"),
+                          self_url=public_url(request.path))
     return revalidated(xml, mimetype="application/atom+xml")
 
 
 @bp.get("/feed.json")
 @bp.get("/topics/<topic>/feed.json")
 def json_feed(topic=None):
-    root = request.url_root.rstrip("/")
+    root = public_url("")
     stories = _stories(topic)
     home = url_for("pages.topic", slug=topic) if topic else "/"
     feed = {

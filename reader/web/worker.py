@@ -101,6 +101,6 @@ def _page_revision(path):
     from .pages import settings_context
 
     headers = {name: request.headers[name] for name in ("Cookie", "Accept-Language") if name in request.headers}
-    with current_app.test_request_context(path, headers=headers):
+    with current_app.test_request_context(path, base_url=current_app.config["BASE_URL"], headers=headers):
         html = render_template(SHELL_PAGES[path], **settings_context())
     return hashlib.sha256(html.encode()).hexdigest()[:12]

@@ -30,6 +30,7 @@
       body: form.elements.body.value.trim(), topic: topic, url: form.dataset.url || "/", tag: "topic-" + topic,
     };
     if (form.dataset.image) message.image = form.dataset.image;
+    if (form.dataset.click) message.click = form.dataset.click;  // room for the longest click token
     return new TextEncoder().encode(JSON.stringify(message)).length;
   }
 

@@ -7,7 +7,7 @@ self.addEventListener("notificationclick", function (event) {
   event.notification.close();
   const data = event.notification.data || {};
   const target = new URL(data.url || "/", self.location.origin).href;
-  event.waitUntil(Promise.all([openStory(target), reportClick(data.alert)]));
+  event.waitUntil(Promise.all([openStory(target), reportClick(data.alert, data.click)]));
 });
 
 self.addEventListener("sync", function (event) {
@@ -25,9 +25,10 @@ async function openStory(target) {
   return self.clients.openWindow(target);
 }
 
-async function reportClick(alertId) {
-  if (!alertId) return;
-  await pendingClicks.add({ alert: alertId, at: Date.now() });
+// The delivery's click token makes the report count once, and only from the phone it reached.
+async function reportClick(alertId, click) {
+  if (!alertId || !click) return;
+  await pendingClicks.add({ alert: alertId, click: click, at: Date.now() });
   await flushClicks();
   if (self.registration.sync) {
     await self.registration.sync.register("clicks").catch(warn("asking for a background sync of clicks"));
@@ -60,7 +61,7 @@ async function sendClicks() {
     try {
       response = await fetchWithin(CONFIG.apiOrigin + "/api/push/clicks", CONFIG.networkLimitMs, {
         method: "POST", headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ alert: entry.click.alert }),
+        body: JSON.stringify({ alert: entry.click.alert, click: entry.click.click }),
       });
     } catch (error) {
       return;  // no network now: the reports wait for the next chance

@@ -1,4 +1,4 @@
-// A push carries {alert, title, body, url, topic, tag, image}. The story is kept (with its images
+// A push carries {alert, click, title, body, url, topic, tag, image}. The story is kept (with its images
 // at the low-data size) so a tap opens it with no signal, but the notification never waits longer
 // than the network limit for that: on a dead link it shows at the limit, the story not kept.
 "use strict";
@@ -44,6 +44,6 @@ function notify(message, url) {
     image: message.image || undefined,
     tag: message.tag || "reader",
     renotify: true,
-    data: { url: url.pathname, alert: message.alert || null },
+    data: { url: url.pathname, alert: message.alert || null, click: message.click || null },
   });
 }

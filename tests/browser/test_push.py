@@ -35,7 +35,7 @@ def test_a_push_caches_the_story_then_notifies_and_the_story_opens_offline(conte
                                                   "data": json.dumps(message)})
     shown = _poll(page, NOTIFICATIONS, lambda notes: len(notes) == 1)
     assert shown[0]["title"] == story["title"] and shown[0]["tag"] == "topic-summit"
-    assert shown[0]["data"] == {"url": story["url"], "alert": 7}
+    assert shown[0]["data"] == {"url": story["url"], "alert": 7, "click": None}
     cached = page.evaluate(f"caches.match('{story['url']}', {{ignoreVary: true}}).then(r => r ? r.status : 0)")
     assert cached == 200
     live_server.clear_log()
@@ -114,6 +114,7 @@ def test_a_click_is_reported_and_waits_for_the_network_when_offline(context, mak
     server = make_live_server(demo_copy)
     db = connect(demo_copy)
     alert_id = alert_store.create(db, {"title": "T", "body": "B", "topic": "summit", "ttl": 60})
+    clicks = [f"{_delivery(db, alert_id, n)}.{n:032x}" for n in (1, 2)]   # two phones, a token each
     story = _articles(server)[0]
     context.grant_permissions(["notifications"], origin=server.url)
     page = context.new_page()
@@ -121,21 +122,28 @@ def test_a_click_is_reported_and_waits_for_the_network_when_offline(context, mak
     cdp = context.new_cdp_session(page)
     registration_id = _registration_id(cdp, page)
 
-    def push_and_click():
-        message = {"alert": alert_id, "title": story["title"], "url": story["url"], "tag": "topic-summit"}
+    def push_and_click(click):
+        message = {"alert": alert_id, "click": click, "title": story["title"], "url": story["url"],
+                   "tag": "topic-summit"}
         cdp.send("ServiceWorker.deliverPushMessage", {"origin": server.url, "registrationId": registration_id,
                                                       "data": json.dumps(message)})
         _poll(page, NOTIFICATIONS, lambda notes: len(notes) == 1)
         [worker] = context.service_workers
-        assert worker.evaluate(CLICK) == {"url": story["url"], "alert": alert_id}
+        assert worker.evaluate(CLICK) == {"url": story["url"], "alert": alert_id, "click": click}
 
-    push_and_click()
+    push_and_click(clicks[0])
     _poll(page, "() => 1", lambda _: ledger.figures(db, alert_id)["clicked"] == 1)
     context.set_offline(True)
-    push_and_click()                       # the report cannot go now: it waits in the worker
+    push_and_click(clicks[1])              # the report cannot go now: it waits in the worker
     page.wait_for_timeout(500)
     assert ledger.figures(db, alert_id)["clicked"] == 1
     context.set_offline(False)
     page.goto(server.url + story["url"])   # the next page load online sends what waited
     _poll(page, "() => 1", lambda _: ledger.figures(db, alert_id)["clicked"] == 2)
     db.close()
+
+
+def _delivery(db, alert_id, n):
+    """A ledger row of the alert, as a sender's fan-out writes it, with a known click token."""
+    return db.execute("INSERT INTO deliveries (alert_id, endpoint, state, click_token) VALUES (?, ?, 'sent', ?)"
+                      " RETURNING id", (alert_id, f"https://push.example/{n}", f"{n:032x}")).fetchone()[0]

@@ -14,7 +14,7 @@ from reader.store import connect, ledger
 
 from .chromium import LIST_KEPT
 from .test_offline import _articles, _open, _poll, _wait_kept
-from .test_push import NOTIFICATIONS, _registration_id
+from .test_push import NOTIFICATIONS, _delivery, _registration_id
 
 # Short limits so a test waits seconds, not the defaults' 2.5 s and 10 s per step.
 LIMITS = {"OFFLINE_NETWORK_TIMEOUT_MS": 400, "OFFLINE_NETWORK_LIMIT_MS": 2000}
@@ -110,6 +110,7 @@ QUEUED = """() => new Promise(resolve => {
 def test_a_click_recorded_during_a_flush_is_sent_once(context, make_live_server, demo_copy):
     db = connect(demo_copy)
     alerts = [alert_store.create(db, {"title": f"T{n}", "body": "B", "topic": "summit", "ttl": 60}) for n in range(3)]
+    clicks = {alert: f"{_delivery(db, alert, alert)}.{alert:032x}" for alert in alerts}   # one phone each
     slow = {}
     server = make_live_server(demo_copy, wrap=lambda app: slow.setdefault("app", SlowClicks(app)))
     story = _articles(server)[0]
@@ -121,7 +122,8 @@ def test_a_click_recorded_during_a_flush_is_sent_once(context, make_live_server,
     [worker] = context.service_workers
 
     def push_and_click(alert):
-        message = {"alert": alert, "title": f"Alert {alert}", "url": story["url"], "tag": f"alert-{alert}"}
+        message = {"alert": alert, "click": clicks[alert], "title": f"Alert {alert}", "url": story["url"],
+                   "tag": f"alert-{alert}"}
         cdp.send("ServiceWorker.deliverPushMessage", {"origin": server.url, "registrationId": registration_id,
                                                       "data": json.dumps(message)})
         _poll(page, NOTIFICATIONS, lambda notes: alert in [n["data"]["alert"] for n in notes])

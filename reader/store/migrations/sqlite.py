@@ -322,4 +322,37 @@ STEPS = [
         VALUES (new.article_id, new.title, new.description, new.body);
     END;
     """,
+    # 9: the desk and the push API hardened: editor sessions kept on the server (logout, a new
+    #    password and removal end them), a click counted once per delivery (a token per ledger
+    #    row, sent in its payload), the time each subscription last accepted a delivery (the
+    #    audience an editor sees), and request counts per client address (rate limits)
+    """
+    CREATE TABLE editor_sessions (
+        token_hash TEXT PRIMARY KEY,         -- SHA-256 (hex) of the token in the editor's cookie
+        editor_id INTEGER NOT NULL REFERENCES editors(id) ON DELETE CASCADE,
+        created_at REAL NOT NULL,    -- unix time
+        expires_at REAL NOT NULL     -- unix time; after it the session is over
+    );
+    CREATE INDEX editor_sessions_editor ON editor_sessions(editor_id);
+    ALTER TABLE deliveries ADD COLUMN click_token TEXT;  -- random, 32 hex digits; NULL for older rows
+    ALTER TABLE clicks ADD COLUMN delivery_id INTEGER;     -- NULL for clicks counted before tokens
+    CREATE UNIQUE INDEX clicks_delivery ON clicks(delivery_id);
+    ALTER TABLE subscriptions ADD COLUMN delivered_at TEXT;  -- ISO 8601, UTC: last delivery accepted
+    CREATE TABLE rate_limits (
+        key TEXT PRIMARY KEY,                -- what is counted, e.g. "subscribe:203.0.113.9"
+        window_start REAL NOT NULL,  -- unix time the current window began
+        hits INTEGER NOT NULL                -- requests in the current window
+    );
+    CREATE INDEX rate_limits_window ON rate_limits(window_start);
+    """,
+    # 10: one automatic alert per story and topic, kept by a unique key whatever runs at once (a
+    #    poll and a desk ingest of the same new story queued two); repeats made before are relabelled
+    #    'auto-repeat' so the key can hold
+    """
+    UPDATE alerts SET source = 'auto-repeat'
+        WHERE source = 'auto' AND article_id IS NOT NULL AND id NOT IN (
+            SELECT MIN(id) FROM alerts WHERE source = 'auto' AND article_id IS NOT NULL
+            GROUP BY article_id, topic);
+    CREATE UNIQUE INDEX alerts_auto_once ON alerts(article_id, topic) WHERE source = 'auto';
+    """,
 ]

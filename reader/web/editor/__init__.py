@@ -12,7 +12,7 @@ from flask import Blueprint, current_app, g, jsonify, redirect, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 
-from ...store import editors as editor_store
+from ... import editors
 from ...store import get_db
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
@@ -68,13 +68,14 @@ def _no_store(response):
 
 
 def _current_editor():
-    editor_id = session.get("editor_id")
-    if editor_id is None:
+    """The editor whose session the cookie names, while the store keeps that session (logout, a
+    new password or the account's removal end it, for every copy of the cookie)."""
+    token = session.get("token")
+    if token is None:
         return None
-    editor = editor_store.by_id(get_db(), editor_id)
-    if editor is None or editor["name"] != session.get("editor"):
-        session.clear()  # the account was removed or replaced
-        return None
+    editor = editors.session_editor(get_db(), token, now=clock())
+    if editor is None:
+        session.clear()
     return editor
 
 

@@ -17,6 +17,7 @@ from ...store import topics as topic_store
 from ... import i18n
 from .. import inputs
 from . import bp, clock, editor_name
+from .desk import audience
 
 log = logging.getLogger(__name__)
 TTL_CHOICES = ((900, "15 minutes"), (3600, "1 hour"), (payload.DEFAULT_TTL, "6 hours"), (86400, "1 day"),
@@ -97,7 +98,7 @@ def read_draft(db, values, *, now):
     draft = {"title": title, "body": body, "topic": topic["slug"], "topic_name": topic["name"],
              "urgency": urgency, "ttl": ttl, "article": article, "article_id": article and article["id"],
              "url": article and f"/articles/{article['slug']}/", "image": outbox._image(db, article),
-             "audience": subscription_store.count_following(db, topic["slug"])}
+             **audience(db, topic["slug"])}
     draft.update(_when(values, now))
     draft["bytes"] = len(payload.build({**draft, "id": desk_store.next_alert_id(db)}, article_url=draft["url"]))
     return draft
@@ -145,13 +146,14 @@ def _zone(name):
 
 def _form(db, values, error=None):
     """The compose form with the editor's values (and the error that sent them back)."""
-    topics = [{**t, "audience": subscription_store.count_following(db, t["slug"])} for t in topic_store.all(db)]
+    topics = [{**t, **audience(db, t["slug"])} for t in topic_store.all(db)]
     article = _article(db, values.get("article_id"))
     preview = {"url": f"/articles/{article['slug']}/" if article else "/", "image": outbox._image(db, article)}
     next_id = desk_store.next_alert_id(db)
     return render_template("editor/compose.html", values=values, error=error, topics=topics, article=article,
                            preview=preview, urgencies=payload.URGENCIES, ttls=TTL_CHOICES,
                            max_payload=MAX_PAYLOAD, next_id=next_id, bytes=_size(values, preview, next_id),
+                           click_sample=payload.CLICK_SAMPLE,
                            limits={"title": payload.MAX_TITLE, "body": payload.MAX_BODY})
 
 

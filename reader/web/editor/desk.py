@@ -54,9 +54,15 @@ def senders_view(db):
 def alert_view(db, row):
     """An alert with its topic's name, its audience and its delivery figures."""
     topic = topic_store.get(db, row["topic"])
-    return {"row": row, "topic_name": topic["name"] if topic else row["topic"],
-            "audience": subscription_store.count_following(db, row["topic"]),
+    return {"row": row, "topic_name": topic["name"] if topic else row["topic"], **audience(db, row["topic"]),
             "figures": ledger.figures(db, row["id"])}
+
+
+def audience(db, topic):
+    """{"audience": readers an alert on the topic would reach, "audience_new": of them, how many
+    no alert has reached yet} (store.subscriptions.audience)."""
+    total, new = subscription_store.audience(db, topic)
+    return {"audience": total, "audience_new": new}
 
 
 @bp.post("/ingest")
@@ -110,7 +116,7 @@ def _back(alert_id):
 @bp.get("/topics")
 def topics():
     db = get_db()
-    rows = [{**t, "audience": subscription_store.count_following(db, t["slug"])} for t in topic_store.all(db)]
+    rows = [{**t, **audience(db, t["slug"])} for t in topic_store.all(db)]
     return render_template("editor/topics.html", topics=rows, modes=MODE_LABELS,
                            saved=request.args.get("saved"))
 

@@ -1,0 +1,238 @@
+"""Fan-out of one alert to 100,000 subscriptions: 1, 2 and 4 senders on PostgreSQL and 1 on SQLite,
+beside the anchor (the single sender of commit 155283f, before the shared ledger) in the same run.
+
+Each sender is a `reader push work` process, as on a machine of its own. The loopback push service
+(tests/pushservice.py) runs in its own process and checks VAPID on every request; every copy it
+accepts is counted per subscription (each must be exactly 1), and 1 in --sample bodies is
+decrypted with the subscription's keys, not all of them, to keep the service's own CPU down.
+
+    .venv/bin/python benchmarks/fanout_bench.py [--subscribers 100000] [--sample 100]
+
+Prints, per setup: deliveries/s from the alert being queued until it is marked sent, the total
+seconds, and each sender's peak RSS (its own process; its encryption helper is listed apart).
+"""
+import argparse
+import collections
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))  # the loopback push service and the PostgreSQL cluster
+
+import pg  # noqa: E402
+from pushservice import PushService  # noqa: E402
+
+from reader.push import keys, outbox  # noqa: E402
+from reader.store import alerts as alert_store  # noqa: E402
+from reader.store import connect, postgres  # noqa: E402
+from reader.store import subscriptions as subscription_store  # noqa: E402
+from reader.store import topics as topic_store  # noqa: E402
+
+ANCHOR_COMMIT = "155283f"  # main before this work: one sender per alert, SQLite only
+READER = Path(sys.executable).parent / "reader"
+WAIT_LIMIT = 600.0  # seconds one fan-out may take before the benchmark gives up
+
+
+def load(config, phones, data_dir):
+    """Subscriptions into a fresh store, through the store's API, in transactions of 5,000."""
+    db = connect(config)
+    keys.ensure(data_dir, db)
+    topic_store.upsert(db, "summit", "Summit coverage")
+    for start in range(0, len(phones), 5000):
+        with db.transaction():
+            for phone in phones[start:start + 5000]:
+                info = phone.info()
+                subscription_store.upsert(db, info["endpoint"], info["keys"]["p256dh"], info["keys"]["auth"],
+                                          ["summit"])
+    db.close()
+
+
+def fan_out(label, config, data_dir, service, senders, phones, sample):
+    """Queue one alert with `senders` workers running; returns the printed row's figures."""
+    service.reset()
+    env = {**os.environ, "READER_DATA_DIR": str(data_dir), "READER_PUSH_SERVICE_HOSTS": service.origin,
+           "READER_DATABASE_URL": config.get("DATABASE_URL", "")}
+    workers = [subprocess.Popen([READER, "push", "work", "--poll", "0.1"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(senders)]
+    db = connect(config)
+    deadline = time.monotonic() + 60
+    while len(outbox.senders_alive(db)) < senders:  # every sender up and polling before the clock starts
+        if time.monotonic() > deadline or any(w.poll() is not None for w in workers):
+            for worker in workers:
+                worker.kill()
+            errors = b"".join(w.communicate()[1] for w in workers).decode(errors="replace")
+            raise SystemExit(f"{label}: the senders did not start:\n{errors[-3000:]}")
+        time.sleep(0.1)
+    helpers = {w.pid: [] for w in workers}
+    started = time.perf_counter()
+    alert_id = outbox.queue(db, title="Japan sets a 3 trillion yen goal for Central Asia",
+                            body="Leaders of five countries met in Tokyo for the first summit.", topic="summit")
+    deadline = time.monotonic() + WAIT_LIMIT
+    while alert_store.get(db, alert_id)["state"] != "sent":
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{label}: not sent within {WAIT_LIMIT:.0f}s")
+        for worker in workers:
+            helpers[worker.pid] = helpers[worker.pid] or _children(worker.pid)
+        time.sleep(0.02)
+    seconds = time.perf_counter() - started
+    rss = []
+    for worker in workers:
+        helper_rss = max((_peak_kb(pid) for pid in helpers[worker.pid]), default=0)
+        worker.send_signal(signal.SIGTERM)
+        _, status, usage = os.wait4(worker.pid, 0)
+        worker.returncode = os.waitstatus_to_exitcode(status)
+        rss.append((usage.ru_maxrss / 1024, helper_rss / 1024))
+    db.close()
+    copies = collections.Counter(a.token for a in service.attempts() if a.status == 201)
+    wrong = sum(1 for phone in phones if copies[phone.token] != 1)
+    missing = sum(1 for phone in phones if copies[phone.token] == 0)
+    if wrong:
+        db = connect(config)
+        print("   ledger of the first few:", [tuple(r) for r in db.execute(
+            "SELECT state, attempts, status, error, lane, batch_id FROM deliveries WHERE endpoint IN (%s)"
+            % ",".join("?" for _ in phones[:0] or [0]), [next(p.endpoint for p in phones if copies[p.token] != 1)]).fetchall()])
+        print(f"   {missing} got none, {wrong - missing} got more than one")
+        db.close()
+    checked = _decrypt_sample(service, phones, alert_id, sample)
+    rate = len(phones) / seconds
+    sizes = ", ".join(f"{own:.0f} MB (+{helper:.0f} MB helper)" for own, helper in rss)
+    print(f"  {label:<22} {rate:8.0f} deliveries/s {seconds:7.1f} s   peak RSS per sender: {sizes}")
+    print(f"  {'':<22} copies counted by the service: {len(phones) - wrong:,} subscriptions got exactly 1, "
+          f"{wrong} did not; {checked} sampled bodies decrypted to this alert")
+    if wrong:
+        raise SystemExit(f"FAIL: {wrong} subscriptions did not get exactly one copy")
+    return rate
+
+
+def _decrypt_sample(service, phones, alert_id, every):
+    bodies = {token: body for token, body, *_ in service._call("deliveries", 0)}
+    ok = 0
+    for phone in phones[::every]:
+        message = phone.decrypt(bodies[phone.token])
+        ok += b'"alert":%d' % alert_id in message
+    return ok
+
+
+def _children(pid):
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _peak_kb(pid):
+    """VmHWM (peak resident set) of a live process, in kB; 0 when it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+ANCHOR_SCRIPT = textwrap.dedent("""
+    import sys, time, json
+    from reader.push import keys, outbox
+    from reader.push.sender import Sender
+    from reader.push.vapid import Signer
+    from reader.store import connect, transaction
+    from reader.store import subscriptions as subscription_store, topics as topic_store
+    data_dir, origin = sys.argv[1], sys.argv[2]
+    phones = json.load(sys.stdin)
+    db = connect(data_dir)
+    key = keys.ensure(data_dir)
+    topic_store.upsert(db, "summit", "Summit coverage")
+    with transaction(db):
+        for endpoint, p256dh, auth in phones:
+            subscription_store.upsert(db, endpoint, p256dh, auth, ["summit"])
+    alert_id = outbox.queue(db, title="Japan sets a 3 trillion yen goal for Central Asia",
+                            body="Leaders of five countries met in Tokyo for the first summit.", topic="summit")
+    sender = Sender(db, Signer(key, "mailto:bench@example.org"), hosts=[origin])
+    started = time.perf_counter()
+    figures = sender.send_alert(alert_id)
+    print(json.dumps({"seconds": time.perf_counter() - started, "sent": figures["sent"]}))
+""")
+
+
+def anchor(service, phones, work):
+    """The sender as it was at ANCHOR_COMMIT, on SQLite, timed the same way (queue to sent)."""
+    import json
+
+    service.reset()
+    code = work / "anchor-code"
+    code.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ANCHOR_COMMIT, "reader"], capture_output=True,
+                             check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(code)], input=archive, check=True)
+    data = json.dumps([[p.info()["endpoint"], p.info()["keys"]["p256dh"], p.info()["keys"]["auth"]] for p in phones])
+    process = subprocess.Popen([sys.executable, "-c", ANCHOR_SCRIPT, str(work / "anchor-data"), service.origin],
+                               env={**os.environ, "PYTHONPATH": str(code)}, cwd=work, stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True)
+    out, _ = process.communicate(data, timeout=WAIT_LIMIT * 2)
+    if process.returncode:
+        raise SystemExit("the anchor run failed")
+    result = json.loads(out.strip().splitlines()[-1])
+    copies = collections.Counter(a.token for a in service.attempts() if a.status == 201)
+    wrong = sum(1 for phone in phones if copies[phone.token] != 1)
+    rate = len(phones) / result["seconds"]
+    print(f"  {'anchor: main, SQLite':<22} {rate:8.0f} deliveries/s {result['seconds']:7.1f} s   "
+          f"(commit {ANCHOR_COMMIT}, one sender in-process; {wrong} subscriptions without exactly one copy)")
+    return rate
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--subscribers", type=int, default=100_000)
+    parser.add_argument("--sample", type=int, default=100, help="decrypt 1 body in this many")
+    parser.add_argument("--senders", default="1,2,4", help="sender counts to run on PostgreSQL")
+    parser.add_argument("--no-anchor", action="store_true")
+    args = parser.parse_args()
+    load_avg = os.getloadavg()[0]
+    print(f"# python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load_avg:.2f} at start; "
+          f"push service in its own process")
+    work = Path(tempfile.mkdtemp(prefix="fanout-bench-"))
+    cluster = pg.Cluster.start(pg.binaries())
+    try:
+        with PushService(process=True) as service:
+            started = time.perf_counter()
+            phones = service.subscribe_many(args.subscribers)
+            print(f"# minted {len(phones):,} subscriptions in {time.perf_counter() - started:.0f} s")
+            rates = {}
+            if not args.no_anchor:
+                rates["anchor"] = anchor(service, phones, work)
+            sqlite_dir = work / "sqlite"
+            load({"DATA_DIR": sqlite_dir, "DATABASE_URL": ""}, phones, sqlite_dir)
+            rates["sqlite 1"] = fan_out("ours: SQLite, 1 sender", {"DATA_DIR": sqlite_dir, "DATABASE_URL": ""},
+                                        sqlite_dir, service, 1, phones, args.sample)
+            template = cluster.create_database()
+            pg_dir = work / "pg"
+            shutil.copytree(sqlite_dir, pg_dir, ignore=shutil.ignore_patterns("reader.sqlite3*"))
+            load({"DATA_DIR": pg_dir, "DATABASE_URL": template}, phones, pg_dir)
+            postgres.close_pools()
+            for count in [int(n) for n in args.senders.split(",")]:
+                url = cluster.create_database(template=template.rsplit("/", 1)[1])
+                rates[f"pg {count}"] = fan_out(f"ours: PostgreSQL, {count}", {"DATA_DIR": pg_dir, "DATABASE_URL": url},
+                                               pg_dir, service, count, phones, args.sample)
+                postgres.close_pools()
+                cluster.drop_database(url)
+    finally:
+        cluster.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"# load average {os.getloadavg()[0]:.2f} at the end")
+    goals = [("one sender >= 4,000/s on SQLite", rates.get("sqlite 1", 0) >= 4000),
+             ("one sender >= 4,000/s on PostgreSQL", rates.get("pg 1", 0) >= 4000),
+             ("2 senders >= 1.5x one on PostgreSQL", rates.get("pg 2", 0) >= 1.5 * rates.get("pg 1", 1))]
+    print("\n".join(f"  {'PASS' if ok else 'MISS'} {name}" for name, ok in goals))
+    return 0 if all(ok for _, ok in goals) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
