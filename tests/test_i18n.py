@@ -173,11 +173,14 @@ def _assert_no_english(html, language, where):
 
 
 @pytest.fixture(scope="module")
-def desk(demo_data):
-    app = create_app({"DATA_DIR": demo_data, "TESTING": True})
+def desk(demo_data, tmp_path_factory):
+    """A client logged in to the desk of a copy of the demo (demo_data itself stays as it is)."""
+    import shutil
+
+    data_dir = shutil.copytree(demo_data, tmp_path_factory.mktemp("desk") / "data")
+    app = create_app({"DATA_DIR": data_dir, "TESTING": True})
     db = connect(app.config)
-    if not any(row["name"] == "lena" for row in db.execute("SELECT name FROM editors").fetchall()):
-        editors.add(db, "lena", PASSWORD)
+    editors.add(db, "lena", PASSWORD)
     db.close()
     client = app.test_client()
     token = BeautifulSoup(client.get("/editor/login").data, "html.parser").find("input", {"name": "csrf_token"})["value"]
@@ -299,3 +302,13 @@ def test_an_edition_takes_a_locale(demo_data, tmp_path):
     html = (tmp_path / "summit.html").read_text(encoding="utf-8")
     assert '<html lang="kk"' in html and "Мазмұны" in html and "интернет те, сервер де" in html
     _assert_no_english(html, "kk", "the summit edition")
+
+
+def test_the_desks_messages_are_in_the_editors_language(demo_copy):
+    client = create_app({"DATA_DIR": demo_copy, "TESTING": True}).test_client()
+    login = BeautifulSoup(client.get("/editor/login").data, "html.parser")
+    token = login.find("input", {"name": "csrf_token"})["value"]
+    wrong = client.post("/editor/login", headers={"Accept-Language": "ru"},
+                        data={"csrf_token": token, "name": "nobody", "password": "not the password"})
+    assert wrong.status_code == 403
+    assert BeautifulSoup(wrong.data, "html.parser").select_one(".error").get_text() == "Неверное имя или пароль."
