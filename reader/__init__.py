@@ -1,5 +1,6 @@
 """Reader: an offline-first news reader. `create_app` is the only entry point."""
 import secrets
+import tempfile
 from pathlib import Path
 
 from flask import Flask, request
@@ -26,7 +27,7 @@ def create_app(config=None):
     app = _Reader(__name__, template_folder=str(SHARE / "templates"), static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024  # no form or JSON body Reader takes is bigger
     app.config.update(settings)
-    Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+    _writable(app.config["DATA_DIR"])
     app.config["SECRET_KEY"] = settings["SECRET_KEY"] or _secret_key(app.config["DATA_DIR"])
     app.teardown_appcontext(store.close_db)
     from . import cli, web
@@ -43,6 +44,22 @@ class _Reader(Flask):
 
         self.logger.error("request %s failed: %s %s", request_id(), request.method, request.full_path.rstrip("?"),
                           exc_info=exc_info)
+
+
+def _writable(data_dir):
+    """Make the data directory, and check it can be written: Reader keeps its database, images,
+    keys and built assets there, so a read-only one fails here, with one line.
+
+    Raises:
+        config.ConfigError: the directory cannot be made or written.
+    """
+    try:
+        Path(data_dir).mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=data_dir).close()
+    except OSError as exc:
+        raise config_module.ConfigError(
+            f"the data directory {data_dir} cannot be written ({exc.strerror or exc}): Reader keeps its "
+            "database, images and keys there; give READER_DATA_DIR a writable directory") from None
 
 
 def _secret_key(data_dir):

@@ -2,6 +2,7 @@
 import functools
 import json
 import logging
+import re
 import sys
 import time
 from pathlib import Path
@@ -10,11 +11,12 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
-from . import topics
+from . import images, topics
 from .i18n import LOCALES
 from .ingest import STORED, Ingester, Item
 from .store import articles as article_store
 from .store import connect, get_db
+from .store import images as image_store
 from .store import sources as source_store
 from .store import topics as topic_store
 
@@ -59,7 +61,9 @@ def main():
     from . import create_app
 
     # Commands say what went wrong on stderr (warnings and errors; `push work` adds progress).
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(_TerminalFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     cli = _Group(name="reader", create_app=create_app, add_version_option=False,
                  load_dotenv=False, set_debug_flag=False, help="Reader: an offline-first news reader.")
     cli.main(prog_name="reader")
@@ -84,12 +88,23 @@ def init_command():
     """Create the data directory, the database and the VAPID keys (safe to run twice)."""
     from .push import keys
 
+    get_db().check_integrity()  # a damaged file is named here, not found later by a reader
     try:
         private_key = keys.ensure(current_app.config["DATA_DIR"], get_db())
     except keys.VapidKeyError as exc:
         raise click.ClickException(str(exc)) from None
+    sweep_media()
     click.echo(f"data directory ready: {current_app.config['DATA_DIR']}")
     click.echo(f"push public key: {keys.public_key(private_key)}")
+
+
+def sweep_media():
+    """At start (init, serve, poll): remove the files an interrupted ingest left in the media
+    directory. Files younger than twice the longest an ingest may take are left to it."""
+    config = current_app.config
+    grace = 2 * max(config["SOURCE_SECONDS"], config["DESK_INGEST_SECONDS"])
+    images.sweep(Path(config["DATA_DIR"]) / images.MEDIA_DIR, image_store.files(get_db()),
+                 older_than=time.time() - grace)
 
 
 @click.command("ingest")
@@ -134,18 +149,42 @@ def _alerts_from_coverage():
 
 def _print(result, as_json):
     if as_json:
-        click.echo(json.dumps(result.as_json(), ensure_ascii=False))
+        click.echo(_json_line(result.as_json()))
         return
     label = f"[{result.id}] " if result.id else ""
     detail = {"error": result.error, "cut": result.note, "held": f"{result.title} ({result.note})",
               "discarded": f"{result.title} ({result.note})"}.get(result.status, result.title)
-    click.echo(f"{result.status:<9} {label}{result.url}  {detail}")
+    click.echo(for_terminal(f"{result.status:<9} {label}{result.url}  {detail}"))
 
 
 def _exit_for(results):
     """Non-zero when no article was stored, held or found unchanged (a "cut" line is not one)."""
     if not any(r.status in STORED for r in results):
         sys.exit(1)
+
+
+# What a terminal would act on rather than show: C0 controls (ESC starts an escape sequence, CR
+# rewrites the line), DEL and the C1 controls (U+009B is a one-character CSI on some terminals).
+TERMINAL_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def for_terminal(text, *, keep=""):
+    """Stored or fetched text made safe to print: every control character but those in `keep`
+    is shown as an escape (\\x1b), so a story cannot move the cursor, retitle the terminal or hide lines."""
+    return TERMINAL_CONTROLS.sub(lambda m: m.group() if m.group() in keep else f"\\x{ord(m.group()):02x}", text)
+
+
+class _TerminalFormatter(logging.Formatter):
+    """Log lines on stderr quote URLs, titles and servers' words: their controls are escaped too."""
+
+    def format(self, record):
+        return for_terminal(super().format(record), keep="\n\t")
+
+
+def _json_line(record, indent=None):
+    """JSON as --json prints it: C0 controls are escaped by JSON itself; DEL and C1 are escaped here."""
+    text = json.dumps(record, ensure_ascii=False, indent=indent)
+    return re.sub(r"[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 class _Null:
@@ -174,8 +213,8 @@ def list_command(topic, limit):
     for row in article_store.latest(db, topic=topic, limit=limit):
         topics_text = ",".join(topic_store.for_article(db, row["id"])) or "-"
         updated = f" v{row['version']}" if row["version"] > 1 else ""
-        click.echo(f"{row['id']:>4}  {row['lang'] or '??':<3} {row['reading_minutes']:>2} min  "
-                   f"[{topics_text}]{updated}  {row['title']}")
+        click.echo(for_terminal(f"{row['id']:>4}  {row['lang'] or '??':<3} {row['reading_minutes']:>2} min  "
+                                f"[{topics_text}]{updated}  {row['title']}"))
 
 
 @click.command("show")
@@ -189,15 +228,16 @@ def show_command(article_id, fmt):
     if row is None:
         raise click.ClickException(f"no article with id {article_id}")
     if fmt == "html":
-        click.echo(row["body_html"])
+        click.echo(for_terminal(row["body_html"], keep="\n\t"))
     elif fmt == "json":
         record = dict(row)
         record["tags"] = json.loads(record["tags"])
         record["confidence_reasons"] = json.loads(record["confidence_reasons"])
         record["topics"] = topic_store.for_article(db, article_id)
-        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+        click.echo(_json_line(record, indent=2))
     else:
-        click.echo(f"{row['title']}\n{row['byline'] or ''}  {row['published'] or ''}\n\n{row['body_text']}")
+        click.echo(for_terminal(f"{row['title']}\n{row['byline'] or ''}  {row['published'] or ''}", keep="\n"))
+        click.echo("\n" + for_terminal(row["body_text"], keep="\n\t"))
 
 
 @click.command("demo")
@@ -248,7 +288,7 @@ def sources_list():
     for row in source_store.all(get_db()):
         state = row["status"] or "never polled"
         error = f" ({row['error']})" if row["error"] else ""
-        click.echo(f"{row['url']}  topic={row['topic'] or '-'}  {state}{error}  {row['polled_at'] or ''}")
+        click.echo(for_terminal(f"{row['url']}  topic={row['topic'] or '-'}  {state}{error}  {row['polled_at'] or ''}"))
 
 
 @sources_group.command("remove")
@@ -269,6 +309,7 @@ def poll_command(every, as_json):
     from .poll import poll_all
 
     db = get_db()
+    sweep_media()
     while True:
         for result in poll_all(db, current_app.config):
             _print(result, as_json)
@@ -319,10 +360,12 @@ def db_copy_command(target_url):
               help="Threads per worker.")
 @click.option("--push-worker/--no-push-worker", default=True, show_default=True,
               help="Also run the push sender in its own process.")
+@with_appcontext
 def serve_command(host, port, workers, threads, push_worker):
     """Serve Reader with a production WSGI server (gunicorn)."""
     from .serve import serve
 
+    sweep_media()
     serve(host=host, port=port, workers=workers, threads=threads, push_worker=push_worker)
 
 
@@ -370,8 +413,8 @@ def topics_group():
 def topics_list():
     """List topics with their rules."""
     for topic in topic_store.all(get_db()):
-        click.echo(f"{topic['slug']:<14} {topic['name']}  alerts={topic['alert_mode']}  "
-                   f"keywords={len(topic['keywords'])} sections={topic['sections']} tags={topic['tags']}")
+        click.echo(for_terminal(f"{topic['slug']:<14} {topic['name']}  alerts={topic['alert_mode']}  "
+                                f"keywords={len(topic['keywords'])} sections={topic['sections']} tags={topic['tags']}"))
 
 
 @topics_group.command("load")

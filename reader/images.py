@@ -93,6 +93,27 @@ def _variant(image, width, digest, media_dir):
             "type": "image/webp"}
 
 
+def sweep(media_dir, keep, *, older_than):
+    """Remove what an interrupted ingest left behind: temporary files, and variants that no stored
+    image names (written just before a process was killed, or its story's store failed).
+
+    Only files last changed before `older_than` (unix time) go, so an ingest running now keeps
+    the files it has not stored yet. Returns the names removed.
+    """
+    removed = []
+    for path in Path(media_dir).glob("*"):
+        stray = path.suffix == ".tmp" or (path.suffix == ".webp" and path.name not in keep)
+        try:
+            if stray and path.is_file() and path.stat().st_mtime < older_than:
+                path.unlink()
+                removed.append(path.name)
+        except FileNotFoundError:
+            continue  # another process swept or renamed it meanwhile
+    if removed:
+        log.warning("removed %d files an interrupted ingest left in %s", len(removed), media_dir)
+    return removed
+
+
 def srcset(variants):
     return ", ".join(f"{MEDIA_URL}{v['file']} {v['width']}w" for v in variants)
 

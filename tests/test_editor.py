@@ -3,6 +3,7 @@ schedule, approvals, the audit log and the chart. Time is driven by a fake clock
 import re
 import threading
 import time
+from datetime import datetime, timezone
 import xml.etree.ElementTree as ET
 from urllib.parse import urlsplit
 
@@ -423,7 +424,7 @@ def test_confirming_queues_for_the_worker_and_writes_the_log(editor, desk):
     page = BeautifulSoup(editor.get("/editor/alerts/1").data, "html.parser")
     assert page.select_one("table.figures")["data-poll"] == "/editor/alerts/1.json"
     assert editor.get("/editor/alerts/1.json").json == {
-        "id": 1, "state": "queued", "live": True,
+        "id": 1, "state": "queued", "live": True, "actions": ["cancel"],
         "figures": {"queued": 0, "pending": 0, "sent": 0, "failed": 0, "expired": 0, "clicked": 0}}
 
 
@@ -485,7 +486,7 @@ def test_approve_and_cancel_change_the_state_and_write_the_log(editor, desk):
     log = [(e["editor"], e["action"], e["alert_id"]) for e in audit.entries(db)]
     assert log == [("ada", "cancelled", second), ("ada", "approved", first)]
     again = _post(editor, f"/editor/alerts/{second}/approve", {})
-    assert again.status_code == 409 and "moved on" in _error(again)
+    assert again.status_code == 409 and _error(again) == f"Alert {second} can no longer be approved: it is cancelled."
     assert _post(editor, "/editor/alerts/99/cancel", {}).status_code == 404
     activity = BeautifulSoup(editor.get("/editor/").data, "html.parser").select(".activity li")
     assert "ada cancelled alert 2" in activity[0].get_text(" ", strip=True)
@@ -680,3 +681,56 @@ def test_reader_editor_add_hashes_the_password(desk):
     assert "bea" in runner.invoke(args=["editor", "list"]).output
     client = desk.test_client()
     assert _login(client, "BEA", "a long passphrase").status_code == 303
+
+
+# ---- the alert page follows the alert (issue 12.15) --------------------------------------------
+
+def test_the_buttons_follow_the_state_and_a_late_cancel_stays_on_the_desk(editor, desk):
+    db = desk.extensions["test_db"]
+    alert_id = outbox.queue(db, title="One", body="", topic="summit", state="scheduled", send_at="2099-01-01T00:00:00+00:00")
+    page = BeautifulSoup(editor.get(f"/editor/alerts/{alert_id}").data, "html.parser")
+    assert [f["data-action"] for f in page.select("form[data-action]")] == ["cancel"]
+    assert editor.get(f"/editor/alerts/{alert_id}.json").json["actions"] == ["cancel"]
+    alert_store.set_state(db, alert_id, "sending")
+    alert_store.set_state(db, alert_id, "sent")                     # the sender finished meanwhile
+    status = editor.get(f"/editor/alerts/{alert_id}.json").json
+    assert (status["state"], status["actions"]) == ("sent", [])     # editor.js takes the button away
+    late = _post(editor, f"/editor/alerts/{alert_id}/cancel", {"back": f"/editor/alerts/{alert_id}"})
+    assert late.status_code == 409
+    page = BeautifulSoup(late.data, "html.parser")
+    assert "desk" in page.body["class"]                              # the desk's page, not the reader's
+    assert _error(late) == f"Alert {alert_id} can no longer be cancelled: it is sent."
+    assert page.select_one("td[data-state]")["data-state"] == "sent" and not page.select("form[data-action]")
+    pending = outbox.queue(db, title="Two", body="", topic="summit", state="pending_approval", source="auto")
+    assert editor.get(f"/editor/alerts/{pending}.json").json["actions"] == ["approve", "cancel"]
+
+
+def test_a_sending_alert_can_be_cancelled_and_its_senders_stop(editor, desk):
+    db = desk.extensions["test_db"]
+    alert_id = outbox.queue(db, title="One", body="", topic="summit")
+    alert_store.set_state(db, alert_id, "sending")
+    assert _post(editor, f"/editor/alerts/{alert_id}/cancel", {}).status_code == 303
+    assert alert_store.get(db, alert_id)["state"] == "cancelled"
+    assert ledger.outlook(db, alert_id, time.time()) == (0, None)
+
+
+def test_a_sent_alerts_page_follows_clicks_for_a_day(editor, desk, clock):
+    db = desk.extensions["test_db"]
+    alert_id = outbox.queue(db, title="One", body="", topic="summit")
+    finished = datetime.fromtimestamp(clock.now - 3600, timezone.utc).isoformat(timespec="seconds")
+    db.execute("UPDATE alerts SET state = 'sent', started_at = ?, finished_at = ? WHERE id = ?",
+               (finished, finished, alert_id))
+    page = BeautifulSoup(editor.get(f"/editor/alerts/{alert_id}").data, "html.parser")
+    assert page.select_one("table.figures")["data-poll"] == f"/editor/alerts/{alert_id}.json"
+    delivery = db.execute("INSERT INTO deliveries (alert_id, endpoint, state, click_token) VALUES (?, ?, 'sent', ?)"
+                          " RETURNING id", (alert_id, "https://push.example/1", "a" * 32)).fetchone()[0]
+    assert editor.post("/api/push/clicks", json={"alert": alert_id, "click": f"{delivery}.{'a' * 32}"}).status_code == 204
+    status = editor.get(f"/editor/alerts/{alert_id}.json").json
+    assert status["live"] is True and status["figures"]["clicked"] == 1
+    clock.now += 22 * 3600                       # (a new log-in: a session lasts 12 hours)
+    assert _login(editor, "ada", PASSWORD).status_code == 303
+    assert editor.get(f"/editor/alerts/{alert_id}.json").json["live"] is True
+    clock.now += 3600
+    assert editor.get(f"/editor/alerts/{alert_id}.json").json["live"] is False
+    assert BeautifulSoup(editor.get(f"/editor/alerts/{alert_id}").data, "html.parser").select_one(
+        "table.figures").get("data-poll") is None

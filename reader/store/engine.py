@@ -37,6 +37,10 @@ class Database:
         self._depth = 0
         self._commit()
 
+    def check_integrity(self):
+        """Raise StoreCorrupt when the store's files are damaged (an embedded engine checks its
+        file; a server such as PostgreSQL looks after its own)."""
+
     @property
     def in_transaction(self):
         return self._depth > 0

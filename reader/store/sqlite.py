@@ -9,6 +9,10 @@ from .errors import IntegrityError, StoreBusy, StoreCorrupt, StoreError, StoreUn
 
 DB_NAME = "reader.sqlite3"
 BUSY_MS = 30000  # how long a writer waits for another's lock before StoreBusy
+# The WAL grows while readers keep a checkpoint from starting it over (a burst of writes under
+# constant reads); SQLite then reuses the file but never shrinks it. With this limit, the first
+# checkpoint that starts it over truncates it back (the automatic checkpoint runs every 1000 pages).
+WAL_LIMIT = 16 * 1024 * 1024
 
 
 class SQLiteDatabase(Database):
@@ -33,6 +37,7 @@ class SQLiteDatabase(Database):
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA foreign_keys=ON")
             self._conn.execute(f"PRAGMA busy_timeout={BUSY_MS}")
+            self._conn.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
             migrations.apply_sqlite(self)
 
     def execute(self, sql, params=()):
@@ -50,6 +55,16 @@ class SQLiteDatabase(Database):
 
     def close(self):
         self._conn.close()
+
+    def check_integrity(self):
+        """Read every page once (PRAGMA quick_check).
+
+        Raises:
+            StoreCorrupt: the file is damaged, with SQLite's first finding.
+        """
+        found = [row[0] for row in self.execute("PRAGMA quick_check(5)").fetchall()]
+        if found != ["ok"]:
+            raise StoreCorrupt(f"the database file {self.path} is damaged ({'; '.join(found)})")
 
     def _begin(self):
         self.execute("BEGIN IMMEDIATE")

@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from whitenoise import WhiteNoise
 
 from .. import SHARE, assets, i18n
-from ..store import StoreUnavailable
+from ..store import StoreCorrupt, StoreUnavailable
 from . import inputs
 
 STATIC_MAX_AGE = 31536000  # a year: every static URL carries its content hash
@@ -69,6 +69,7 @@ def init_app(app):
     app.after_request(compress.compress)
     app.register_error_handler(HTTPException, _error)
     app.register_error_handler(StoreUnavailable, _unavailable)
+    app.register_error_handler(StoreCorrupt, _damaged)
 
 
 class _StaticFiles(WhiteNoise):
@@ -138,6 +139,12 @@ def _unavailable(exc):
     response = current_app.make_response(response)
     response.headers["Retry-After"] = str(RETRY_AFTER)
     return response
+
+
+def _damaged(exc):
+    """The database file is damaged: every reader gets a clear 503, the log names it once per request."""
+    current_app.logger.critical("request %s: %s", request_id(), exc)
+    return _error(ServiceUnavailable("Reader's database is damaged and must be restored by its operators."))
 
 
 def _error(exc):

@@ -67,8 +67,8 @@ class PageCache:
             return self.app(environ, start_response)
         try:
             key = self._key(environ)
-        except store.StoreUnavailable:
-            return self.app(environ, start_response)  # the app answers 503 for the store's gap
+        except (store.StoreUnavailable, store.StoreCorrupt):
+            return self.app(environ, start_response)  # the app answers 503, saying why
         with self._lock:
             copy = self._copies.get(key)
             if copy is not None:

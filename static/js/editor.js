@@ -75,6 +75,13 @@
     });
   }
 
+  // A button the alert's new state no longer allows goes away (a sent alert has no Cancel).
+  function showActions(status) {
+    document.querySelectorAll("form[data-action]").forEach(function (form) {
+      form.hidden = (status.actions || []).indexOf(form.dataset.action) < 0;
+    });
+  }
+
   function refreshChart(url) {
     var box = document.querySelector("[data-chart-box]");
     if (!box || !url) return Promise.resolve();
@@ -92,7 +99,8 @@
     });
   }
 
-  // An alert's page: figures every 2 s while it can still change, then the chart once more.
+  // An alert's page: figures and buttons every 2 s while they can still change (clicks come for
+  // hours after it is sent), then the chart once more.
   function pollAlert(table) {
     var last = "";
     var tick = function () {
@@ -101,6 +109,7 @@
       }).then(function (status) {
         if (!status) return;
         showFigures(table, status);
+        showActions(status);
         var seen = JSON.stringify(status.figures);
         var redraw = seen !== last ? refreshChart(table.dataset.chart) : Promise.resolve();
         last = seen;

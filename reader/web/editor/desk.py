@@ -23,6 +23,10 @@ DESK_STORIES = 30
 DESK_HELD = 30          # stories waiting for a look, least trusted first
 MAX_URL = 2000
 MODE_LABELS = words.MODES   # shown in the editor's language
+# What an editor may do to an alert in each state: the one home of the rule (the buttons, the
+# JSON the alert page polls to take away a button that no longer applies, and the views).
+ACTIONS = {"approve": ("pending_approval",),
+           "cancel": ("draft", "pending_approval", "scheduled", "queued", "sending")}
 
 
 @bp.get("/")
@@ -55,7 +59,12 @@ def alert_view(db, row):
     """An alert with its topic's name, its audience and its delivery figures."""
     topic = topic_store.get(db, row["topic"])
     return {"row": row, "topic_name": topic["name"] if topic else row["topic"], **audience(db, row["topic"]),
-            "figures": ledger.figures(db, row["id"])}
+            "figures": ledger.figures(db, row["id"]), "actions": actions(row)}
+
+
+def actions(row):
+    """The actions an editor can take on this alert now (["approve", "cancel"] or fewer)."""
+    return [name for name, states in ACTIONS.items() if row["state"] in states]
 
 
 def audience(db, topic):
@@ -85,25 +94,30 @@ def _ingest_refused(message, url, status):
 @bp.post("/alerts/<int:alert_id>/approve")
 def approve(alert_id):
     """An alert waiting for approval is queued; the push worker sends it."""
-    return _change(alert_id, "queued", ("pending_approval",), "approved")
+    return _change(alert_id, "queued", "approve", "approved")
 
 
 @bp.post("/alerts/<int:alert_id>/cancel")
 def cancel(alert_id):
-    return _change(alert_id, "cancelled", ("draft", "pending_approval", "scheduled", "queued"), "cancelled")
+    """A waiting alert is cancelled; one that is sending stops (senders take no more of its rows)."""
+    return _change(alert_id, "cancelled", "cancel", "cancelled")
 
 
-def _change(alert_id, state, only_from, action):
+def _change(alert_id, state, action, done):
     db = get_db()
     if alert_store.get(db, alert_id) is None:
         abort(404, gettext("No such alert."))
     with transaction(db):
-        changed = alert_store.set_state(db, alert_id, state, only_from=only_from)
+        changed = alert_store.set_state(db, alert_id, state, only_from=ACTIONS[action])
         if changed:
-            audit.record(db, editor_name(), action, alert_id=alert_id)
-    if not changed:
-        abort(409, gettext("Alert %(id)s can no longer be %(action)s: it has moved on (see its page).", id=alert_id, action=words.ACTIONS[action]))
-    log.info("editor %s %s alert %s", editor_name(), action, alert_id)
+            audit.record(db, editor_name(), done, alert_id=alert_id)
+    if not changed:  # it moved on since the page was shown: show where it is now, on the desk
+        from .history import alert_page  # here: history imports this module
+
+        now = words.STATES.get(alert_store.get(db, alert_id)["state"], "")
+        return alert_page(alert_id, error=gettext("Alert %(id)s can no longer be %(action)s: it is %(state)s.",
+                                                  id=alert_id, action=words.ACTIONS[done], state=now)), 409
+    log.info("editor %s %s alert %s", editor_name(), done, alert_id)
     return redirect(_back(alert_id), code=303)
 
 
