@@ -9,7 +9,7 @@ decrypted with the subscription's keys, not all of them, to keep the service's o
     .venv/bin/python benchmarks/fanout_bench.py [--subscribers 100000] [--sample 100]
 
 Prints, per setup: deliveries/s from the alert being queued until it is marked sent, the total
-seconds, and each sender's peak RSS (its own process; its encryption helper is listed apart).
+seconds, and each sender's peak RSS (VmHWM of its own process; its encryption helper apart).
 """
 import argparse
 import collections
@@ -84,28 +84,22 @@ def fan_out(label, config, data_dir, service, senders, phones, sample):
     seconds = time.perf_counter() - started
     rss = []
     for worker in workers:
+        # VmHWM from /proc, read before the sender stops: wait4's ru_maxrss would count the
+        # benchmark's own memory, copied into the child before it exec'd `reader`.
         helper_rss = max((_peak_kb(pid) for pid in helpers[worker.pid]), default=0)
+        rss.append((_peak_kb(worker.pid) / 1024, helper_rss / 1024))
         worker.send_signal(signal.SIGTERM)
-        _, status, usage = os.wait4(worker.pid, 0)
-        worker.returncode = os.waitstatus_to_exitcode(status)
-        rss.append((usage.ru_maxrss / 1024, helper_rss / 1024))
+        worker.wait(timeout=60)
     db.close()
     copies = collections.Counter(a.token for a in service.attempts() if a.status == 201)
     wrong = sum(1 for phone in phones if copies[phone.token] != 1)
     missing = sum(1 for phone in phones if copies[phone.token] == 0)
-    if wrong:
-        db = connect(config)
-        print("   ledger of the first few:", [tuple(r) for r in db.execute(
-            "SELECT state, attempts, status, error, lane, batch_id FROM deliveries WHERE endpoint IN (%s)"
-            % ",".join("?" for _ in phones[:0] or [0]), [next(p.endpoint for p in phones if copies[p.token] != 1)]).fetchall()])
-        print(f"   {missing} got none, {wrong - missing} got more than one")
-        db.close()
     checked = _decrypt_sample(service, phones, alert_id, sample)
     rate = len(phones) / seconds
     sizes = ", ".join(f"{own:.0f} MB (+{helper:.0f} MB helper)" for own, helper in rss)
     print(f"  {label:<22} {rate:8.0f} deliveries/s {seconds:7.1f} s   peak RSS per sender: {sizes}")
     print(f"  {'':<22} copies counted by the service: {len(phones) - wrong:,} subscriptions got exactly 1, "
-          f"{wrong} did not; {checked} sampled bodies decrypted to this alert")
+          f"{wrong} did not ({missing} got none); {checked} sampled bodies decrypted to this alert")
     if wrong:
         raise SystemExit(f"FAIL: {wrong} subscriptions did not get exactly one copy")
     return rate
@@ -229,8 +223,9 @@ def main():
     print(f"# load average {os.getloadavg()[0]:.2f} at the end")
     goals = [("one sender >= 4,000/s on SQLite", rates.get("sqlite 1", 0) >= 4000),
              ("one sender >= 4,000/s on PostgreSQL", rates.get("pg 1", 0) >= 4000),
-             ("2 senders >= 1.5x one on PostgreSQL", rates.get("pg 2", 0) >= 1.5 * rates.get("pg 1", 1))]
+             ("2 senders >= 1.5x one on PostgreSQL", "pg 1" in rates and rates.get("pg 2", 0) >= 1.5 * rates["pg 1"])]
     print("\n".join(f"  {'PASS' if ok else 'MISS'} {name}" for name, ok in goals))
+    print("  (a goal whose setup was not run counts as missed)")
     return 0 if all(ok for _, ok in goals) else 1
 
 

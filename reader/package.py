@@ -11,7 +11,10 @@ import gzip
 import hashlib
 import json
 import logging
+import multiprocessing
+import os
 import zipfile
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,7 +23,8 @@ import brotli
 import lxml.html
 from flask import render_template
 
-from . import SHARE, assets, create_app, images
+from . import SHARE, assets, create_app, images, pagekeys
+from .lifeline import die_with_parent
 from .store import articles as article_store
 from .store import connect
 from .store import images as image_store
@@ -63,8 +67,13 @@ def export_app(config, *, api_origin=None, base_url=None):
     return create_app(settings)
 
 
-def export_site(config, out_dir, *, base_url="http://localhost/", api_origin=None):
-    """Write the whole public site to out_dir; returns a Report.
+def export_site(config, out_dir, *, base_url="http://localhost/", api_origin=None, workers=None):
+    """Write the public site to out_dir; returns a Report.
+
+    Only pages whose key (reader.pagekeys: what they show, read from the store) changed since the
+    last export are rendered, unless the build changed (templates, static files, settings,
+    topics); many pages are rendered in parallel, one process per core. Files whose bytes did
+    not change are not rewritten; files of stories that went away are removed.
 
     Raises:
         PackageError: when a page does not render.
@@ -72,38 +81,46 @@ def export_site(config, out_dir, *, base_url="http://localhost/", api_origin=Non
     app = export_app(config, api_origin=api_origin, base_url=base_url)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    app.extensions["export_out"] = str(out)
     writer = _Writer(out)
-    client = app.test_client()
     with app.app_context():
         db = connect(app.config)
-        urls = public_urls(db)
+        urls = pagekeys.plan(db, archive_page=ARCHIVE_PAGE, edition_limit=EDITION_LIMIT, feeds=FEEDS,
+                             shell=[*SHELL_PAGES, "/manifest.json"])
+        build = pagekeys.build_key(_build_parts(app, base_url), topic_store.all(db))
         db.close()
-    for url in urls:
-        writer.put(url_to_file(url), _render(client, url, base_url), twins=True)
+    if writer.build != build:
+        writer.forget_keys()  # another build: every page is rendered again
+    todo = [(url, key) for url, key in urls if not writer.current(url_to_file(url), key)]
+    key_of = {url_to_file(url): key for url, key in todo}
+    for relative, digest, written, links in _render_all(app, todo, base_url, workers):
+        writer.record(relative, digest, written, links, key_of[relative])
+    for url, key in urls:
+        writer.keep(url_to_file(url), key)
     _copy_assets(app, out, writer)
     _copy_tree(Path(app.config["DATA_DIR"]) / images.MEDIA_DIR, out / "media", writer)
     # The worker last: its precache revisions are the exported files' own content hashes.
     app.config["EXPORT_REVISIONS"] = {url: writer.digest(url_to_file(url))
                                       for url in (*SHELL_PAGES, "/manifest.json")}
-    writer.put("sw.js", _render(client, "/sw.js", base_url), twins=True)
-    report = writer.finish()
-    report.broken = broken_links(out)
+    writer.put("sw.js", _render(app.test_client(), "/sw.js", base_url), twins=True)
+    report = writer.finish(build)
+    report.broken = writer.broken_links()
     return report
 
 
 def public_urls(db):
     """Every URL a reader's browser or the service worker may ask a static host for."""
-    urls = ["/", *SHELL_PAGES, "/manifest.json"] + [f"/{name}" for name in FEEDS]
-    pages = max(1, -(-article_store.count(db) // ARCHIVE_PAGE))
-    urls += ["/archive/"] + [f"/archive/{number}/" for number in range(2, pages + 1)]
-    for topic in topic_store.all(db):
-        urls += [f"/topics/{topic['slug']}/"] + [f"/topics/{topic['slug']}/{name}" for name in FEEDS]
-        urls.append(f"/api/editions/{topic['slug']}?limit={EDITION_LIMIT}")
-    urls.append(f"/api/editions/front?limit={EDITION_LIMIT}")
-    urls.append("/api/articles?limit=200")
-    for row in article_store.latest(db, limit=1_000_000):
-        urls += [f"/articles/{row['slug']}/", f"/api/articles/{row['id']}"]
-    return urls
+    return [url for url, _ in pagekeys.plan(db, archive_page=ARCHIVE_PAGE, edition_limit=EDITION_LIMIT, feeds=FEEDS,
+                                            shell=[*SHELL_PAGES, "/manifest.json"])]
+
+
+def _build_parts(app, base_url):
+    """Everything outside the store that every page depends on."""
+    templates = sorted((str(p.relative_to(SHARE / "templates")), hashlib.sha256(p.read_bytes()).hexdigest())
+                       for p in (SHARE / "templates").rglob("*") if p.is_file())
+    settings = {k: v for k, v in app.config.items() if k.isupper() and k not in ("SECRET_KEY", "EXPORT_REVISIONS")}
+    assets_seen = {name: entry["url_path"] for name, entry in app.extensions["assets"].items()}
+    return {"base_url": base_url, "templates": templates, "assets": assets_seen, "settings": settings}
 
 
 def url_to_file(url):
@@ -123,48 +140,140 @@ def _render(client, url, base_url):
     return response.get_data()
 
 
+PARALLEL_FROM = 200  # pages worth starting a process per core for (each one builds its own app)
+
+
+def _render_all(app, todo, base_url, workers):
+    """Render and write the pages: here for a few, in one process per core for many."""
+    workers = workers or os.cpu_count() or 1
+    if len(todo) < PARALLEL_FROM or workers < 2:
+        yield from _render_chunk(app, [url for url, _ in todo], base_url, app.extensions["export_out"])
+        return
+    settings = {k: v for k, v in app.config.items() if k.isupper()}
+    chunks = [[url for url, _ in todo[n::workers]] for n in range(workers)]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start,
+                             initargs=(settings, app.extensions["export_out"])) as pool:
+        for done in pool.map(_worker_render, chunks, [base_url] * len(chunks)):
+            yield from done
+
+
+_worker_app = None
+
+
+def _worker_start(settings, out):
+    global _worker_app
+    die_with_parent()
+    _worker_app = create_app(settings)
+    _worker_app.extensions["export_out"] = out
+
+
+def _worker_render(urls, base_url):
+    return list(_render_chunk(_worker_app, urls, base_url, _worker_app.extensions["export_out"]))
+
+
+def _render_chunk(app, urls, base_url, out):
+    """(file, digest, written?, internal links) for each URL rendered and written under out."""
+    client = app.test_client()
+    for url in urls:
+        relative = url_to_file(url)
+        data = _render(client, url, base_url)
+        path = Path(out) / relative
+        written = not (path.exists() and path.read_bytes() == data)
+        if written:
+            _write(path, data)
+        _write_twins(path, data, written)
+        links = page_links(data) if relative.endswith(".html") else []
+        yield relative, hashlib.sha256(data).hexdigest(), written, links
+
+
+def _write_twins(path, data, changed):
+    for suffix, encode in ((".gz", lambda d: gzip.compress(d, 6, mtime=0)),
+                           (".br", lambda d: brotli.compress(d, quality=BROTLI_QUALITY))):
+        twin = path.with_name(path.name + suffix)
+        if changed or not twin.exists():
+            _write(twin, encode(data))
+
+
 class _Writer:
-    """Writes files whose bytes changed and remembers every file of this export."""
+    """What this export wrote and keeps; the manifest remembers each file's digest, key and links."""
 
     def __init__(self, out):
         self.out = out
         self.report = Report()
-        self.seen = {}
+        manifest = out / MANIFEST_FILE
+        saved = json.loads(manifest.read_text()) if manifest.exists() else {}
+        if not isinstance(saved, dict):  # an export made before keys were kept: start afresh
+            saved = {}
+        self.build = saved.get("build")
+        self.previous = saved.get("files", {})
+        self.files = {}       # relative -> {"digest", "key", "links"}
         self.twins = set()
-        previous = out / MANIFEST_FILE
-        self.previous = set(json.loads(previous.read_text())) if previous.exists() else set()
 
-    def put(self, relative, data, *, twins=False):
-        path = self.out / relative
-        self.seen[relative] = hashlib.sha256(data).hexdigest()
-        changed = not (path.exists() and path.read_bytes() == data)
-        if changed:
-            _write(path, data)
+    def forget_keys(self):
+        for entry in self.previous.values():
+            entry["key"] = None
+
+    def current(self, relative, key):
+        """True when the file is there and shows what the store says it should."""
+        entry = self.previous.get(relative)
+        return entry is not None and entry.get("key") == key and (self.out / relative).is_file()
+
+    def record(self, relative, digest, written, links, key):
+        self.files[relative] = {"digest": digest, "key": key, "links": links}
+        self.twins.update((relative + ".gz", relative + ".br"))
+        if written:
             self.report.written += 1
         else:
             self.report.unchanged += 1
-        if twins:
-            self._twins(relative, data, changed)
 
-    def _twins(self, relative, data, changed):
-        for suffix, encode in ((".gz", lambda d: gzip.compress(d, 6, mtime=0)),
-                               (".br", lambda d: brotli.compress(d, quality=BROTLI_QUALITY))):
-            twin = relative + suffix
-            self.twins.add(twin)
-            if changed or not (self.out / twin).exists():
-                _write(self.out / twin, encode(data))
+    def keep(self, relative, key):
+        """A page not rendered this time: kept as the last export wrote it."""
+        if relative not in self.files:
+            self.files[relative] = {**self.previous[relative], "key": key}
+            self.twins.update((relative + ".gz", relative + ".br"))
+            self.report.unchanged += 1
+
+    def put(self, relative, data, *, twins=False):
+        path = self.out / relative
+        changed = not (path.exists() and path.read_bytes() == data)
+        if changed:
+            _write(path, data)
+        if twins:
+            _write_twins(path, data, changed)
+            self.twins.update((relative + ".gz", relative + ".br"))
+        self.record(relative, hashlib.sha256(data).hexdigest(), changed, [], None)
+
+    def put_file(self, relative, source):
+        """A file copied as it is (media, static files): skipped when one of the same size is
+        there (both are named by their content's hash)."""
+        path = self.out / relative
+        size = source.stat().st_size
+        changed = not (path.is_file() and path.stat().st_size == size)
+        if changed:
+            _write(path, source.read_bytes())
+        self.files[relative] = {"digest": None, "key": None, "links": []}
+        self.report.written += changed
+        self.report.unchanged += not changed
 
     def digest(self, relative):
-        return self.seen[relative][:12]
+        return self.files[relative]["digest"][:12]
 
-    def finish(self):
-        for relative in sorted(self.previous - set(self.seen) - self.twins):
-            path = self.out / relative
-            if path.is_file():
-                path.unlink()
-                self.report.removed += 1
-        (self.out / MANIFEST_FILE).write_text(json.dumps(sorted(set(self.seen) | self.twins), indent=0))
-        self.report.files = len(self.seen)
+    def broken_links(self):
+        """(page, link) for every same-site link in the exported HTML whose file is missing."""
+        return [(relative, link) for relative, entry in sorted(self.files.items())
+                for link in entry.get("links", []) if not _exists(self.out, link)]
+
+    def finish(self, build):
+        kept = set(self.files) | self.twins
+        for relative in sorted(set(self.previous) - kept):
+            for name in (relative, relative + ".gz", relative + ".br"):
+                path = self.out / name
+                if path.is_file():
+                    path.unlink()
+                    self.report.removed += name == relative
+        (self.out / MANIFEST_FILE).write_text(json.dumps({"build": build, "files": self.files}, indent=0))
+        self.report.files = len(self.files)
         return self.report
 
 
@@ -183,31 +292,39 @@ def _copy_assets(app, out, writer):
         for suffix in ("", ".br", ".gz"):
             path = build / (entry["url_path"] + suffix)
             if path.is_file():
-                writer.put(f"static/{entry['url_path']}{suffix}", path.read_bytes())
+                writer.put_file(f"static/{entry['url_path']}{suffix}", path)
 
 
 def _copy_tree(source, target, writer):
     if not source.is_dir():
         return
     for path in sorted(p for p in source.rglob("*") if p.is_file() and not p.name.endswith(".tmp")):
-        writer.put(str(target.relative_to(writer.out) / path.relative_to(source)), path.read_bytes())
+        writer.put_file(str(target.relative_to(writer.out) / path.relative_to(source)), path)
+
+
+def page_links(data):
+    """Same-site links (a, link, img, script and srcset) of one HTML page."""
+    root = lxml.html.fromstring(data)
+    found = []
+    for tag, attribute in LINK_ATTRIBUTES:
+        for element in root.iter(tag):
+            link = element.get(attribute)
+            if link and _internal(link):
+                found.append(link)
+    for img in root.iter("img"):
+        for candidate in (img.get("srcset") or "").split(","):
+            link = candidate.strip().split(" ")[0]
+            if link and _internal(link):
+                found.append(link)
+    return sorted(set(found))
 
 
 def broken_links(out):
     """(page, link) for every same-site link in the exported HTML whose file is missing."""
     broken = []
     for page in sorted(out.rglob("*.html")):
-        root = lxml.html.fromstring(page.read_bytes())
-        for tag, attribute in LINK_ATTRIBUTES:
-            for element in root.iter(tag):
-                link = element.get(attribute)
-                if link and _internal(link) and not _exists(out, link):
-                    broken.append((str(page.relative_to(out)), link))
-        for img in root.iter("img"):
-            for candidate in (img.get("srcset") or "").split(","):
-                link = candidate.strip().split(" ")[0]
-                if link and _internal(link) and not _exists(out, link):
-                    broken.append((str(page.relative_to(out)), link))
+        broken += [(str(page.relative_to(out)), link) for link in page_links(page.read_bytes())
+                   if not _exists(out, link)]
     return broken
 
 

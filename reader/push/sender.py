@@ -325,12 +325,14 @@ class _Run:
                 pass
 
     async def claim(self, lane, size):
-        s = self.s
+        s, now = self.s, self.s.clock()
         batch_id, rows = await self.call(ledger.claim, s.db, self.alert["id"], owner=s.name, lane=lane, limit=size,
-                                         now=s.clock(), lease=s.lease)
+                                         now=now, lease=s.lease)
         if not rows:
             return 0
-        batch = self.batches[batch_id] = _Batch(batch_id, lane, len(rows), s.clock() + s.lease - s.margin)
+        # The lease runs from `now` (what the store was told), however long the claim waited for
+        # the database thread: the fence never trusts more time than the store granted.
+        batch = self.batches[batch_id] = _Batch(batch_id, lane, len(rows), now + s.lease - s.margin)
         usable = [row for row in rows if row["p256dh"] is not None]
         for row in rows:
             if row["p256dh"] is None:  # the subscriber left after the fan-out

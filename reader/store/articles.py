@@ -15,7 +15,9 @@ OPTIONAL = {"confidence": None, "confidence_reasons": []}
 
 
 def by_url(db, url):
-    return db.execute("SELECT * FROM articles WHERE url = ? OR fetched_url = ?", (url, url)).fetchone()
+    """The story whose canonical or fetched URL this is (each looked up in its own index)."""
+    return (db.execute("SELECT * FROM articles WHERE url = ?", (url,)).fetchone()
+            or db.execute("SELECT * FROM articles WHERE fetched_url = ? LIMIT 1", (url,)).fetchone())
 
 
 def get(db, article_id):
@@ -64,6 +66,8 @@ def update(db, old, row):
         " WHERE id = ?",
         [*(_value(_field(row, c)) for c in COLUMNS), now, now, old["id"]],
     )
+    db.execute("UPDATE article_topics SET sort_key = (SELECT COALESCE(published, created_at) FROM articles"
+               " WHERE id = ?) WHERE article_id = ?", (old["id"], old["id"]))
     search_index.index(db, old["id"], row)
 
 
@@ -91,41 +95,51 @@ def versions(db, article_id):
 
 
 def latest(db, *, topic=None, limit=50, since=None):
-    """Newest first by published time (falling back to ingest time)."""
-    sql = "SELECT a.* FROM articles a"
-    where, params = [], []
-    if topic:
-        sql += " JOIN article_topics t ON t.article_id = a.id"
-        where.append("t.topic = ?")
-        params.append(topic)
+    """Newest first by published time (falling back to ingest time), read from an index.
+
+    With `since`, only stories changed after it: those few are found by updated_at first.
+    """
+    sql, params = (_TOPIC_ORDER, [topic]) if topic else (_ORDER, [])
+    where = " AND t.topic = ?" if topic else ""
     if since:
-        where.append("a.updated_at > ?")
+        where += " AND a.id IN (SELECT id FROM articles WHERE updated_at > ?)"
         params.append(since)
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY COALESCE(a.published, a.created_at) DESC, a.id DESC LIMIT ?"
-    return db.execute(sql, [*params, limit]).fetchall()
+    return db.execute(sql.format(where=where, compare=""), [*params, limit]).fetchall()
+
+
+# Newest first: "a" in the expression index articles_latest; "t" in article_topics_latest.
+_ORDER = ("SELECT a.* FROM articles a WHERE 1 = 1{where}{compare}"
+          " ORDER BY COALESCE(a.published, a.created_at) DESC, a.id DESC LIMIT ?")
+_TOPIC_ORDER = ("SELECT a.* FROM article_topics t JOIN articles a ON a.id = t.article_id WHERE 1 = 1{where}{compare}"
+                " ORDER BY t.sort_key DESC, t.article_id DESC LIMIT ?")
 
 
 def neighbours(db, row, *, older, topic=None, limit=3):
     """The stories just before (older) or just after a story in the newest-first order."""
     key = row["published"] or row["created_at"]
-    sign, order = ("<", "DESC") if older else (">", "ASC")
-    sql = "SELECT a.* FROM articles a"
-    params = []
+    sign = "<" if older else ">"
     if topic:
-        sql += " JOIN article_topics t ON t.article_id = a.id AND t.topic = ?"
-        params.append(topic)
-    sql += (f" WHERE (COALESCE(a.published, a.created_at), a.id) {sign} (?, ?)"
-            f" ORDER BY COALESCE(a.published, a.created_at) {order}, a.id {order} LIMIT ?")
-    return db.execute(sql, [*params, key, row["id"], limit]).fetchall()
+        sql = _TOPIC_ORDER.format(where=" AND t.topic = ?", compare=f" AND (t.sort_key, t.article_id) {sign} (?, ?)")
+        params = [topic, key, row["id"]]
+    else:
+        sql = _ORDER.format(where="", compare=f" AND (COALESCE(a.published, a.created_at), a.id) {sign} (?, ?)")
+        params = [key, row["id"]]
+    if not older:  # walk the index the other way: the nearest newer stories first
+        sql = sql.replace(" DESC", " ASC")
+    return db.execute(sql, [*params, limit]).fetchall()
+
+
+def stamps(db):
+    """Every story's id, slug, version, last change and lead image, newest first (the packager
+    decides from these which exported pages changed)."""
+    return db.execute("SELECT a.id, a.slug, a.version, a.updated_at, a.lead_image_id FROM articles a"
+                      " ORDER BY COALESCE(a.published, a.created_at) DESC, a.id DESC").fetchall()
 
 
 def page(db, number, *, per_page):
     """One page of every story, newest first (number counts from 1)."""
-    return db.execute(
-        "SELECT * FROM articles ORDER BY COALESCE(published, created_at) DESC, id DESC LIMIT ? OFFSET ?",
-        (per_page, (number - 1) * per_page)).fetchall()
+    return db.execute(_ORDER.format(where="", compare="") + " OFFSET ?",
+                      (per_page, (number - 1) * per_page)).fetchall()
 
 
 def search(db, text, *, limit=20):
@@ -135,7 +149,8 @@ def search(db, text, *, limit=20):
 
 
 def count(db):
-    return db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+    """Stories stored, kept up to date by triggers (counting the table grows with the archive)."""
+    return db.execute("SELECT value FROM counters WHERE name = 'articles'").fetchone()[0]
 
 
 def _field(row, column):

@@ -30,6 +30,26 @@ def for_article(db, article_id):
     return [_decoded(row) for row in rows]
 
 
+def for_articles(db, article_ids):
+    """{article id: [images]} for several articles in one query."""
+    found = {article_id: [] for article_id in article_ids}
+    if found:
+        rows = db.execute(f"SELECT * FROM images WHERE article_id IN ({', '.join('?' for _ in found)}) ORDER BY id",
+                          list(found)).fetchall()
+        for row in rows:
+            found[row["article_id"]].append(_decoded(row))
+    return found
+
+
+def get_many(db, image_ids):
+    """{id: image} for several images in one query (the story cards of a page)."""
+    wanted = sorted({i for i in image_ids if i})
+    if not wanted:
+        return {}
+    rows = db.execute(f"SELECT * FROM images WHERE id IN ({', '.join('?' for _ in wanted)})", wanted).fetchall()
+    return {row["id"]: _decoded(row) for row in rows}
+
+
 def get(db, image_id):
     row = db.execute("SELECT * FROM images WHERE id = ?", (image_id,)).fetchone()
     return _decoded(row) if row else None

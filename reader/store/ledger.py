@@ -53,10 +53,10 @@ def claim(db, alert_id, *, owner, lane, limit, now, lease):
     subscriber's keys (NULL when the subscriber left meanwhile). Lapsed batches are released first.
     """
     skip_locked = " FOR UPDATE SKIP LOCKED" if db.dialect == "postgresql" else ""
-    if not _claimable(db, alert_id, lane, now):
+    if not _claimable(db, alert_id, lane, now, owner):
         return None, []  # nothing to take: no write transaction, no lock
     with db.transaction():
-        release_lapsed(db, alert_id, now)
+        release_lapsed(db, alert_id, now, owner)
         if db.execute("SELECT 1 FROM alerts WHERE id = ? AND state = 'sending'", (alert_id,)).fetchone() is None:
             return None, []
         batch_id = db.execute(
@@ -79,18 +79,20 @@ def claim(db, alert_id, *, owner, lane, limit, now, lease):
     return batch_id, rows
 
 
-def _claimable(db, alert_id, lane, now):
+def _claimable(db, alert_id, lane, now, owner):
     free = db.execute("SELECT 1 FROM deliveries WHERE alert_id = ? AND lane = ? AND state = 'pending'"
                       " AND batch_id IS NULL AND next_attempt_at <= ? LIMIT 1", (alert_id, lane, now)).fetchone()
-    lapsed = db.execute("SELECT 1 FROM push_batches WHERE alert_id = ? AND lease_until < ? LIMIT 1",
-                        (alert_id, now)).fetchone()
+    lapsed = db.execute("SELECT 1 FROM push_batches WHERE alert_id = ? AND lease_until < ? AND owner <> ? LIMIT 1",
+                        (alert_id, now, owner)).fetchone()
     return free is not None or lapsed is not None
 
 
-def release_lapsed(db, alert_id, now):
-    """Give back the rows of batches whose lease lapsed (their sender died or stalled)."""
+def release_lapsed(db, alert_id, now, claimer):
+    """Give back the rows of other senders' batches whose lease lapsed (they died or stalled);
+    a sender late with its own renewals keeps its batches and renews them itself."""
     lapsed = [row[0] for row in db.execute(
-        "SELECT id FROM push_batches WHERE alert_id = ? AND lease_until < ?", (alert_id, now)).fetchall()]
+        "SELECT id FROM push_batches WHERE alert_id = ? AND lease_until < ? AND owner <> ?",
+        (alert_id, now, claimer)).fetchall()]
     for batch_id in lapsed:
         db.execute("UPDATE deliveries SET batch_id = NULL WHERE batch_id = ? AND state = 'pending'", (batch_id,))
         db.execute("DELETE FROM push_batches WHERE id = ?", (batch_id,))

@@ -1,5 +1,6 @@
 """Topics, their rules, which articles are in them, and the events new coverage raises."""
 import json
+from collections import defaultdict
 
 from . import utcnow
 
@@ -53,14 +54,22 @@ def for_articles(db, article_ids):
     return found
 
 
+def memberships(db):
+    """{article id: [topic slugs]} for every story (in topic order), in one query."""
+    found = defaultdict(list)
+    for article_id, topic in db.execute("SELECT article_id, topic FROM article_topics ORDER BY article_id, topic"):
+        found[article_id].append(topic)
+    return found
+
+
 def assign(db, article_id, slugs):
     """Add the article to these topics; returns the slugs it was not in before."""
     before = set(for_article(db, article_id))
-    for slug in slugs:
+    for slug in slugs:  # each membership keeps its story's sort key, so a topic lists from an index
         db.execute(
-            "INSERT INTO article_topics (article_id, topic) VALUES (?, ?) ON CONFLICT DO NOTHING",
-            (article_id, slug)
-        )
+            "INSERT INTO article_topics (article_id, topic, sort_key)"
+            " SELECT id, ?, COALESCE(published, created_at) FROM articles WHERE id = ? ON CONFLICT DO NOTHING",
+            (slug, article_id))
     return sorted(set(slugs) - before)
 
 

@@ -25,7 +25,7 @@ def articles():
     since = _since(request.args.get("since"))
     limit = _limit(request.args.get("limit"))
     rows = article_store.latest(db, topic=topic, limit=limit, since=since)
-    return jsonify(articles=[summary(db, row) for row in rows])
+    return jsonify(articles=summaries(db, rows))
 
 
 @bp.get("/articles/<int:article_id>")
@@ -34,7 +34,7 @@ def article(article_id):
     row = article_store.get(db, article_id)
     if row is None:
         abort(404, f"no article with id {article_id}")
-    record = summary(db, row)
+    [record] = summaries(db, [row])
     record.update(byline=row["byline"], description=row["description"], lang=row["lang"],
                   dir=row["dir"], published=row["published"], body_html=row["body_html"],
                   version=row["version"], tags=json.loads(row["tags"]))
@@ -53,25 +53,30 @@ def edition(name):
     if name != "front" and topic is None:
         abort(404, f"no edition {name!r}: use 'front' or a topic")
     rows = article_store.latest(db, topic=topic and topic["slug"], limit=_limit(request.args.get("limit")))
-    stories = [_edition_story(db, row) for row in rows]
+    stories = [_edition_story(record) for record in summaries(db, rows)]
     return jsonify(edition=name, title=topic["name"] if topic else "Front page", stories=stories,
                    bytes=sum(s["page_bytes"] + s["image_bytes"] for s in stories))
 
 
-def _edition_story(db, row):
-    record = summary(db, row)
+def _edition_story(record):
     return {"id": record["id"], "url": record["url"], "title": record["title"],
             "revision": record["revision"], "page_bytes": record["page_bytes"],
             "images": record["images_low"], "image_bytes": record["image_bytes_low"]}
 
 
-def summary(db, row):
+def summaries(db, rows):
+    """Each row's summary, with the images and topics of all of them read in two queries."""
+    ids = [row["id"] for row in rows]
+    images, topics = image_store.for_articles(db, ids), topic_store.for_articles(db, ids)
+    return [summary(row, images[row["id"]], topics[row["id"]]) for row in rows]
+
+
+def summary(row, stored, topics):
     """id, URLs, title, update time, topics and the bytes a phone needs to keep the story."""
-    stored = image_store.for_article(db, row["id"])
     return {
         "id": row["id"], "url": render.article_url(row), "source_url": row["url"],
         "title": row["title"], "updated": row["updated_at"], "revision": row["content_hash"][:16],
-        "topics": topic_store.for_article(db, row["id"]),
+        "topics": topics,
         "page_bytes": page_bytes(row["id"], row["content_hash"]),
         "images": [MEDIA_URL + default_variant(i["variants"])["file"] for i in stored],
         "image_bytes": sum(default_variant(i["variants"])["bytes"] for i in stored),

@@ -50,7 +50,7 @@ def topic(slug):
     found = topic_store.get(db, slug)
     if found is None:
         abort(404, "No such topic.")
-    stories = [render.story(db, r) for r in article_store.latest(db, topic=slug, limit=50)]
+    stories = render.stories(db, article_store.latest(db, topic=slug, limit=50))
     return revalidated(render_template("pages/topic.html", topic=found, stories=stories))
 
 
@@ -58,7 +58,7 @@ def topic(slug):
 def search():
     query = request.args.get("q", "").strip()[:MAX_QUERY]
     db = get_db()
-    results = [render.story(db, r) for r in article_store.search(db, query)]
+    results = render.stories(db, article_store.search(db, query))
     return revalidated(render_template("pages/search.html", query=query, results=results,
                                        searchable=bool(search_terms.parse(query))))
 
@@ -76,7 +76,7 @@ def archive(number=1):
     pages = max(1, -(-total // ARCHIVE_PAGE))
     if not 1 <= number <= pages:
         abort(404, "No such archive page.")
-    stories = [render.story(db, r) for r in article_store.page(db, number, per_page=ARCHIVE_PAGE)]
+    stories = render.stories(db, article_store.page(db, number, per_page=ARCHIVE_PAGE))
     return revalidated(render_template("pages/archive.html", stories=stories, number=number, pages=pages))
 
 

@@ -30,9 +30,19 @@ def preferences_from(cookies, save_data):
     return {"theme": theme, "text": size, "lowdata": lowdata}
 
 
+def stories(db, rows):
+    """Story cards for rows, their lead images read in one query (a page costs the same queries
+    whatever it lists)."""
+    leads = image_store.get_many(db, [row["lead_image_id"] for row in rows])
+    return [_card(row, leads.get(row["lead_image_id"])) for row in rows]
+
+
 def story(db, row):
     """A story card: title, time, reading time, small image."""
-    lead = image_store.get(db, row["lead_image_id"]) if row["lead_image_id"] else None
+    return stories(db, [row])[0]
+
+
+def _card(row, lead):
     thumb = lead["variants"][0] if lead else None
     return {
         "id": row["id"], "title": row["title"], "url": article_url(row),
@@ -55,10 +65,10 @@ def front_sections(db, rows, topics):
     order = {topic["slug"]: n for n, topic in enumerate(topics)}
     by_slug = {topic["slug"]: topic for topic in topics}
     sections = {}
-    for row in rows:  # newest first, so each section's first story is its newest
+    for row, card in zip(rows, stories(db, rows), strict=True):  # newest first: a section's first is its newest
         known = [slug for slug in memberships[row["id"]] if slug in order]
         slug = min(known, key=order.get) if known else None
-        sections.setdefault(slug, []).append(story(db, row))
+        sections.setdefault(slug, []).append(card)
     return [{"topic": by_slug.get(slug), "stories": stories} for slug, stories in sections.items()]
 
 
@@ -154,5 +164,5 @@ def next_stories(db, row, limit=3):
             for found in article_store.neighbours(db, row, older=older, topic=topic, limit=limit):
                 picked.setdefault(found["id"], found)
             if len(picked) >= limit:
-                return [story(db, r) for r in list(picked.values())[:limit]]
-    return [story(db, r) for r in picked.values()]
+                return stories(db, list(picked.values())[:limit])
+    return stories(db, list(picked.values()))

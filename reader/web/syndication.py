@@ -19,7 +19,8 @@ def _stories(topic=None):
     if topic and topic_store.get(db, topic) is None:
         abort(404, "No such topic.")
     rows = article_store.latest(db, topic=topic, limit=FEED_STORIES)
-    return [dict(render.story(db, r), body_html=r["body_html"], byline=r["byline"] or "") for r in rows]
+    return [dict(card, body_html=r["body_html"], byline=r["byline"] or "")
+            for r, card in zip(rows, render.stories(db, rows), strict=True)]
 
 
 @bp.get("/feed.xml")

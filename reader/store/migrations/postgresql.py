@@ -360,4 +360,26 @@ STEPS = [
             GROUP BY article_id, topic);
     CREATE UNIQUE INDEX alerts_auto_once ON alerts(article_id, topic) WHERE source = 'auto';
     """,
+    # 11: flat cost as the archive grows (see sqlite.py)
+    """
+    CREATE INDEX articles_fetched_url ON articles(fetched_url);
+    CREATE INDEX articles_updated ON articles(updated_at);
+    ALTER TABLE article_topics ADD COLUMN sort_key TEXT NOT NULL DEFAULT '';
+    UPDATE article_topics SET sort_key = (
+        SELECT COALESCE(published, created_at) FROM articles WHERE articles.id = article_topics.article_id);
+    CREATE INDEX article_topics_latest ON article_topics(topic, sort_key DESC, article_id DESC);
+    CREATE TABLE counters (
+        name TEXT PRIMARY KEY,
+        value BIGINT NOT NULL
+    );
+    INSERT INTO counters (name, value) SELECT 'articles', COUNT(*) FROM articles;
+    CREATE FUNCTION articles_counted() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE counters SET value = value + (CASE WHEN TG_OP = 'INSERT' THEN 1 ELSE -1 END)
+            WHERE name = 'articles';
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER articles_counted AFTER INSERT OR DELETE ON articles
+        FOR EACH ROW EXECUTE FUNCTION articles_counted();
+    """,
 ]

@@ -355,4 +355,26 @@ STEPS = [
             GROUP BY article_id, topic);
     CREATE UNIQUE INDEX alerts_auto_once ON alerts(article_id, topic) WHERE source = 'auto';
     """,
+    # 11: flat cost as the archive grows: a topic's stories newest first from an index (each
+    #     membership carries its story's sort key), the duplicate check on fetched_url, the API's
+    #     "changed since" on updated_at, and the count of stories kept, not counted
+    """
+    CREATE INDEX articles_fetched_url ON articles(fetched_url);
+    CREATE INDEX articles_updated ON articles(updated_at);
+    ALTER TABLE article_topics ADD COLUMN sort_key TEXT NOT NULL DEFAULT '';
+    UPDATE article_topics SET sort_key = (
+        SELECT COALESCE(published, created_at) FROM articles WHERE articles.id = article_topics.article_id);
+    CREATE INDEX article_topics_latest ON article_topics(topic, sort_key DESC, article_id DESC);
+    CREATE TABLE counters (
+        name TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+    );
+    INSERT INTO counters (name, value) SELECT 'articles', COUNT(*) FROM articles;
+    CREATE TRIGGER articles_counted_in AFTER INSERT ON articles BEGIN
+        UPDATE counters SET value = value + 1 WHERE name = 'articles';
+    END;
+    CREATE TRIGGER articles_counted_out AFTER DELETE ON articles BEGIN
+        UPDATE counters SET value = value - 1 WHERE name = 'articles';
+    END;
+    """,
 ]

@@ -1,0 +1,191 @@
+"""Flat cost as the archive grows: the same work on stores of 1,000, 10,000 and 50,000 stories.
+
+The stores are generated through the store's API (benchmarks/_archive.py: text from sentence
+patterns, 1-3 topics, 0-3 image rows, five years of dates); each size extends the one before.
+For each size it prints, beside the figures measured on main before this work (the anchor, from
+issue 11's table, same machine):
+
+- front page, search "summit" and an article page: CPU per request in the serving process
+  (time.process_time() around the request, so the machine's load matters less), rendered each
+  time (a query string keeps the page cache out of the way; cached answers are cheaper still);
+- `/api/articles?since=<the newest change>`: median wall time;
+- ingest of 100 new pages served over loopback HTTP: pages per second;
+- poll of a 100-entry feed whose entries are all stored: seconds (no per-host delay);
+- `reader package` after one correction (full export first): seconds, at 1,000 and 10,000.
+
+    .venv/bin/python benchmarks/archive_scale.py [--sizes 1000,10000,50000] [--store sqlite|postgresql]
+"""
+import argparse
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+import _archive  # noqa: E402
+import pg  # noqa: E402
+from servers import LoopbackServer, respond  # noqa: E402
+
+from reader import create_app, package  # noqa: E402
+from reader.ingest import Ingester, Item  # noqa: E402
+from reader.poll import poll_all  # noqa: E402
+from reader.store import articles as article_store  # noqa: E402
+from reader.store import connect, postgres  # noqa: E402
+from reader.store import sources as source_store  # noqa: E402
+
+ANCHOR = {  # issue 11, measured on main before this work
+    1000: {"front": 31, "search": 17, "article": 11, "api": 38, "ingest": 17.7, "poll": 2.6, "reexport": 41},
+    10000: {"front": 149, "search": 78, "article": 20, "api": 333, "ingest": 5.9, "poll": 4.4, "reexport": 388},
+    50000: {"front": 605, "search": 288, "article": 93, "api": 342, "ingest": 1.9, "poll": 14.2, "reexport": None},
+}
+REQUESTS = 40       # requests per page measured (after a warm-up)
+EXPORT_UP_TO = 10_000
+
+
+def cpu_per_request(client, paths):
+    """Median CPU milliseconds per GET over the paths (each answered 200)."""
+    for path in paths[:3]:
+        client.get(path)  # warm-up: templates compiled, statements prepared
+    costs = []
+    for path in paths:
+        started = time.process_time()
+        response = client.get(path)
+        costs.append((time.process_time() - started) * 1000)
+        if response.status_code != 200:
+            raise SystemExit(f"{path} answered {response.status_code}")
+    return statistics.median(costs)
+
+
+def wall_median(client, path, n=REQUESTS):
+    times = []
+    for _ in range(n):
+        started = time.perf_counter()
+        response = client.get(path)
+        times.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200:
+            raise SystemExit(f"{path} answered {response.status_code}")
+    return statistics.median(times)
+
+
+def measure_pages(app, db, rng):
+    client = app.test_client()
+    rows = article_store.latest(db, limit=1_000_000)
+    slugs = [row["slug"] for row in rng.sample(rows, min(REQUESTS, len(rows)))]
+    newest = db.execute("SELECT MAX(updated_at) FROM articles").fetchone()[0]
+    return {
+        "front": cpu_per_request(client, [f"/?r={n}" for n in range(REQUESTS)]),
+        "search": cpu_per_request(client, [f"/search?q=summit&r={n}" for n in range(REQUESTS)]),
+        "article": cpu_per_request(client, [f"/articles/{slug}/?r=1" for slug in slugs]),
+        "api": wall_median(client, f"/api/articles?since={quote(newest)}"),
+    }
+
+
+def measure_ingest(app, db, first_number):
+    pages = {f"/new/{n}.html": _archive.page(n) for n in range(first_number, first_number + 100)}
+    routes = {path: (lambda body: lambda request: respond(request, 200, body, "text/html; charset=utf-8"))(body)
+              for path, body in pages.items()}
+    with LoopbackServer(routes) as server:
+        ingester = Ingester(db, app.config)
+        started = time.perf_counter()
+        results = [ingester.ingest(Item(server.url(path))) for path in pages]
+        seconds = time.perf_counter() - started
+    bad = [r for r in results if r.status not in ("new", "held")]
+    if bad:
+        raise SystemExit(f"ingest failed: {bad[0].error}")
+    return len(pages) / seconds
+
+
+def measure_poll(app, db):
+    rows = article_store.latest(db, limit=100)
+    items = "".join(f"<item><title>{row['title']}</title><link>{row['url']}</link></item>" for row in rows)
+    feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Bench</title>{items}</channel></rss>'.encode()
+    with LoopbackServer({"/feed.xml": lambda request: respond(request, 200, feed, "application/rss+xml")}) as server:
+        source_store.add(db, server.url("/feed.xml"))
+        started = time.perf_counter()
+        results = list(poll_all(db, app.config))
+        seconds = time.perf_counter() - started
+        source_store.remove(db, server.url("/feed.xml"))
+    if results:
+        raise SystemExit(f"the poll ingested {len(results)} entries that were stored already")
+    return seconds
+
+
+def measure_reexport(app, db, work):
+    out = work / "export"
+    shutil.rmtree(out, ignore_errors=True)
+    started = time.perf_counter()
+    package.export_site(app.config, out)
+    full = time.perf_counter() - started
+    row = article_store.latest(db, limit=1)[0]
+    article_store.update(db, row, {**{c: row[c] for c in article_store.COLUMNS},
+                                   "body_text": row["body_text"] + " Correction: the figure was revised.",
+                                   "content_hash": row["content_hash"] + "c",
+                                   "tags": __import__("json").loads(row["tags"])})
+    started = time.perf_counter()
+    report = package.export_site(app.config, out)
+    return full, time.perf_counter() - started, report.written
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,50000")
+    parser.add_argument("--store", choices=("sqlite", "postgresql"), default="sqlite")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    print(f"# python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; "
+          f"store: {args.store}")
+    work = Path(tempfile.mkdtemp(prefix="archive-scale-"))
+    cluster = pg.Cluster.start(pg.binaries()) if args.store == "postgresql" else None
+    config = {"DATA_DIR": work / "data", "FETCH_ALLOW_PRIVATE": True, "POLL_HOST_DELAY": 0.0,
+              "DATABASE_URL": cluster.create_database() if cluster else ""}
+    try:
+        app = create_app(config)
+        db = connect(app.config)
+        built, rng, extra = 0, random.Random(11), 10_000_000
+        for size in sizes:
+            started = time.perf_counter()
+            _archive.build(db, size - built, start=built)
+            built = size
+            print(f"\n[{size:,} stories] built in {time.perf_counter() - started:.0f} s")
+            ours = measure_pages(app, db, rng)
+            ours["ingest"] = measure_ingest(app, db, extra)
+            extra += 1000
+            ours["poll"] = measure_poll(app, db)
+            if size <= EXPORT_UP_TO:
+                full, again, written = measure_reexport(app, db, work)
+                ours["reexport"] = again
+                print(f"  full export {full:.1f} s; re-export after one correction wrote {written} files")
+            _print(size, ours)
+    finally:
+        if cluster:
+            postgres.close_pools()
+            cluster.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"# load average {os.getloadavg()[0]:.2f} at the end")
+
+
+ROWS = [("front", "front page, CPU per request", "ms"), ("search", 'search "summit", CPU per request', "ms"),
+        ("article", "article page, CPU per request", "ms"), ("api", "/api/articles?since=latest, median", "ms"),
+        ("ingest", "ingest of 100 new pages", "pages/s"), ("poll", "poll of a 100-entry feed, all stored", "s"),
+        ("reexport", "reader package, re-export after a correction", "s")]
+
+
+def _print(size, ours):
+    anchor = ANCHOR.get(size, {})
+    print(f"  {'work':<46} {'ours':>10} {'anchor':>10}")
+    for key, label, unit in ROWS:
+        if key not in ours:
+            continue
+        theirs = anchor.get(key)
+        print(f"  {label:<46} {ours[key]:>7.1f} {unit:<3} {theirs if theirs is not None else '-':>7} {unit}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
