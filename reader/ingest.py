@@ -25,6 +25,7 @@ from .store import images as image_store
 from .store import ingest_log
 from .store import topics as topic_store
 from .store import transaction
+from .urls import web_url
 
 log = logging.getLogger(__name__)
 
@@ -257,7 +258,8 @@ class Ingester:
 
 
 def is_url(source):
-    return urlsplit(source).scheme in ("http", "https")
+    """An absolute http(s) URL with a host: the only kind Reader fetches or stores (urls.web_url)."""
+    return bool(web_url(source))
 
 
 def _os_reason(exc):

@@ -188,3 +188,31 @@ def test_a_500_reaches_stderr_with_its_traceback_when_nothing_configured_logging
     assert status == "500"
     assert f"request {request_id} failed: GET /" in done.stderr
     assert "Traceback" in done.stderr and "RuntimeError: the front page broke" in done.stderr
+
+
+# ---- URLs stored outside extraction are http(s) (issue 12.2) -------------------------------------
+
+NOT_WEB = ["javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,<script>x</script>", "file:///etc/passwd",
+           "http:///no-host", "https:evil.example", "ftp://news.example/feed", "//news.example/feed", "feed.xml"]
+
+
+@pytest.mark.parametrize("url", NOT_WEB)
+def test_the_desk_and_the_cli_take_only_http_urls(site, desk, url):
+    response = desk.post("/editor/ingest", data={"csrf_token": _token(desk, "/editor/"), "url": url})
+    assert response.status_code == 400
+    result = site.test_cli_runner().invoke(args=["sources", "add", url])
+    assert result.exit_code != 0 and "http(s) URL" in result.output
+    db = connect(site.config)
+    assert db.execute("SELECT COUNT(*) FROM ingest_jobs").fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM sources").fetchone()[0] == 0
+    db.close()
+
+
+@pytest.mark.parametrize("url, linked", [("https://news.example/a", True), ("javascript:alert(1)", False),
+                                         ("file:///home/desk/page.html", False), ("data:text/html,x", False)])
+def test_only_an_http_story_url_becomes_the_original_story_link(site, url, linked):
+    db = connect(site.config)
+    db.execute("UPDATE articles SET url = ? WHERE slug = 'a-story'", (url,))
+    db.close()
+    page = BeautifulSoup(site.test_client().get("/articles/a-story/").data, "html.parser")
+    assert [a["href"] for a in page.select("p.source a")] == ([url] if linked else [])

@@ -17,19 +17,24 @@ from . import inputs
 STATIC_MAX_AGE = 31536000  # a year: every static URL carries its content hash
 RETRY_AFTER = 5  # seconds a client is asked to wait when the database is out of reach
 EDITION_STORIES = 20       # stories an edition download keeps (the front page shows as many)
-CSP = "; ".join((
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "connect-src 'self'",
-    "manifest-src 'self'",
-    "worker-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-))
+CSP_DIRECTIVES = (
+    ("default-src", "'self'"),
+    ("script-src", "'self'"),
+    ("style-src", "'self'"),
+    ("img-src", "'self' data:"),
+    ("connect-src", "'self'"),
+    ("manifest-src", "'self'"),
+    ("worker-src", "'self'"),
+    ("object-src", "'none'"),
+    ("base-uri", "'none'"),
+    ("form-action", "'self'"),
+    ("frame-ancestors", "'none'"),
+)
+CSP = "; ".join(f"{name} {value}" for name, value in CSP_DIRECTIVES)
+# A one-file edition opens from a phone's storage with no server and no headers: nothing may load
+# or run, only its own inline styles and inline (data:) images show.
+EDITION_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+               "form-action 'none'")
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
@@ -55,6 +60,7 @@ def init_app(app):
     app.jinja_env.globals["edition_url"] = edition_url
     app.jinja_env.globals["search_url"] = search_url
     app.jinja_env.globals["public_url"] = public_url
+    app.jinja_env.globals.update(export_csp=export_csp, edition_csp=EDITION_CSP)
     app.jinja_env.filters["timetag"] = timetag
     app.context_processor(lambda: {"prefs": render.preferences()})
     for blueprint in (pages.bp, api.bp, push_api.bp, syndication.bp, worker.bp):
@@ -74,6 +80,16 @@ class _StaticFiles(WhiteNoise):
     # A year, the longest max-age RFC 9111 §5.2.2.1 guidance and browsers honour in practice;
     # WhiteNoise's own default for immutable files is ten.
     FOREVER = STATIC_MAX_AGE
+
+
+def export_csp():
+    """The site's CSP for an exported page, to carry in a <meta http-equiv> (a static host sends
+    no headers): the back office's origin may take push requests and searches, and
+    frame-ancestors, which a meta element cannot carry (CSP Level 3 ignores it there), is left out."""
+    origin = current_app.config.get("API_ORIGIN")
+    extra = {"connect-src": origin, "form-action": origin} if origin else {}
+    return "; ".join(f"{name} {value} {extra[name]}" if name in extra else f"{name} {value}"
+                     for name, value in CSP_DIRECTIVES if name != "frame-ancestors")
 
 
 def trusted_hosts(config):

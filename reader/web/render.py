@@ -10,6 +10,7 @@ from .. import images as image_module
 from ..store import articles as article_store
 from ..store import images as image_store
 from ..store import topics as topic_store
+from ..urls import web_url
 
 LOW_DATA_COOKIE = "lowdata"
 THEMES = ("system", "light", "dark")
@@ -95,7 +96,7 @@ def article(db, row, lowdata=False):
         body = eager_first_image(body)
     return {
         **story(db, row), "body_html": body, "byline": row["byline"] or "",
-        "site_name": row["site_name"] or "", "source_url": row["url"],
+        "site_name": row["site_name"] or "", "source_url": web_url(row["url"]),  # "" (no link) unless http(s)
         "tags": json.loads(row["tags"]), "section": row["section"] or "",
         "corrected": parse_time(row["updated_at"]) if row["version"] > 1 else None,
         "version": row["version"], "lead": lead and lead_image(lead, lowdata),
