@@ -9,7 +9,7 @@ CHROMIUM ?= /usr/bin/chromium
 CATALOGS := $(wildcard reader/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test system-packages demo bench clean messages
+.PHONY: run test lint system-packages demo bench clean messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,13 @@ run: $(STAMP) $(COMPILED)
 	$(VENV)/bin/reader demo
 	$(VENV)/bin/reader serve --host 127.0.0.1 --port 8000
 
-test: $(STAMP) $(COMPILED) system-packages
+test: lint $(COMPILED) system-packages
 	$(PY) -m pytest
+
+# ruff and mypy, with the rules written down in pyproject.toml; `make test` runs them first.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 # Browser tests drive Debian's Chromium through Playwright (downloading a browser does not work
 # here); the store tests start a throwaway PostgreSQL cluster from Debian's binaries.
@@ -43,6 +48,11 @@ system-packages:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
+
+# the demo newsroom alone (`make run` loads it too, then serves it)
+demo: $(STAMP)
+	$(VENV)/bin/reader init
+	$(VENV)/bin/reader demo
 
 bench: $(STAMP)
 	$(PY) benchmarks/extract_bench.py

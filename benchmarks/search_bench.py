@@ -74,8 +74,8 @@ def main():
         print(f"{'query':<24} {'before p50':>10} {'p90':>7} {'found':>6}   {'now p50':>8} {'p90':>7} {'found':>6}")
         before_all, now_all = [], []
         for query in QUERIES:
-            before = timed(lambda: old_search(db, query), options.repeat)
-            now = timed(lambda: articles.search(db, query), options.repeat)
+            before = timed(lambda query=query: old_search(db, query), options.repeat)
+            now = timed(lambda query=query: articles.search(db, query), options.repeat)
             before_all.append(before[0])
             now_all.append(now[0])
             print(f"{query:<24} {before[0]:>10.2f} {before[1]:>7.2f} {before[2]:>6}   "

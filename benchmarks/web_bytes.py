@@ -219,7 +219,7 @@ def report(rows, asset_sizes, after_load):
 
 def by_language(measured):
     """Each article's first-view total in every language, and whether any is over budget."""
-    print(f"\nFirst view per interface language, KB (HTML + CSS + JS, br)")
+    print("\nFirst view per interface language, KB (HTML + CSS + JS, br)")
     print(f"{'article':<46} " + " ".join(f"{language:>6}" for language in LANGUAGES))
     over = []
     for n, row in enumerate(measured["en"][0]):
@@ -227,7 +227,7 @@ def by_language(measured):
         name = name if len(name) <= 45 else name[:44] + "…"
         totals = [measured[language][0][n]["total"] for language in LANGUAGES]
         print(f"{name:<46} " + " ".join(f"{kb(total):>6}" for total in totals))
-        over += [f"{row['url']} ({language})" for language, total in zip(LANGUAGES, totals)
+        over += [f"{row['url']} ({language})" for language, total in zip(LANGUAGES, totals, strict=True)
                  if total > BUDGET or total - row["floor"] > OVER_FLOOR]
     for language in LANGUAGES:
         totals = sorted(r["total"] for r in measured[language][0])
