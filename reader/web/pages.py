@@ -8,10 +8,11 @@ from flask_babel import gettext
 
 from .. import SHARE, i18n, search_terms
 from ..images import MEDIA_DIR
+from ..push import keys
 from ..store import articles as article_store
 from ..store import get_db
 from ..store import topics as topic_store
-from . import EDITION_STORIES, render
+from . import EDITION_STORIES, asset_url, render
 from .responses import revalidated
 
 bp = Blueprint("pages", __name__)
@@ -98,8 +99,6 @@ def settings():
 
 def settings_context():
     """The settings page's choices, and the alert toggles when push can work."""
-    from ..push import keys
-
     config = current_app.config
     api_origin = config.get("API_ORIGIN", "")
     try:
@@ -140,8 +139,6 @@ def manifest():
 def manifest_text():
     """manifest.json with hashed icon URLs, its name and description in the interface language."""
     data = json.loads((SHARE / "manifest.json").read_text(encoding="utf-8"))
-    from . import asset_url
-
     for icon in data.get("icons", []):
         icon["src"] = asset_url(icon["src"])
     data.update(name=gettext("Reader: Central Asia news, offline"), lang=i18n.current(),
@@ -159,6 +156,4 @@ def media(name):
 
 @bp.get("/favicon.ico")
 def favicon():
-    from . import asset_url
-
     return redirect(asset_url("icons/icon-192.png"), code=301)

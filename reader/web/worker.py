@@ -13,6 +13,8 @@ from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext
 
 from .. import SHARE
+from . import asset_url
+from .pages import settings_context
 from .responses import revalidated
 
 bp = Blueprint("worker", __name__)
@@ -37,8 +39,6 @@ def service_worker():
 
 def config(source=""):
     """What sw.js needs from the server, with the version derived from it."""
-    from . import asset_url
-
     entries = precache_entries()
     settings = current_app.config
     assets = current_app.extensions["assets"]
@@ -77,8 +77,6 @@ def texts():
 
 
 def precache_entries():
-    from . import asset_url
-
     assets = current_app.extensions["assets"]
     entries = [{"url": asset_url(name), "revision": assets[name]["hash"]} for name in SHELL_ASSETS]
     entries.append({"url": "/manifest.json", "revision": _manifest_revision()})
@@ -98,8 +96,6 @@ def _manifest_revision():
 def _page_revision(path):
     """The shell page as this reader gets it (their language and settings come with their cookies),
     so a reader who changes language gets a worker whose shell speaks it."""
-    from .pages import settings_context
-
     headers = {name: request.headers[name] for name in ("Cookie", "Accept-Language") if name in request.headers}
     with current_app.test_request_context(path, base_url=current_app.config["BASE_URL"], headers=headers):
         html = render_template(SHELL_PAGES[path], **settings_context())
