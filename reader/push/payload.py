@@ -1,6 +1,7 @@
 """What a push message carries: enough for the service worker to fetch the story and show it."""
 import json
 
+from ..text import clean_text
 from .crypto import MAX_PAYLOAD
 
 URGENCIES = ("very-low", "low", "normal", "high")   # RFC 8030 §5.3
@@ -47,8 +48,9 @@ def build(alert, *, article_url=None, click=CLICK_SAMPLE):
 
 
 def check(title, body, urgency, ttl):
-    """Validate what an editor or the CLI typed; returns the cleaned values."""
-    title, body = (title or "").strip(), (body or "").strip()
+    """Validate what an editor or the CLI typed; returns the cleaned values (no control
+    characters: PostgreSQL cannot store a NUL, and an ESC is a terminal escape in `reader push`)."""
+    title, body = clean_text(title or "").strip(), clean_text(body or "").strip()
     if not title:
         raise AlertError("an alert needs a title")
     if len(title) > MAX_TITLE:
