@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test system-packages demo bench clean
+.PHONY: run test lint system-packages demo bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,13 @@ run: $(STAMP)
 	$(VENV)/bin/reader demo
 	$(VENV)/bin/reader serve --host 127.0.0.1 --port 8000
 
-test: $(STAMP) system-packages
+test: lint system-packages
 	$(PY) -m pytest
+
+# ruff and mypy, with the rules written down in pyproject.toml; `make test` runs them first.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 # Browser tests drive Debian's Chromium through Playwright (downloading a browser does not work
 # here); the store tests start a throwaway PostgreSQL cluster from Debian's binaries.
@@ -32,6 +37,11 @@ system-packages:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
+
+# the demo newsroom alone (`make run` loads it too, then serves it)
+demo: $(STAMP)
+	$(VENV)/bin/reader init
+	$(VENV)/bin/reader demo
 
 bench: $(STAMP)
 	$(PY) benchmarks/extract_bench.py

@@ -143,7 +143,7 @@ def base_url(value):
     """
     parts = urlsplit(str(value).strip())
     try:
-        parts.port
+        parts.port  # noqa: B018 (reading it raises ValueError for a bad port)
     except ValueError:
         parts = parts._replace(netloc="")
     if (parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/") or parts.query

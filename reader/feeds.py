@@ -41,7 +41,7 @@ class Entry:
 class Feed:
     url: str
     title: str = ""
-    entries: list = field(default_factory=list)  # the newest first, when the feed has dates
+    entries: list[Entry] = field(default_factory=list)  # the newest first, when the feed has dates
     listed: int = 0  # entries the document lists, usable or not
     read: int = 0  # of those, how many were parsed (the first ones)
     usable: int = 0  # parsed entries with an http(s) link, each link once
@@ -57,7 +57,7 @@ class Feed:
         return None
 
 
-def is_feed(body, content_type=""):
+def is_feed(body: bytes, content_type: str = "") -> bool:
     """True when the bytes are an RSS, Atom or JSON feed, whatever the URL says."""
     head = body[:2048].lstrip(b"\xef\xbb\xbf")
     if FEED_ROOT.match(head):
@@ -67,7 +67,7 @@ def is_feed(body, content_type=""):
     return False
 
 
-def parse(body, url, budget=None):
+def parse(body: bytes, url: str, budget: Budget | None = None) -> Feed:
     """Parse feed bytes into a Feed with absolute entry URLs, newest first, cut to the budget.
 
     Args:
@@ -101,7 +101,9 @@ def _parse_json(body, url, read):
         raise FeedError(url, f"broken JSON feed ({exc})") from None
     if not isinstance(data, dict) or not str(data.get("version", "")).startswith(JSON_FEED_VERSION):
         raise FeedError(url, "not a JSON Feed (no jsonfeed.org version)")
-    items = data.get("items") if isinstance(data.get("items"), list) else []
+    items = data.get("items")
+    if not isinstance(items, list):
+        items = []
     entries = [_entry(url, item.get("url") or item.get("external_url"), item.get("title"),
                       item.get("summary"), _json_date(item))
                for item in items[:read] if isinstance(item, dict)]

@@ -238,7 +238,11 @@ def test_a_sender_killed_mid_alert_resumes_without_duplicates(push_app, service,
                 break
             time.sleep(0.05)
         assert len(service.received()) == 40
-        time.sleep(0.3)  # let the sender record what it has
+        for _ in range(300):  # until the sender has recorded what it has (15 s at most)
+            if ledger.figures(db, alert_id)["sent"] == 40:
+                break
+            time.sleep(0.05)
+        assert ledger.figures(db, alert_id)["sent"] == 40
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)

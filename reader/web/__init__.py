@@ -45,6 +45,7 @@ SECURITY_HEADERS = {
 
 
 def init_app(app):
+    # here, not at the top: the blueprints import asset_url and other names from this module
     from . import api, compress, editor, page_cache, pages, push_api, render, syndication, worker
 
     app.url_map.converters["int"] = inputs.IdConverter  # before any route: every <int:> is bounded

@@ -7,10 +7,11 @@ from flask import (Blueprint, abort, current_app, redirect, render_template, req
 
 from .. import SHARE, search_terms
 from ..images import MEDIA_DIR
+from ..push import keys
 from ..store import articles as article_store
 from ..store import get_db
 from ..store import topics as topic_store
-from . import EDITION_STORIES, render
+from . import EDITION_STORIES, asset_url, render
 from .responses import revalidated
 
 bp = Blueprint("pages", __name__)
@@ -97,8 +98,6 @@ def settings():
 
 def settings_context():
     """The settings page's choices, and the alert toggles when push can work."""
-    from ..push import keys
-
     config = current_app.config
     api_origin = config.get("API_ORIGIN", "")
     try:
@@ -127,8 +126,6 @@ def save_settings():
 @bp.get("/manifest.json")
 def manifest():
     data = json.loads((SHARE / "manifest.json").read_text(encoding="utf-8"))
-    from . import asset_url
-
     for icon in data.get("icons", []):
         icon["src"] = asset_url(icon["src"])
     body = json.dumps(data, ensure_ascii=False, indent=1)
@@ -145,6 +142,4 @@ def media(name):
 
 @bp.get("/favicon.ico")
 def favicon():
-    from . import asset_url
-
     return redirect(asset_url("icons/icon-192.png"), code=301)

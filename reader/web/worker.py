@@ -12,6 +12,8 @@ import json
 from flask import Blueprint, current_app, render_template
 
 from .. import SHARE
+from . import asset_url
+from .pages import settings_context
 from .responses import revalidated
 
 bp = Blueprint("worker", __name__)
@@ -36,8 +38,6 @@ def service_worker():
 
 def config(source=""):
     """What sw.js needs from the server, with the version derived from it."""
-    from . import asset_url
-
     entries = precache_entries()
     settings = current_app.config
     assets = current_app.extensions["assets"]
@@ -63,8 +63,6 @@ def config(source=""):
 
 
 def precache_entries():
-    from . import asset_url
-
     assets = current_app.extensions["assets"]
     entries = [{"url": asset_url(name), "revision": assets[name]["hash"]} for name in SHELL_ASSETS]
     entries.append({"url": "/manifest.json", "revision": _manifest_revision()})
@@ -80,8 +78,6 @@ def _manifest_revision():
 
 
 def _page_revision(path):
-    from .pages import settings_context
-
     with current_app.test_request_context(path, base_url=current_app.config["BASE_URL"]):
         html = render_template(SHELL_PAGES[path], **settings_context())
     return hashlib.sha256(html.encode()).hexdigest()[:12]
