@@ -3,6 +3,7 @@ import json
 
 from flask_babel import gettext
 
+from ..text import clean_text
 from .crypto import MAX_PAYLOAD
 
 URGENCIES = ("very-low", "low", "normal", "high")   # RFC 8030 §5.3
@@ -50,8 +51,9 @@ def build(alert, *, article_url=None, click=CLICK_SAMPLE):
 
 
 def check(title, body, urgency, ttl):
-    """Validate what an editor or the CLI typed; returns the cleaned values."""
-    title, body = (title or "").strip(), (body or "").strip()
+    """Validate what an editor or the CLI typed; returns the cleaned values (no control
+    characters: PostgreSQL cannot store a NUL, and an ESC is a terminal escape in `reader push`)."""
+    title, body = clean_text(title or "").strip(), clean_text(body or "").strip()
     if not title:
         raise AlertError(gettext("an alert needs a title"))
     if len(title) > MAX_TITLE:
