@@ -114,7 +114,7 @@ def measure_latency(app):
 
 def measure_ingest(app, db, first_number):
     pages = {f"/new/{n}.html": _archive.page(n) for n in range(first_number, first_number + 100)}
-    routes = {path: (lambda body: lambda request: respond(request, 200, body, "text/html; charset=utf-8"))(body)
+    routes = {path: lambda request, body=body: respond(request, 200, body, "text/html; charset=utf-8")
               for path, body in pages.items()}
     with LoopbackServer(routes) as server:
         ingester = Ingester(db, app.config)

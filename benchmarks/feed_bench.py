@@ -48,9 +48,9 @@ def main():
     print(f"{'entries':>8} {'MB':>6} {'feedparser alone':>17} {'reader.feeds.parse':>19} {'kept':>5}  note")
     for count in map(int, args.entries.split(",")):
         body = rss(count)
-        anchor, parsed = best(args.repeat, lambda: feedparser.parse(body, sanitize_html=False,
-                                                                   resolve_relative_uris=False))
-        ours, feed = best(args.repeat, lambda: feeds.parse(body, "https://news.example/feed"))
+        anchor, parsed = best(args.repeat, lambda body=body: feedparser.parse(
+            body, sanitize_html=False, resolve_relative_uris=False))
+        ours, feed = best(args.repeat, lambda body=body: feeds.parse(body, "https://news.example/feed"))
         assert len(parsed.entries) == count
         print(f"{count:>8,} {len(body) / 1e6:>6.1f} {anchor:>16.2f}s {ours:>18.2f}s {len(feed.entries):>5}  "
               f"{feed.note or '-'}")

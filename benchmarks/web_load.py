@@ -161,7 +161,7 @@ def main():
           f"{' '.join(f'{x:.1f}' for x in load_before)}")
     print(f"{'target':<38} {'bytes sent':>10} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6}")
     errors = 0
-    for name, label, path, sent, page_bytes, (rps, p50, p99, failed) in rows:
+    for _name, label, _path, sent, _page_bytes, (rps, p50, p99, failed) in rows:
         print(f"{label:<38} {sent:>10} {rps:>7.0f} {p50:>7.1f} {p99:>7.1f} {failed:>6}")
         errors += failed
     short = 0

@@ -57,7 +57,7 @@ class Budget:
     url: str
     seconds: float
     limits: dict = field(default_factory=dict)
-    deadline: Deadline = None
+    deadline: Deadline | None = None  # None: one from `seconds` (set in __post_init__)
 
     def __post_init__(self):
         if self.deadline is None:

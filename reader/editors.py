@@ -13,17 +13,15 @@ import hashlib
 import logging
 import re
 import secrets
-import sys
 import time
 
 from functools import cache
 
-import click
-from flask.cli import AppGroup
+from flask_babel import gettext, ngettext
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .store import editors as editor_store
-from .store import IntegrityError, get_db, transaction
+from .store import IntegrityError, transaction
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +46,12 @@ class LoginRefused(Exception):
         self.seconds = max(1, int(seconds + 0.999))
         self.locked = locked
         wait = _duration(self.seconds)
-        reason = ("This address is locked out after too many wrong passwords" if locked
-                  else "Too many wrong passwords")
-        super().__init__(f"{reason}. Try again in {wait}.")
+        if locked:
+            message = gettext("This address is locked out after too many wrong passwords. Try again in %(wait)s.",
+                              wait=wait)
+        else:
+            message = gettext("Too many wrong passwords. Try again in %(wait)s.", wait=wait)
+        super().__init__(message)
 
 
 class LoginFailed(Exception):
@@ -142,7 +143,7 @@ def log_in(db, name, password, *, address, trusted=False, now=None):
     if editor is None:
         check_password_hash(_dummy_hash(), password or "")
     log.warning("editor login failed for %r from %s", name, address)
-    raise LoginFailed("Wrong name or password.")
+    raise LoginFailed(gettext("Wrong name or password."))
 
 
 def _failures(db, key, now):
@@ -185,59 +186,5 @@ def _dummy_hash():
 
 def _duration(seconds):
     if seconds < 90:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
-    minutes = (seconds + 59) // 60
-    return f"{minutes} minutes"
-
-
-# ---- `reader editor ...` -------------------------------------------------------------------
-
-@click.group("editor", cls=AppGroup)
-def editor_group():
-    """Editor accounts for the desk at /editor/."""
-
-
-@editor_group.command("add")
-@click.argument("name")
-@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
-def add_command(name, password_stdin):
-    """Create an editor (the password is asked for, or read from stdin)."""
-    try:
-        add(get_db(), name, _read_password(password_stdin))
-    except EditorError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"editor {clean_name(name)} added; log in at /editor/login")
-
-
-@editor_group.command("password")
-@click.argument("name")
-@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
-def password_command(name, password_stdin):
-    """Give an editor a new password; every session they have ends."""
-    try:
-        ended = set_password(get_db(), name, _read_password(password_stdin))
-    except EditorError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"password of {clean_name(name)} changed; {ended} session{'s' if ended != 1 else ''} ended")
-
-
-@editor_group.command("list")
-def list_command():
-    """List the editors."""
-    for row in editor_store.all(get_db()):
-        click.echo(f"{row['name']}  since {row['created_at']}")
-
-
-def _read_password(from_stdin):
-    if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
-
-
-@editor_group.command("remove")
-@click.argument("name")
-def remove_command(name):
-    """Remove an editor: their sessions end at once (their audit entries stay)."""
-    if not editor_store.remove(get_db(), name.strip().lower()):
-        raise click.ClickException(f"no editor named {name!r}")
-    click.echo(f"editor {name.strip().lower()} removed")
+        return ngettext("%(num)d second", "%(num)d seconds", seconds)
+    return ngettext("%(num)d minute", "%(num)d minutes", (seconds + 59) // 60)

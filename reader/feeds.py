@@ -16,6 +16,7 @@ import feedparser
 from .budget import Budget
 from .errors import StageError
 from .fetch import decode_text
+from .text import clean_text
 
 FEED_ROOT = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*|<!DOCTYPE[^>]*>\s*)*<(rss|feed|rdf:RDF)\b", re.S | re.I)
 JSON_FEED_VERSION = "https://jsonfeed.org/version/"
@@ -41,7 +42,7 @@ class Entry:
 class Feed:
     url: str
     title: str = ""
-    entries: list = field(default_factory=list)  # the newest first, when the feed has dates
+    entries: list[Entry] = field(default_factory=list)  # the newest first, when the feed has dates
     listed: int = 0  # entries the document lists, usable or not
     read: int = 0  # of those, how many were parsed (the first ones)
     usable: int = 0  # parsed entries with an http(s) link, each link once
@@ -57,7 +58,7 @@ class Feed:
         return None
 
 
-def is_feed(body, content_type=""):
+def is_feed(body: bytes, content_type: str = "") -> bool:
     """True when the bytes are an RSS, Atom or JSON feed, whatever the URL says."""
     head = body[:2048].lstrip(b"\xef\xbb\xbf")
     if FEED_ROOT.match(head):
@@ -67,7 +68,7 @@ def is_feed(body, content_type=""):
     return False
 
 
-def parse(body, url, budget=None):
+def parse(body: bytes, url: str, budget: Budget | None = None) -> Feed:
     """Parse feed bytes into a Feed with absolute entry URLs, newest first, cut to the budget.
 
     Args:
@@ -101,7 +102,9 @@ def _parse_json(body, url, read):
         raise FeedError(url, f"broken JSON feed ({exc})") from None
     if not isinstance(data, dict) or not str(data.get("version", "")).startswith(JSON_FEED_VERSION):
         raise FeedError(url, "not a JSON Feed (no jsonfeed.org version)")
-    items = data.get("items") if isinstance(data.get("items"), list) else []
+    items = data.get("items")
+    if not isinstance(items, list):
+        items = []
     entries = [_entry(url, item.get("url") or item.get("external_url"), item.get("title"),
                       item.get("summary"), _json_date(item))
                for item in items[:read] if isinstance(item, dict)]
@@ -164,8 +167,9 @@ def _entry(base, link, title, summary, published):
 
 
 def _text(value):
-    """A text field; anything but a string (an object, a list) counts as missing."""
-    return value if isinstance(value, str) else ""
+    """A text field without control characters (the feed's title is stored with its source);
+    anything but a string (an object, a list) counts as missing."""
+    return clean_text(value) if isinstance(value, str) else ""
 
 
 def _guid_link(item):

@@ -4,6 +4,7 @@ Each stage raises its own error; this module catches them per article, records t
 failure and goes on, so one bad page never stops the others or half-stores a story.
 """
 import logging
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import timezone
 from pathlib import Path
@@ -12,12 +13,12 @@ from urllib.parse import urlsplit
 import lxml.html
 
 from . import feeds, holding, images, topics
-from .budget import Budget
+from .budget import Budget, Deadline
 from .errors import StageError
 from .extract import extract_article
 from .fetch import FetchError, Fetcher, decode_text
 from .sanitize import sanitize
-from .story import normalize_article
+from .story import Story, normalize_article
 from .slugs import slugify, unique
 from .store import articles as article_store
 from .store import held as held_store
@@ -25,6 +26,7 @@ from .store import images as image_store
 from .store import ingest_log
 from .store import topics as topic_store
 from .store import transaction
+from .urls import web_url
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +74,8 @@ class Ingester:
             server is the demo publisher's site): canonical URLs on that site are trusted too.
     """
 
-    def __init__(self, db, config, *, fetcher=None, deadline=None, site_aliases=None):
+    def __init__(self, db, config: Mapping, *, fetcher: Fetcher | None = None, deadline: Deadline | None = None,
+                 site_aliases: Mapping[str, str] | None = None):
         self.db = db
         self.config = config
         self.fetcher = fetcher or Fetcher.from_config(config)
@@ -81,7 +84,7 @@ class Ingester:
         self.media_dir = Path(config["DATA_DIR"]) / images.MEDIA_DIR
 
     # -- sources -> items -------------------------------------------------
-    def expand(self, source, topic=None):
+    def expand(self, source: str, topic: str | None = None) -> list[Item | Result]:
         """Turn a URL or file path into articles to ingest (a feed gives many).
 
         Returns a list of Item (after a "cut" Result when a long feed was cut), or of one
@@ -98,21 +101,21 @@ class Ingester:
             ingest_log.record(self.db, source, "error", error=reason)
             return [Result(source, "error", error=reason)]
 
-    def _expand_url(self, url, topic, budget):
+    def _expand_url(self, url: str, topic: str | None, budget: Budget) -> list[Item | Result]:
         page = self.fetcher.get(url, kinds=("html", "feed"), budget=budget)
         if feeds.is_feed(page.body, page.content_type):
             return self._feed_items(url, feeds.parse(page.body, page.final_url, budget), topic)
         return [Item(url, html=page.text(), base_url=page.final_url, topic=topic, budget=budget)]
 
-    def _feed_items(self, source, feed, topic):
-        items = [Item(e.url, topic=topic) for e in feed.entries]
+    def _feed_items(self, source: str, feed: feeds.Feed, topic: str | None) -> list[Item | Result]:
+        items: list[Item | Result] = [Item(e.url, topic=topic) for e in feed.entries]
         if feed.note is None:
             return items
         log.warning("feed %s cut: %s", source, feed.note)
         ingest_log.record(self.db, source, "cut", error=feed.note)
         return [Result(source, "cut", title=feed.title, note=feed.note), *items]
 
-    def _expand_file(self, path, topic, budget):
+    def _expand_file(self, path: str | Path, topic: str | None, budget: Budget) -> list[Item | Result]:
         path = Path(path).expanduser().resolve()
         if not path.is_file():
             raise FileNotFoundError(f"no such file: {path}")
@@ -126,7 +129,7 @@ class Ingester:
                      local_dir=path.parent, budget=budget)]
 
     # -- one article -----------------------------------------------------
-    def ingest(self, item):
+    def ingest(self, item: Item) -> Result:
         """Run one article through the pipeline and store it in one transaction."""
         try:
             result = self._ingest(item, item.budget or self._budget(item.url))
@@ -136,10 +139,10 @@ class Ingester:
         ingest_log.record(self.db, item.url, result.status, article_id=result.id, error=result.error)
         return result
 
-    def _budget(self, source):
+    def _budget(self, source: str) -> Budget:
         return Budget.start(source, self.config, within=self.deadline)
 
-    def _ingest(self, item, budget):
+    def _ingest(self, item: Item, budget: Budget) -> Result:
         html, page_url = self._fetch(item, budget)                                     # fetch
         article = extract_article(html, page_url, budget=budget,                       # extract
                                   site_url=self.site_aliases.get(_origin(page_url)))
@@ -162,14 +165,14 @@ class Ingester:
         story.body_html = sanitize(_rewrite_images(story.body_html, stored_images))    # sanitize
         return self._store(old, story, page_url, stored_images, item.topic, same_text, held)  # store
 
-    def _fetch(self, item, budget):
+    def _fetch(self, item: Item, budget: Budget) -> tuple[str, str]:
         """(page source, the URL it was read from after redirects)."""
         if item.html is not None:
-            return item.html, item.base_url
+            return item.html, item.base_url or item.url
         page = self.fetcher.get(item.url, kinds=("html",), budget=budget)
         return page.text(), page.final_url
 
-    def _hold(self, story, page_url, html, held):
+    def _hold(self, story: Story, page_url: str, html: str, held) -> Result:
         """A doubtful story waits on the desk ("Needs a look") instead of being published."""
         status = holding.hold(self.db, story, page_url, html, held)
         log.info("article %s %s (confidence %.2f): %s", story.url, status, story.confidence, story.reasons)
@@ -177,7 +180,8 @@ class Ingester:
         return Result(story.url, status, None, story.title, note=note,
                       confidence=story.confidence, reasons=story.reasons)
 
-    def _store(self, old, story, page_url, stored_images, topic, same_text, held):
+    def _store(self, old, story: Story, page_url: str, stored_images: dict, topic: str | None, same_text: bool,
+               held) -> Result:
         """Save the story, its images, lead image and topics in one transaction.
 
         A story an editor published from the desk is held no more, and records no topic event:
@@ -213,7 +217,7 @@ class Ingester:
             if topic_store.assign(self.db, article_id, [topic]) and events:
                 topic_store.record_event(self.db, topic, article_id)
 
-    def _unchanged(self, old, article, explicit_topic):
+    def _unchanged(self, old, article: Story, explicit_topic: str | None) -> Result:
         """The stored story stands; it is marked checked and its topics refreshed."""
         with transaction(self.db):
             article_store.touch(self.db, old["id"])
@@ -222,7 +226,7 @@ class Ingester:
                       confidence=article.confidence, reasons=article.reasons)
 
     # -- images ----------------------------------------------------------
-    def _wanted_images(self, article):
+    def _wanted_images(self, article: Story) -> dict:
         """{src: {"alt", "caption"}}: the lead image and the body's, up to the per-article limit."""
         return dict(list(_image_sources(article).items())[:self.config["IMAGES_PER_ARTICLE"]])
 
@@ -256,8 +260,9 @@ class Ingester:
         return page.body
 
 
-def is_url(source):
-    return urlsplit(source).scheme in ("http", "https")
+def is_url(source: str) -> bool:
+    """An absolute http(s) URL with a host: the only kind Reader fetches or stores (urls.web_url)."""
+    return bool(web_url(source))
 
 
 def _os_reason(exc):
@@ -283,7 +288,7 @@ def _local_image(src, local_dir, max_bytes):
     return path.read_bytes()
 
 
-def _image_sources(story):
+def _image_sources(story: Story) -> dict:
     """{absolute src: {"alt", "caption"}} of the lead image and every body image, in order."""
     wanted = {}
     if story.lead_image:
@@ -325,7 +330,7 @@ def _drop_image(img):
         img.drop_tree()
 
 
-def _row(story, fetched_url):
+def _row(story: Story, fetched_url: str) -> dict:
     return {
         "url": story.url, "fetched_url": fetched_url, "title": story.title,
         "byline": story.byline, "site_name": story.site_name,

@@ -1,5 +1,6 @@
 """Polite feed polling: conditional GET, a per-host delay, new entries only."""
 import logging
+from collections.abc import Iterator, Mapping
 
 from . import feeds
 from .budget import Budget
@@ -12,7 +13,7 @@ from .store import sources as source_store
 log = logging.getLogger(__name__)
 
 
-def poll_all(db, config, *, fetcher=None):
+def poll_all(db, config: Mapping, *, fetcher: Fetcher | None = None) -> Iterator[Result]:
     """Poll every source once; yields a Result per article ingested or per failed feed."""
     fetcher = fetcher or Fetcher.from_config(config, host_delay=config["POLL_HOST_DELAY"])
     ingester = Ingester(db, config, fetcher=fetcher)
@@ -20,7 +21,7 @@ def poll_all(db, config, *, fetcher=None):
         yield from poll_source(db, ingester, source)
 
 
-def poll_source(db, ingester, source):
+def poll_source(db, ingester: Ingester, source) -> Iterator[Result]:
     """Fetch one feed if it changed and ingest the entries not stored yet."""
     url = source["url"]
     budget = Budget.start(url, ingester.config)

@@ -10,6 +10,7 @@ The Ingester runs the same stages with images between normalize and sanitize.
 import re
 from dataclasses import dataclass, field
 
+from .budget import Budget
 from .dom import link_density
 from .extract import Article, ExtractError, extract_article
 from .extract.confidence import assess
@@ -37,7 +38,7 @@ class Story:
         return getattr(self.article, name)
 
 
-def normalize_article(article):
+def normalize_article(article: Article) -> Story:
     """The normalise stage: article's body reshaped (in place) into the vocabulary.
 
     Raises:
@@ -55,7 +56,7 @@ def normalize_article(article):
                  trust.score, trust.reasons)
 
 
-def read_page(html, url, *, budget=None):
+def read_page(html: str | bytes, url: str, *, budget: Budget | None = None) -> Story:
     """One page through extract -> normalize -> sanitize (no images fetched).
 
     Raises:

@@ -13,6 +13,7 @@ import pytest
 
 import pg
 from reader import create_app
+from reader import editors
 from reader.store import connect
 
 # Test modules that run on both stores; the rest (fetching, extraction, browser) use SQLite.
@@ -97,6 +98,16 @@ def new_store(request, store_kind):
     for url in made:
         _release(url)
         request.getfixturevalue("pg_cluster").drop_database(url)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashes():
+    """scrypt at a low cost in tests (n=2**10 instead of 2**15): a hash records its own cost, so
+    checking works the same, and editor tests do not spend a minute hashing. Production's cost
+    (editors.HASH_METHOD) is unchanged; servers a test starts in a subprocess keep it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(editors, "HASH_METHOD", "scrypt:1024:8:1")
+        yield
 
 
 @pytest.fixture(scope="session")

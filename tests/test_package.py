@@ -177,3 +177,37 @@ def test_pages_get_precompressed_twins_rewritten_only_with_their_page(demo_copy,
     before = (out / "index.html.br").stat().st_mtime_ns
     _export(demo_copy, out)
     assert (out / "index.html.br").stat().st_mtime_ns == before
+
+
+# ---- the CSP travels with the files (issue 12.2) -------------------------------------------------
+
+def _policy(html):
+    head = BeautifulSoup(html, "html.parser").head
+    first = head.find(["meta", "link", "script", "style", "title"])
+    assert first.get("charset") == "utf-8"
+    meta = first.find_next_sibling()        # right after the charset: it covers everything below it
+    assert meta.name == "meta" and meta["http-equiv"] == "Content-Security-Policy"
+    return dict(part.strip().split(" ", 1) for part in meta["content"].split(";"))
+
+
+def test_every_exported_page_carries_the_sites_csp_in_a_meta_element(demo_copy, tmp_path):
+    out = tmp_path / "site"
+    assert _export(demo_copy, out, "--api-origin", "https://back.example").exit_code == 0
+    pages = sorted(out.rglob("*.html"))
+    assert len(pages) >= 20
+    for page in pages:
+        policy = _policy(page.read_bytes())
+        assert policy["script-src"] == "'self'" and policy["object-src"] == "'none'", page
+        assert policy["connect-src"] == "'self' https://back.example", page
+        assert "frame-ancestors" not in policy and "unsafe-inline" not in str(policy), page
+    live = create_app({"DATA_DIR": demo_copy}).test_client().get("/")
+    assert 'http-equiv="Content-Security-Policy"' not in live.get_data(as_text=True)   # the header does it
+
+
+def test_an_edition_carries_a_csp_that_lets_nothing_run_or_load(demo_copy, tmp_path):
+    out = tmp_path / "summit.html"
+    result = _export(demo_copy, out, "--edition", "summit")
+    assert result.exit_code == 0, result.output
+    policy = _policy(out.read_bytes())
+    assert policy == {"default-src": "'none'", "style-src": "'unsafe-inline'", "img-src": "data:",
+                      "base-uri": "'none'", "form-action": "'none'"}

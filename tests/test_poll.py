@@ -1,8 +1,20 @@
 """Feeds polled politely: conditional GET, new entries only, failures recorded per feed."""
 import json
 
+import pytest
+
 from servers import LoopbackServer, respond
 from test_ingest import FIRST, FIXTURES
+
+# The per-host delay itself is tested in test_fetch.py (host_delay); here it only slows the suite.
+QUICK_DELAY = 0.05
+
+
+@pytest.fixture
+def app(app):
+    app.config["POLL_HOST_DELAY"] = QUICK_DELAY
+    return app
+
 
 ITEM = '<item><title>{0}</title><link>/story-{0}.html</link></item>'
 

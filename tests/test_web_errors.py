@@ -127,6 +127,21 @@ def test_a_year_9999_schedule_in_utc_does_not_break_the_desk(desk):
         assert desk.get(path).status_code == 200, path
 
 
+def test_controls_typed_into_an_alert_are_dropped_not_a_500(site, desk):
+    """A NUL is a 500 on PostgreSQL (its text cannot hold one) and an ESC a terminal escape in
+    `reader push` output: the desk stores the alert without them (issue 12.12, 12.19)."""
+    token = _token(desk, "/editor/compose")
+    response = desk.post("/editor/alerts", data={"csrf_token": token, **_compose(
+        title="Quake\x00 hits\x1b[2J the coast", body="Ten\x07 towns", when="now")})
+    assert response.status_code == 303, response.data[:300]
+    db = connect(site.config)
+    try:
+        row = db.execute("SELECT title, body FROM alerts ORDER BY id DESC").fetchone()
+    finally:
+        db.close()
+    assert (row["title"], row["body"]) == ("Quake hits[2J the coast", "Ten towns")
+
+
 @pytest.mark.parametrize("target", ["/editor/\r\nSet-Cookie: x=1", "/editor/\nx", "/editor/ x", "/editor/\x00",
                                     "/editor/\\evil.example", "/editor/" + "a" * 5000])
 def test_login_with_a_broken_next_goes_to_the_desk(site, target):
@@ -188,3 +203,31 @@ def test_a_500_reaches_stderr_with_its_traceback_when_nothing_configured_logging
     assert status == "500"
     assert f"request {request_id} failed: GET /" in done.stderr
     assert "Traceback" in done.stderr and "RuntimeError: the front page broke" in done.stderr
+
+
+# ---- URLs stored outside extraction are http(s) (issue 12.2) -------------------------------------
+
+NOT_WEB = ["javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,<script>x</script>", "file:///etc/passwd",
+           "http:///no-host", "https:evil.example", "ftp://news.example/feed", "//news.example/feed", "feed.xml"]
+
+
+@pytest.mark.parametrize("url", NOT_WEB)
+def test_the_desk_and_the_cli_take_only_http_urls(site, desk, url):
+    response = desk.post("/editor/ingest", data={"csrf_token": _token(desk, "/editor/"), "url": url})
+    assert response.status_code == 400
+    result = site.test_cli_runner().invoke(args=["sources", "add", url])
+    assert result.exit_code != 0 and "http(s) URL" in result.output
+    db = connect(site.config)
+    assert db.execute("SELECT COUNT(*) FROM ingest_jobs").fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM sources").fetchone()[0] == 0
+    db.close()
+
+
+@pytest.mark.parametrize("url, linked", [("https://news.example/a", True), ("javascript:alert(1)", False),
+                                         ("file:///home/desk/page.html", False), ("data:text/html,x", False)])
+def test_only_an_http_story_url_becomes_the_original_story_link(site, url, linked):
+    db = connect(site.config)
+    db.execute("UPDATE articles SET url = ? WHERE slug = 'a-story'", (url,))
+    db.close()
+    page = BeautifulSoup(site.test_client().get("/articles/a-story/").data, "html.parser")
+    assert [a["href"] for a in page.select("p.source a")] == ([url] if linked else [])

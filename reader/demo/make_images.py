@@ -30,7 +30,7 @@ def gradient(size, top, bottom):
     draw = ImageDraw.Draw(image)
     for y in range(height):
         t = y / max(height - 1, 1)
-        draw.line([(0, y), (width, y)], fill=tuple(round(a + (b - a) * t) for a, b in zip(top, bottom)))
+        draw.line([(0, y), (width, y)], fill=tuple(round(a + (b - a) * t) for a, b in zip(top, bottom, strict=True)))
     return image
 
 

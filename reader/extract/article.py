@@ -49,7 +49,8 @@ class Article:
     page_prose: int = 0      # characters of prose on the whole page
 
 
-def extract_article(html, url, *, budget=None, site_url=None):
+def extract_article(html: str | bytes, url: str, *, budget: Budget | None = None,
+                    site_url: str | None = None) -> Article:
     """Extract the story of a page.
 
     Args:

@@ -8,6 +8,7 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Mapping
 from urllib.parse import urljoin
 
 import certifi
@@ -16,7 +17,7 @@ from urllib3.exceptions import (ConnectTimeoutError, HTTPError, NewConnectionErr
                                 TimeoutError as Urllib3Timeout)
 
 from .. import config
-from ..budget import Deadline
+from ..budget import Budget, Deadline
 from . import guard
 from .body import read_body
 from .page import FetchError, Page
@@ -31,13 +32,14 @@ ACCEPT_ENCODING = "gzip, deflate"  # both decoded under the size cap (body.py); 
 DEADLINE_FACTOR = 8  # a whole fetch may take 8 x timeout (slow links), never forever
 MAX_ADDRESSES_TRIED = 3  # e.g. "localhost" -> ::1 then 127.0.0.1
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+USER_AGENT = config.default("USER_AGENT")  # the one default lives in reader/config.py
 
 
 class Fetcher:
     """Fetches pages, feeds and images from the public web, politely and safely."""
 
     def __init__(self, *, timeout=15.0, max_bytes=10 * 1024 * 1024, max_redirects=5,
-                 allow_private=False, allowed_origins=(), user_agent=config.default("USER_AGENT"),
+                 allow_private=False, allowed_origins=(), user_agent=USER_AGENT,
                  host_delay=0.0, ca_certs=None):
         self.timeout = timeout  # seconds to connect, and between two reads
         self.total_timeout = timeout * DEADLINE_FACTOR  # connect, headers and body, all hops
@@ -54,7 +56,7 @@ class Fetcher:
         self._sleep = time.sleep
 
     @classmethod
-    def from_config(cls, config, **overrides):
+    def from_config(cls, config: Mapping, **overrides) -> "Fetcher":
         """Build a Fetcher from settings (reader.config names).
 
         Args:
@@ -72,8 +74,9 @@ class Fetcher:
         kwargs.update(overrides)
         return cls(**kwargs)
 
-    def get(self, url, *, kinds=("html", "feed"), etag=None, last_modified=None, max_bytes=None,
-            budget=None):
+    def get(self, url: str, *, kinds: tuple[str, ...] = ("html", "feed"), etag: str | None = None,
+            last_modified: str | None = None, max_bytes: int | None = None,
+            budget: Budget | None = None) -> Page:
         """GET a URL, following redirects, within the limits.
 
         Args:
@@ -261,13 +264,13 @@ def _last_words(exc):
     return " ".join(text.split())[:200] or type(exc).__name__
 
 
-def _page(url, final_url, status, headers, body):
+def _page(url: str, final_url: str, status: int, headers: dict, body: bytes) -> Page:
     media_type, _params = parse_content_type(headers.get("content-type"))
     return Page(url=url, final_url=final_url, status=status, headers=headers,
                 content_type=media_type, body=body)
 
 
-def _check_kind(page, kinds):
+def _check_kind(page: Page, kinds: tuple[str, ...]) -> str:
     """The page's media type (sniffed when unlabelled) if `kinds` accepts it."""
     media_type, refusal = accepted_type(page.content_type, page.body, kinds)
     if refusal:

@@ -55,7 +55,7 @@ def ensure(data_dir, db):
     return key
 
 
-_served = {}
+_served: dict = {}
 
 
 def served_key(data_dir, db):

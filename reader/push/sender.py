@@ -430,7 +430,7 @@ class _Run:
             accepted = await self.call(self._record, answers)
             if accepted < len(answers):
                 await self.renew()  # some batch was taken over: find out which
-            for batch, outcome in answers:
+            for batch, _ in answers:
                 batch.open -= 1
         done = [b.id for b in self.batches.values() if b.open <= 0]
         if done:

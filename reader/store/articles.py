@@ -11,7 +11,7 @@ COLUMNS = (
     "word_count", "reading_minutes", "confidence", "confidence_reasons",
 )
 # Columns a row may leave out (stories stored by code that does not extract: tests, benchmarks).
-OPTIONAL = {"confidence": None, "confidence_reasons": []}
+OPTIONAL: dict[str, object] = {"confidence": None, "confidence_reasons": []}
 
 
 def by_url(db, url):

@@ -57,7 +57,7 @@ class Row(tuple):
     """A result row readable by position, by column name, and as a mapping (like sqlite3.Row)."""
 
     __slots__ = ()
-    _index = {}
+    _index: dict[str, int] = {}
 
     def __getitem__(self, key):
         if isinstance(key, str):

@@ -23,7 +23,7 @@ CONNECT_TIMEOUT = 5     # seconds to reach the server before it counts as unreac
 POOL_WAIT = 3.0         # seconds a handle waits for a free connection before StoreUnavailable
 LOCK_TIMEOUT = "30s"    # longest wait for another transaction's row lock, like SQLite's busy wait
 
-_pools = {}
+_pools: dict = {}
 _pools_lock = threading.Lock()
 
 

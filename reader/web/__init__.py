@@ -3,33 +3,39 @@ import secrets
 from datetime import timezone
 from urllib.parse import urlsplit
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from flask import current_app, g, jsonify, render_template, request
+from flask_babel import gettext
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 from whitenoise import WhiteNoise
 
-from .. import SHARE, assets
+from .. import SHARE, assets, i18n
 from ..store import StoreCorrupt, StoreUnavailable
 from . import inputs
 
 STATIC_MAX_AGE = 31536000  # a year: every static URL carries its content hash
 RETRY_AFTER = 5  # seconds a client is asked to wait when the database is out of reach
 EDITION_STORIES = 20       # stories an edition download keeps (the front page shows as many)
-CSP = "; ".join((
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "connect-src 'self'",
-    "manifest-src 'self'",
-    "worker-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-))
+CSP_DIRECTIVES = (
+    ("default-src", "'self'"),
+    ("script-src", "'self'"),
+    ("style-src", "'self'"),
+    ("img-src", "'self' data:"),
+    ("connect-src", "'self'"),
+    ("manifest-src", "'self'"),
+    ("worker-src", "'self'"),
+    ("object-src", "'none'"),
+    ("base-uri", "'none'"),
+    ("form-action", "'self'"),
+    ("frame-ancestors", "'none'"),
+)
+CSP = "; ".join(f"{name} {value}" for name, value in CSP_DIRECTIVES)
+# A one-file edition opens from a phone's storage with no server and no headers: nothing may load
+# or run, only its own inline styles and inline (data:) images show.
+EDITION_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+               "form-action 'none'")
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
@@ -40,6 +46,7 @@ SECURITY_HEADERS = {
 
 
 def init_app(app):
+    # here, not at the top: the blueprints import asset_url and other names from this module
     from . import api, compress, editor, page_cache, pages, push_api, render, syndication, worker
 
     app.url_map.converters["int"] = inputs.IdConverter  # before any route: every <int:> is bounded
@@ -55,7 +62,9 @@ def init_app(app):
     app.jinja_env.globals["edition_url"] = edition_url
     app.jinja_env.globals["search_url"] = search_url
     app.jinja_env.globals["public_url"] = public_url
+    app.jinja_env.globals.update(export_csp=export_csp, edition_csp=EDITION_CSP)
     app.jinja_env.filters["timetag"] = timetag
+    i18n.init_app(app)   # the reader's language: catalogs, Babel's dates and numbers
     app.context_processor(lambda: {"prefs": render.preferences()})
     for blueprint in (pages.bp, api.bp, push_api.bp, syndication.bp, worker.bp):
         app.register_blueprint(blueprint)
@@ -74,6 +83,16 @@ class _StaticFiles(WhiteNoise):
     # A year, the longest max-age RFC 9111 §5.2.2.1 guidance and browsers honour in practice;
     # WhiteNoise's own default for immutable files is ten.
     FOREVER = STATIC_MAX_AGE
+
+
+def export_csp():
+    """The site's CSP for an exported page, to carry in a <meta http-equiv> (a static host sends
+    no headers): the back office's origin may take push requests and searches, and
+    frame-ancestors, which a meta element cannot carry (CSP Level 3 ignores it there), is left out."""
+    origin = current_app.config.get("API_ORIGIN")
+    extra = {"connect-src": origin, "form-action": origin} if origin else {}
+    return "; ".join(f"{name} {value} {extra[name]}" if name in extra else f"{name} {value}"
+                     for name, value in CSP_DIRECTIVES if name != "frame-ancestors")
 
 
 def trusted_hosts(config):
@@ -108,9 +127,10 @@ def search_url():
 
 
 def timetag(moment):
-    """A <time> element in UTC that app.js rewrites into the reader's own time zone."""
+    """A <time> element in UTC, written the interface language's way; app.js rewrites it into the
+    reader's own time zone with the same pattern (<html data-time>)."""
     utc = moment.astimezone(timezone.utc)
-    text = f"{utc.day} {utc:%b %Y, %H:%M} UTC"
+    text = escape(i18n.datetime_text(utc)) + " UTC"
     return Markup(f'<time datetime="{utc.isoformat()}" data-local>{text}</time>')
 
 
@@ -131,7 +151,7 @@ def _unavailable(exc):
     """The database is out of reach (a restart, a network cut): 503 with a hint to retry soon;
     the next request borrows a fresh connection, so the site heals by itself."""
     current_app.logger.warning("store unavailable for %s: %s", request.path, exc)
-    error = ServiceUnavailable("Reader cannot reach its database for a moment. Please try again shortly.")
+    error = ServiceUnavailable(gettext("Reader cannot reach its database for a moment. Please try again shortly."))
     response = _error(error)
     response = current_app.make_response(response)
     response.headers["Retry-After"] = str(RETRY_AFTER)
@@ -151,6 +171,6 @@ def _error(exc):
     if getattr(exc, "retry_after", None):
         headers["Retry-After"] = str(exc.retry_after)
     if request.path.startswith("/api/"):
-        return jsonify(error=exc.name, message=exc.description, request_id=request_id()), exc.code, headers
+        return jsonify(error=exc.name, message=i18n.error_text(exc), request_id=request_id()), exc.code, headers
     template = "editor/error.html" if request.blueprint == "editor" else "error.html"
     return render_template(template, error=exc, request_id=request_id()), exc.code, headers

@@ -9,9 +9,12 @@ and one that changes nothing does not.
 import hashlib
 import json
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, render_template, request
+from flask_babel import gettext
 
 from .. import SHARE
+from . import asset_url
+from .pages import settings_context
 from .responses import revalidated
 
 bp = Blueprint("worker", __name__)
@@ -36,8 +39,6 @@ def service_worker():
 
 def config(source=""):
     """What sw.js needs from the server, with the version derived from it."""
-    from . import asset_url
-
     entries = precache_entries()
     settings = current_app.config
     assets = current_app.extensions["assets"]
@@ -59,12 +60,23 @@ def config(source=""):
         "icon": asset_url("icons/icon-192.png"),
         "badge": asset_url("icons/badge-96.png"),
         "apiOrigin": settings.get("API_ORIGIN", ""),  # set by the packager for static exports
+        "texts": texts(),
+    }
+
+
+def texts():
+    """What the worker itself says, in the interface language of the reader it was served to."""
+    return {
+        "offlineTitle": gettext("You are offline"),
+        "offlineBody": gettext("This page is not kept on this device."),
+        "imageNotKept": gettext("Image not kept offline"),
+        "notificationTitle": gettext("Reader: news"),
+        "cannotFetch": gettext("This story cannot be fetched now."),
+        "networkLimit": gettext("no answer from the network within {seconds} s"),
     }
 
 
 def precache_entries():
-    from . import asset_url
-
     assets = current_app.extensions["assets"]
     entries = [{"url": asset_url(name), "revision": assets[name]["hash"]} for name in SHELL_ASSETS]
     entries.append({"url": "/manifest.json", "revision": _manifest_revision()})
@@ -76,12 +88,15 @@ def precache_entries():
 
 
 def _manifest_revision():
-    return hashlib.sha256((SHARE / "manifest.json").read_bytes()).hexdigest()[:12]
+    from .pages import manifest_text
+
+    return hashlib.sha256(manifest_text().encode()).hexdigest()[:12]
 
 
 def _page_revision(path):
-    from .pages import settings_context
-
-    with current_app.test_request_context(path, base_url=current_app.config["BASE_URL"]):
+    """The shell page as this reader gets it (their language and settings come with their cookies),
+    so a reader who changes language gets a worker whose shell speaks it."""
+    headers = {name: request.headers[name] for name in ("Cookie", "Accept-Language") if name in request.headers}
+    with current_app.test_request_context(path, base_url=current_app.config["BASE_URL"], headers=headers):
         html = render_template(SHELL_PAGES[path], **settings_context())
     return hashlib.sha256(html.encode()).hexdigest()[:12]

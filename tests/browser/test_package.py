@@ -77,3 +77,47 @@ def test_the_export_downloads_the_summit_edition(context, static_site):
     for story in summit:
         page.goto(url + story["url"])
         _assert_story(page, story["title"])
+
+
+def test_a_javascript_url_in_an_exported_story_cannot_run(context, demo_copy, tmp_path):
+    """A story stored with a javascript: URL (before URLs were checked at ingest) gets no link;
+    and should script get into an exported file anyway, the export, served with no headers at
+    all, carries the CSP that stops it (issue 12.2)."""
+    from reader.store import articles as article_store
+    from reader.store import connect
+
+    db = connect(demo_copy)
+    row = article_store.latest(db, limit=1)[0]
+    db.execute("UPDATE articles SET url = ? WHERE id = ?", ("javascript:document.title='pwned'", row["id"]))
+    db.close()
+    out = tmp_path / "export"
+    package.export_site(create_app({"DATA_DIR": demo_copy}).config, out)
+    exported = out / "articles" / row["slug"] / "index.html"
+    html = exported.read_text()
+    assert "javascript:" not in html and "Original story" not in html
+    exported.write_text(html.replace('<main id="main">', '<main id="main"><p class="source">'
+                                     '<a href="javascript:document.title=\'pwned\'">Original story</a></p>', 1))
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+                               "--directory", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}/articles/{row['slug']}/"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(url, timeout=2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        page = context.new_page()
+        blocked = []
+        page.on("console", lambda message: blocked.append(message.text) if "Content Security Policy" in message.text
+                else None)
+        page.goto(url)
+        title = page.title()
+        page.click("p.source a")
+        page.wait_for_timeout(500)
+        assert page.title() == title != "pwned"
+        assert blocked, "the browser did not report a CSP block"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 
 from ..store import alerts as alert_store
 from ..store import get_db, ledger
-from . import keys, outbox, payload, worker
+from ..push import keys, outbox, payload, worker
 
 
 @click.group("push", cls=AppGroup)

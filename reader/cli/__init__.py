@@ -1,4 +1,5 @@
-"""Thin click commands over the pipeline. `reader` is a FlaskGroup, so `flask --app reader` works too."""
+"""Every `reader` command, thin click commands over the pipeline (the `push` and `editor` groups in
+their own modules here). `reader` is a FlaskGroup, so `flask --app reader` works too."""
 import functools
 import json
 import logging
@@ -11,21 +12,29 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
-from . import images, topics
-from .ingest import STORED, Ingester, Item
-from .store import articles as article_store
-from .store import connect, get_db
-from .store import images as image_store
-from .store import sources as source_store
-from .store import topics as topic_store
+from .. import images, topics
+from ..config import ConfigError
+from ..demo import PUBLIC_ORIGIN, TOPICS_PATH, DemoSite
+from ..fetch import Fetcher
+from ..i18n import LOCALES
+from ..ingest import STORED, Ingester, Item, is_url
+from ..poll import poll_all
+from ..push import keys
+from ..push.outbox import from_events
+from ..serve import serve
+from ..store import StoreError, connect, get_db
+from ..store import articles as article_store
+from ..store import copy as store_copy
+from ..store import images as image_store
+from ..store import sources as source_store
+from ..store import topics as topic_store
+from .editors import editor_group
+from .push import push_group
 
 FORMATS = ("html", "text", "json")
 
 
 def init_app(app):
-    from .editors import editor_group
-    from .push.cli import push_group
-
     for command in (init_command, ingest_command, list_command, show_command, demo_command,
                     poll_command, serve_command, package_command, sources_group, topics_group, push_group,
                     editor_group, db_group):
@@ -35,9 +44,6 @@ def init_app(app):
 def _one_line_errors(command):
     """A store or settings error ends the command with one line and exit 1, never a traceback,
     however it is invoked (`reader`, `flask --app reader`, a test runner)."""
-    from .config import ConfigError
-    from .store import StoreError
-
     for sub_command in getattr(command, "commands", {}).values():
         _one_line_errors(sub_command)
     callback = command.callback
@@ -57,7 +63,7 @@ def _one_line_errors(command):
 
 
 def main():
-    from . import create_app
+    from .. import create_app  # reader/__init__.py imports this module: read it when called
 
     # Commands say what went wrong on stderr (warnings and errors; `push work` adds progress).
     handler = logging.StreamHandler()
@@ -72,9 +78,6 @@ class _Group(FlaskGroup):
     """Store and settings errors end a command with one line and exit 1, not a traceback."""
 
     def invoke(self, ctx):
-        from .config import ConfigError
-        from .store import StoreError
-
         try:
             return super().invoke(ctx)
         except (StoreError, ConfigError) as exc:
@@ -85,7 +88,6 @@ class _Group(FlaskGroup):
 @with_appcontext
 def init_command():
     """Create the data directory, the database and the VAPID keys (safe to run twice)."""
-    from .push import keys
 
     get_db().check_integrity()  # a damaged file is named here, not found later by a reader
     try:
@@ -139,7 +141,6 @@ def run_ingest(ingester, sources, topic, as_json):
 
 def _alerts_from_coverage():
     """New stories in auto-alert topics become queued alerts (a push worker sends them)."""
-    from .push.outbox import from_events
 
     made = from_events(get_db())
     if made:
@@ -244,8 +245,6 @@ def show_command(article_id, fmt):
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def demo_command(as_json):
     """Ingest the bundled demo newsroom over loopback HTTP through the real pipeline."""
-    from .demo import PUBLIC_ORIGIN, TOPICS_PATH, DemoSite
-    from .fetch import Fetcher
 
     db = get_db()
     topics.load_rules(db, TOPICS_PATH)
@@ -269,7 +268,6 @@ def sources_group():
 @click.option("--topic", help="Put every article of this feed in this topic.")
 def sources_add(feed_url, topic):
     """Add a feed to poll."""
-    from .ingest import is_url
 
     if not is_url(feed_url):
         raise click.BadParameter("give an http(s) URL", param_hint="FEED_URL")
@@ -305,7 +303,6 @@ def sources_remove(feed_url):
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def poll_command(every, as_json):
     """Poll every feed once (or forever with --every): new articles are ingested."""
-    from .poll import poll_all
 
     db = get_db()
     sweep_media()
@@ -328,7 +325,6 @@ def db_group():
               help="An empty PostgreSQL database (Reader creates its tables).")
 def db_copy_command(target_url):
     """Copy this data directory's SQLite database into an empty PostgreSQL database and verify it."""
-    from .store import copy as store_copy
 
     if not target_url.startswith(("postgresql://", "postgres://")):
         raise click.BadParameter("give a postgresql:// URL", param_hint="--to")
@@ -362,7 +358,6 @@ def db_copy_command(target_url):
 @with_appcontext
 def serve_command(host, port, workers, threads, push_worker):
     """Serve Reader with a production WSGI server (gunicorn)."""
-    from .serve import serve
 
     sweep_media()
     serve(host=host, port=port, workers=workers, threads=threads, push_worker=push_worker)
@@ -377,17 +372,19 @@ def serve_command(host, port, workers, threads, push_worker):
 @click.option("--edition", "edition_topic", metavar="TOPIC",
               help="Instead: write one self-contained HTML file of this topic's latest stories to OUT.")
 @click.option("--text-only", is_flag=True, help="With --edition: leave the images out.")
+@click.option("--locale", type=click.Choice(LOCALES), help="The interface language (default: READER_DEFAULT_LOCALE).")
 @with_appcontext
-def package_command(out, make_zip, base_url, api_origin, edition_topic, text_only):
+def package_command(out, make_zip, base_url, api_origin, edition_topic, text_only, locale):
     """Export the site as static files for any static host, or one topic as a single file."""
-    from . import package
+    from .. import package  # it imports create_app from reader/__init__.py, which imports this module
 
     try:
         if edition_topic:
-            digest = package.export_edition(current_app.config, edition_topic, out, text_only=text_only)
+            digest = package.export_edition(current_app.config, edition_topic, out, text_only=text_only, locale=locale)
             click.echo(f"wrote {out} ({out.stat().st_size} bytes)\nsha256 {digest}")
             return
-        report = package.export_site(current_app.config, out, base_url=base_url, api_origin=api_origin)
+        report = package.export_site(current_app.config, out, base_url=base_url, api_origin=api_origin,
+                                     locale=locale)
     except package.PackageError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{report.files} files: {report.written} written, {report.unchanged} unchanged, "
