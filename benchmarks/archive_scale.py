@@ -118,13 +118,13 @@ def measure_ingest(app, db, first_number):
               for path, body in pages.items()}
     with LoopbackServer(routes) as server:
         ingester = Ingester(db, app.config)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         results = [ingester.ingest(Item(server.url(path))) for path in pages]
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     bad = [r for r in results if r.status not in ("new", "held")]
     if bad:
         raise SystemExit(f"ingest failed: {bad[0].error}")
-    return len(pages) / seconds
+    return len(pages) / seconds, cpu * 1000 / len(pages)
 
 
 def measure_poll(app, db):
@@ -178,14 +178,14 @@ def run(store, sizes):
     try:
         app = create_app(config)
         db = connect(app.config)
-        built, rng, extra = 0, random.Random(11), 10_000_000
+        built, rng, extra, figures = 0, random.Random(11), 10_000_000, {}
         for size in sizes:
             started = time.perf_counter()
             _archive.build(db, size - built, start=built)
             built = size
             print(f"\n[{size:,} stories] built in {time.perf_counter() - started:.0f} s")
             ours = measure_pages(app, db, rng)
-            ours["ingest"] = measure_ingest(app, db, extra)
+            ours["ingest"], ours["ingest_cpu"] = measure_ingest(app, db, extra)
             extra += 1000
             ours["poll"] = measure_poll(app, db)
             if size <= EXPORT_UP_TO:
@@ -193,6 +193,7 @@ def run(store, sizes):
                 ours["reexport"] = again
                 print(f"  full export {full:.1f} s; re-export after one correction wrote {written} files")
             _print(size, ours)
+            figures[size] = ours
             for name, (p50, p99) in measure_latency(app).items():
                 print(f"  {name:<20} p50 {p50:6.1f} ms   p99 {p99:6.1f} ms")
     finally:
@@ -201,11 +202,13 @@ def run(store, sizes):
             cluster.stop()
         shutil.rmtree(work, ignore_errors=True)
     print(f"# load average {os.getloadavg()[0]:.2f} at the end")
+    _print_growth(figures)
 
 
 ROWS = [("front", "front page, CPU per request", "ms"), ("search", 'search "summit", CPU per request', "ms"),
         ("article", "article page, CPU per request", "ms"), ("api", "/api/articles?since=latest, median", "ms"),
-        ("ingest", "ingest of 100 new pages", "pages/s"), ("poll", "poll of a 100-entry feed, all stored", "s"),
+        ("ingest", "ingest of 100 new pages", "pages/s"), ("ingest_cpu", "ingest, CPU per page (this process)", "ms"),
+        ("poll", "poll of a 100-entry feed, all stored", "s"),
         ("reexport", "reader package, re-export after a correction", "s")]
 
 
@@ -216,7 +219,25 @@ def _print(size, ours):
         if key not in ours:
             continue
         theirs = anchor.get(key)
-        print(f"  {label:<46} {ours[key]:>7.1f} {unit:<3} {theirs if theirs is not None else '-':>7} {unit}")
+        value = f"{ours[key]:>7.3f}" if unit == "s" and ours[key] < 1 else f"{ours[key]:>7.1f}"
+        print(f"  {label:<46} {value} {unit:<3} {theirs if theirs is not None else '-':>7} {unit}")
+
+
+GROWTH_LIMIT = 1.5  # issue 11: at the largest size every row within 1.5x of its figure at the smallest
+
+
+def _print_growth(figures):
+    """Each row's largest-size figure over its smallest-size one, in this run (rates inverted)."""
+    if len(figures) < 2:
+        return
+    small, large = min(figures), max(figures)
+    print(f"  growth {small:,} -> {large:,} stories (goal: at most {GROWTH_LIMIT}x)")
+    for key, label, unit in ROWS:
+        if key not in figures[small] or key not in figures[large] or key == "reexport":
+            continue
+        a, b = figures[small][key], figures[large][key]
+        growth = (a / b if unit == "pages/s" else b / a) if min(a, b) > 0 else float("inf")
+        print(f"  {'PASS' if growth <= GROWTH_LIMIT else 'MISS'} {label:<46} {growth:5.2f}x")
 
 
 if __name__ == "__main__":

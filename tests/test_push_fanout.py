@@ -20,7 +20,7 @@ from reader.push import keys, outbox, worker
 from reader.push.sender import Sender
 from reader.push.vapid import Signer
 from reader.store import alerts as alert_store
-from reader.store import connect, ledger, sqlite, transaction
+from reader.store import StoreBusy, connect, ledger, sqlite, transaction
 from reader.store import senders as sender_store
 from reader.store import subscriptions as subscription_store
 from reader.store import topics as topic_store
@@ -322,6 +322,30 @@ def test_the_worker_survives_its_own_errors_and_a_busy_database(app, service, st
         assert any("database is unavailable" in m for m in messages)
         blocker.close()
     assert sender_store.all(db) == []  # it retired its heartbeat when it stopped
+
+
+def test_until_idle_waits_out_a_busy_database_a_few_times_then_says_so(app, service, monkeypatch):
+    db = app.extensions["test_db"]
+    phone = service.subscribe()
+    _subscribe(db, [phone])
+    _alert(app)
+    busy = {"left": 2}
+    real = outbox.send_due
+
+    def busy_then_real(*args, **kwargs):
+        if busy["left"]:
+            busy["left"] -= 1
+            raise StoreBusy("the database stayed busy (a test's lock)")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(outbox, "send_due", busy_then_real)
+    monkeypatch.setattr(worker, "BACKOFF_FIRST", 0.01)
+    _, healthy = worker.run(app.config, poll=0.01, until_idle=True)
+    assert healthy and len(service.received(phone)) == 1
+    busy["left"] = worker.UNTIL_IDLE_RETRIES + 1  # busy for longer than it waits: it stops, unhealthy
+    _alert(app)
+    _, healthy = worker.run(app.config, poll=0.01, until_idle=True)
+    assert not healthy and busy["left"] == 0
 
 
 def test_a_lost_vapid_key_is_never_silently_replaced(app, service):
