@@ -118,7 +118,12 @@ def srcset(variants):
     return ", ".join(f"{MEDIA_URL}{v['file']} {v['width']}w" for v in variants)
 
 
+def smallest_variant(variants):
+    """The narrowest copy of an image (process() makes them narrowest first): cards, low data, alerts."""
+    return variants[0]
+
+
 def default_variant(variants, width=720):
     """The variant a plain src points at: the largest not wider than width."""
     fitting = [v for v in variants if v["width"] <= width]
-    return fitting[-1] if fitting else variants[0]
+    return fitting[-1] if fitting else smallest_variant(variants)

@@ -16,7 +16,7 @@ import threading
 import time
 
 from .budget import Deadline
-from .ingest import STORED, Ingester, Item, Result
+from .ingest import STORED, Ingester, Result
 from .push import outbox
 from .store import connect, transaction
 from .store import jobs as job_store
@@ -86,9 +86,8 @@ def _run(db, config, job_id):
     deadline = _deadline(job, config)
     desk_config = {**config, "FEED_MAX_ENTRIES": min(config["FEED_MAX_ENTRIES"], MAX_ENTRIES)}
     ingester = Ingester(db, desk_config, deadline=deadline)
-    entries = ingester.expand(job["url"])
-    results = [entry.as_json() for entry in entries if isinstance(entry, Result)]
-    items = [entry for entry in entries if isinstance(entry, Item)]
+    items, early = ingester.gather([job["url"]])
+    results = [result.as_json() for result in early]
     if not job_store.progress(db, job_id, now=time.time(), results=results, total=len(items)):
         return
     for item in items:

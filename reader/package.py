@@ -29,7 +29,7 @@ from .store import articles as article_store
 from .store import connect
 from .store import images as image_store
 from .store import topics as topic_store
-from .web import EDITION_STORIES
+from .web import EDITION_STORIES, render
 from .web.pages import ARCHIVE_PAGE
 from .web.worker import SHELL_PAGES
 
@@ -379,22 +379,20 @@ def export_edition(config, topic, out_file, *, text_only=False, limit=EDITION_LI
 
 
 def _edition_story(db, row, media, text_only):
-    smallest = {}
-    for image in image_store.for_article(db, row["id"]):
-        for variant in image["variants"]:
-            smallest[variant["file"]] = image["variants"][0]["file"]
-    root = lxml.html.fragment_fromstring(row["body_html"] or "<p></p>", create_parent="div")
+    """The web's view of the story (render.article, as its page shows it), with each image its
+    smallest copy inlined as a data URI, or left out with text_only."""
+    view = render.article(db, row)
+    smallest = render.smallest_variants(image_store.for_article(db, row["id"]))
+    root = lxml.html.fragment_fromstring(view["body_html"] or "<p></p>", create_parent="div")
     for img in list(root.iter("img")):
         name = (img.get("src") or "").rsplit("/", 1)[-1]
         figure = img.getparent()
         if text_only or name not in smallest:
             (figure if figure is not None and figure.tag == "figure" else img).drop_tree()
             continue
-        data = (media / smallest[name]).read_bytes()
+        data = (media / smallest[name]["file"]).read_bytes()
         img.set("src", "data:image/webp;base64," + base64.b64encode(data).decode("ascii"))
-        for attribute in ("srcset", "sizes", "width", "height"):
+        for attribute in ("srcset", "sizes", "width", "height", "fetchpriority"):
             img.attrib.pop(attribute, None)
-    body = "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
-    return {"id": row["id"], "title": row["title"], "byline": row["byline"] or "",
-            "published": row["published"], "lang": row["lang"] or "", "dir": row["dir"],
-            "source_url": row["url"], "body_html": body}
+    view["body_html"] = "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
+    return view

@@ -31,3 +31,8 @@ def unique(slug, taken):
         number += 1
         candidate = f"{slug}-{number}"
     return candidate
+
+
+def story_path(slug):
+    """The site path of the story with this slug (the web's pages.article route)."""
+    return f"/articles/{slug}/"

@@ -16,7 +16,7 @@ from .. import images, topics
 from ..config import ConfigError
 from ..demo import PUBLIC_ORIGIN, TOPICS_PATH, DemoSite
 from ..fetch import Fetcher
-from ..ingest import STORED, Ingester, Item, is_url
+from ..ingest import STORED, Ingester, is_url
 from ..poll import poll_all
 from ..push import keys
 from ..push.outbox import from_events
@@ -123,10 +123,7 @@ def ingest_command(sources, topic, as_json):
 
 def run_ingest(ingester, sources, topic, as_json):
     """Expand sources, ingest every article, print one line each; returns the results."""
-    items, results = [], []
-    for source in sources:
-        for entry in ingester.expand(source, topic):
-            (items if isinstance(entry, Item) else results).append(entry)
+    items, results = ingester.gather(sources, topic)
     for result in results:
         _print(result, as_json)
     show_bar = len(items) > 1 and sys.stderr.isatty()

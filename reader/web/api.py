@@ -4,7 +4,7 @@ from functools import lru_cache
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 
-from ..images import MEDIA_URL, default_variant
+from ..images import MEDIA_URL, default_variant, smallest_variant
 from ..store import articles as article_store
 from ..store import get_db
 from ..store import images as image_store
@@ -80,8 +80,8 @@ def summary(row, stored, topics):
         "page_bytes": page_bytes(row["id"], row["content_hash"]),
         "images": [MEDIA_URL + default_variant(i["variants"])["file"] for i in stored],
         "image_bytes": sum(default_variant(i["variants"])["bytes"] for i in stored),
-        "images_low": [MEDIA_URL + i["variants"][0]["file"] for i in stored],
-        "image_bytes_low": sum(i["variants"][0]["bytes"] for i in stored),
+        "images_low": [MEDIA_URL + smallest_variant(i["variants"])["file"] for i in stored],
+        "image_bytes_low": sum(smallest_variant(i["variants"])["bytes"] for i in stored),
     }
 
 
