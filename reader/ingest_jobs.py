@@ -15,6 +15,8 @@ import logging
 import threading
 import time
 
+from flask_babel import gettext
+
 from .budget import Deadline
 from .ingest import STORED, Ingester, Result
 from .push import outbox
@@ -50,7 +52,8 @@ def submit(db, config, url, editor):
     now = time.time()
     with transaction(db):  # the count and the insert together, so two editors cannot both slip in
         if job_store.active_count(db) >= config["DESK_INGEST_JOBS"]:
-            raise JobsBusy(f"{config['DESK_INGEST_JOBS']} ingests are running; try again when one has finished.")
+            raise JobsBusy(gettext("%(count)s ingests are running; try again when one has finished.",
+                                   count=config["DESK_INGEST_JOBS"]))
         job_id = job_store.create(db, url, editor, now=now, deadline=now + config["DESK_INGEST_SECONDS"])
     threading.Thread(target=run, args=(dict(config), job_id), name=f"ingest-job-{job_id}",
                      daemon=True).start()

@@ -301,3 +301,35 @@ def test_long_attribute_values_are_not_counted_as_many_attributes():
             f'<img src="data:image/png;base64,{"QUJD" * 20_000}" alt="a b c">')
     article = read_page(story_page(lead=lead), "https://news.example/x")
     assert article.text.startswith("Paragraph 1")
+
+
+ORCHARD_LEAD = ("The last cider press in the valley will close at the end of the season, after ninety years "
+                "in the same family, because no one in the next generation wants to run it.")
+ORCHARD_DEK = "The valley's last cider press closes this autumn."
+ORCHARD_STORY = (
+    "The press at Lower Hollow took in apples from more than forty orchards last autumn, most of them "
+    "small farms that have no press of their own and no other buyer within a day's drive.",
+    "Its owner, who took it over from her father in 1988, said the machinery was sound but the work was "
+    "too heavy to do alone, and that her children had settled in the city with jobs of their own.",
+    "The orchard growers' association said it would try to buy the press and run it as a cooperative, "
+    "and that it had asked the district council for help with the first year's costs.",
+)
+
+
+def test_a_lead_set_apart_between_the_header_and_the_body_is_kept():
+    """A lead in a box named like a teaser, between the page header and the body's container: kept
+    first. The summary beside the headline in the header (the description) and a picture's caption
+    between the header and the body are not."""
+    story = "".join(f"<p>{paragraph}</p>" for paragraph in ORCHARD_STORY)
+    caption = ("Apples wait in crates in the yard of the press at Lower Hollow on the last morning of the "
+               "harvest, before the pressing begins.")
+    page = ("<html><head><title>The valley's last cider press will close</title>"
+            f'<meta name="description" content="{ORCHARD_DEK}"></head><body><div class="site">'
+            "<header class='story-head'><h1>The valley's last cider press will close</h1>"
+            f"<p class='dek'>{ORCHARD_DEK} The owner says no one will take it over after her.</p></header>"
+            f"<div class='news-single'><div class='teaser-text'><p>{ORCHARD_LEAD}</p></div>"
+            f"<div class='photo-box'><img src='/press.jpg'><p>{caption}</p></div>"
+            f"<div class='body-text'>{story}</div></div>"
+            "<footer><a href='/'>Home</a> <a href='/about'>About</a></footer></div></body></html>")
+    text = read_page(page, "https://valley.example/news/2").text
+    assert text.splitlines() == [ORCHARD_LEAD, *ORCHARD_STORY]

@@ -18,6 +18,7 @@ from trafilatura.htmlprocessing import convert_to_html
 
 from ..dom import absolute_url, image_source, link_density, remove, text_of
 from .confidence import assess
+from .lead import after_headline, lead_blocks
 from .region import Runs
 from .sites import prune, site_rule
 from ..text import element_text
@@ -100,7 +101,10 @@ def extract_body(tree, html, url, *, title="", description="", ld_body=""):
     _drop_head(tree)
     prune(tree, url)
     runs = Runs(tree)
+    headline, leads = None, []
     if not site_rule(url).body:
+        # before isolate(): the headline may sit outside the story region
+        headline, leads = after_headline(tree, lambda text: _repeats(text, title))
         runs.isolate()
     tables = _original_tables(tree)
     densest = runs.densest()
@@ -118,6 +122,8 @@ def extract_body(tree, html, url, *, title="", description="", ld_body=""):
         text = _body_text(body)
     body = _rescued(body, text, tree, description, ld_body, runs.page_prose)
     if body is not None:
+        if headline is not None:
+            _put_back_lead(body, lead_blocks(headline, leads, _body_text(body)))
         _drop_headline(body, title, description)
         _restore_tables(body, tables)
     return Body(body if _has_text(body) else None, runs.page_prose)
@@ -160,6 +166,14 @@ def _with_densest(body, densest, description):
     lead = _says(element_text(body), description) if _words(description) \
         else _sentence_share(body) >= LEAD_SENTENCE_SHARE
     return _merge((body, densest)) if lead else densest
+
+
+def _put_back_lead(body, lead):
+    """Insert, at the top of body, one paragraph per lead block (reader.extract.lead)."""
+    for el in reversed(lead):
+        paragraph = etree.Element("p")
+        paragraph.text = text_of(el)
+        body.insert(0, paragraph)
 
 
 def _drop_head(tree):

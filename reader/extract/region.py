@@ -104,7 +104,7 @@ class Runs:
         if not total:
             return 1.0
         text = " ".join(text.split())
-        return sum(size for el, size in inside if _run_key(el) in text) / total
+        return sum(size for el, size in inside if run_key(el) in text) / total
 
 
 def own_text(el):
@@ -125,7 +125,7 @@ def _not_story(el):
                for node in itertools.chain((el,), el.iterancestors()))
 
 
-def _run_key(el):
+def run_key(el):
     """The opening of el's longest own text piece, whitespace collapsed."""
     pieces = [el.text or ""] + [child.tail or "" for child in el]
     return " ".join(max(pieces, key=len).split())[:RUN_KEY_CHARS]

@@ -23,6 +23,10 @@ ALERT_BACKOFF_MAX = 300.0
 SUMMARY = 200           # characters of a story's text an alert's body suggests when it has no description
 
 
+class UnknownTopic(payload.AlertError):
+    """The alert names a topic the store does not hold."""
+
+
 def check(db, *, title, body, topic, article_id=None, urgency="normal", ttl=payload.DEFAULT_TTL):
     """An alert's fields checked against the payload's rules and the store (the CLI's and the desk's).
 
@@ -31,12 +35,12 @@ def check(db, *, title, body, topic, article_id=None, urgency="normal", ttl=payl
         for an alert with no story), "url" (the story's path or None) and "image" (or None).
 
     Raises:
-        payload.AlertError: for a bad field, an unknown topic or article.
+        payload.AlertError: for a bad field or an unknown article; UnknownTopic (one) for a topic.
     """
     title, body, urgency, ttl = payload.check(title, body, urgency, ttl)
     found = topic_store.get(db, topic)
     if found is None:
-        raise payload.AlertError(f"unknown topic {topic!r}: choose a topic from the list")
+        raise UnknownTopic(f"unknown topic {topic!r}")
     article = article_store.get(db, article_id) if article_id is not None else None
     if article_id is not None and article is None:
         raise payload.AlertError(f"no article with id {article_id}")

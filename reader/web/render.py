@@ -5,7 +5,9 @@ from datetime import datetime, timezone
 
 import lxml.html
 from flask import request, url_for
+from flask_babel import gettext
 
+from .. import i18n, text
 from .. import images as image_module
 from ..store import articles as article_store
 from ..store import images as image_store
@@ -27,7 +29,8 @@ def preferences_from(cookies, save_data):
     theme = cookies.get("theme") if cookies.get("theme") in THEMES else "system"
     size = cookies.get("text") if cookies.get("text") in TEXT_SIZES else "m"
     lowdata = save_data.lower() == "on" or cookies.get(LOW_DATA_COOKIE) == "1"
-    return {"theme": theme, "text": size, "lowdata": lowdata}
+    lang = cookies.get(i18n.COOKIE) if cookies.get(i18n.COOKIE) in i18n.LOCALES else ""   # "": the browser's
+    return {"theme": theme, "text": size, "lowdata": lowdata, "lang": lang}
 
 
 def stories(db, rows):
@@ -47,11 +50,17 @@ def _card(row, lead):
     return {
         "id": row["id"], "title": row["title"], "url": article_url(row),
         "published": parse_time(row["published"]), "updated": parse_time(row["updated_at"]),
-        "minutes": row["reading_minutes"], "description": row["description"] or "",
+        "minutes": reading_minutes(row), "description": row["description"] or "",
         "lang": row["lang"] or "", "dir": row["dir"],
         "thumb": thumb and {"src": image_module.MEDIA_URL + thumb["file"], "alt": lead["alt"],
                             "width": thumb["width"], "height": thumb["height"]},
     }
+
+
+def reading_minutes(row):
+    """Minutes to read a story at its own language's speed (reader.text), from its stored word
+    count, so a better figure for a language reaches stories stored before it."""
+    return text.reading_minutes(row["word_count"], row["lang"] or "")
 
 
 def front_sections(db, rows, topics):
@@ -100,8 +109,14 @@ def article(db, row, lowdata=False):
         "tags": json.loads(row["tags"]), "section": row["section"] or "",
         "corrected": parse_time(row["updated_at"]) if row["version"] > 1 else None,
         "version": row["version"], "lead": lead and lead_image(lead, lowdata),
-        "topics": topic_store.for_article(db, row["id"]),
+        "topics": _topics(db, topic_store.for_article(db, row["id"])),
     }
+
+
+def _topics(db, slugs):
+    """[{"slug", "name"}] for a story's topics, in its order."""
+    names = {topic["slug"]: topic["name"] for topic in topic_store.all(db)} if slugs else {}
+    return [{"slug": slug, "name": names.get(slug, slug)} for slug in slugs]
 
 
 def lead_image(image, lowdata):
@@ -137,7 +152,7 @@ def tap_to_load(body_html, stored_images):
             "href": image_module.MEDIA_URL + variant["file"], "class": "tap-image",
             "data-width": str(variant["width"]), "data-height": str(variant["height"]),
             "data-alt": img.get("alt") or ""})
-        link.text = f"Show image ({max(1, round(variant['bytes'] / 1024))} KB)"
+        link.text = gettext("Show image (%(size)s KB)", size=i18n.number(max(1, round(variant["bytes"] / 1024))))
         link.tail = img.tail
         img.getparent().replace(img, link)
     return _inner_html(root)

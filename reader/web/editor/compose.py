@@ -4,6 +4,7 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import abort, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from ...push import outbox, payload
 from ...push.crypto import MAX_PAYLOAD
@@ -14,6 +15,7 @@ from ...store import desk as desk_store
 from ...store import get_db, transaction
 from ...store import subscriptions as subscription_store
 from ...store import topics as topic_store
+from ... import i18n
 from .. import inputs
 from . import bp, clock, editor_name
 from .desk import audience
@@ -31,7 +33,7 @@ def compose():
     values = {"urgency": "normal", "ttl": str(payload.DEFAULT_TTL), "when": "now", "tz": "UTC"}
     article = _article(db, request.args.get("article"))
     if request.args.get("article") and article is None:
-        abort(404, "No such story: it may have been removed.")
+        abort(404, gettext("No such story: it may have been removed."))
     if article is not None:
         title, body = outbox.suggested_text(article)
         values.update(title=title, body=body, topic=_best_topic(db, article["id"]), article_id=str(article["id"]))
@@ -83,12 +85,15 @@ def read_draft(db, values, *, now):
     try:
         ttl = int(values.get("ttl", ""))
     except ValueError:
-        raise payload.AlertError("TTL must be a whole number of seconds") from None
+        raise payload.AlertError(gettext("TTL must be a whole number of seconds")) from None
     article = _article(db, values.get("article_id"))
     if values.get("article_id") and article is None:
-        raise payload.AlertError("the story for this alert no longer exists")
-    alert = outbox.check(db, title=values.get("title"), body=values.get("body"), topic=values.get("topic", ""),
-                         article_id=article and article["id"], urgency=values.get("urgency"), ttl=ttl)
+        raise payload.AlertError(gettext("the story for this alert no longer exists"))
+    try:
+        alert = outbox.check(db, title=values.get("title"), body=values.get("body"), topic=values.get("topic", ""),
+                             article_id=article and article["id"], urgency=values.get("urgency"), ttl=ttl)
+    except outbox.UnknownTopic:
+        raise payload.AlertError(gettext("choose a topic from the list")) from None
     topic = alert["topic"]
     draft = {**alert, "topic": topic["slug"], "topic_name": topic["name"], "article_id": article and article["id"],
              **audience(db, topic["slug"])}
@@ -106,19 +111,21 @@ def _when(values, now):
     try:
         wall = datetime.fromisoformat(values.get("send_at", ""))
     except ValueError:
-        raise payload.AlertError("give the date and time to send at") from None
+        raise payload.AlertError(gettext("give the date and time to send at")) from None
     moment = wall.replace(tzinfo=zone, second=0, microsecond=0)
     try:
         utc = moment.astimezone(timezone.utc)
         exists = utc.astimezone(zone).replace(tzinfo=None) == moment.replace(tzinfo=None)
     except OverflowError:  # the first or last day a datetime holds, moved into another zone
-        raise payload.AlertError(f"{wall:%d %b %Y} is out of range; choose a nearer date") from None
+        raise payload.AlertError(gettext("%(day)s is out of range; choose a nearer date", day=wall.date().isoformat())) from None
     if not exists:
-        raise payload.AlertError(f"{wall:%H:%M} does not exist on {wall:%d %b %Y} in {zone_name} (clocks go forward)")
+        raise payload.AlertError(gettext("%(time)s does not exist on %(day)s in %(zone)s (clocks go forward)",
+                                          time=wall.strftime("%H:%M"), day=wall.date().isoformat(), zone=zone_name))
     if utc.timestamp() <= now:
-        raise payload.AlertError(f"{wall:%d %b %Y, %H:%M} in {zone_name} has passed; choose a later time")
+        raise payload.AlertError(gettext("%(when)s in %(zone)s has passed; choose a later time",
+                                          when=wall.strftime("%Y-%m-%d %H:%M"), zone=zone_name))
     return {"send_at": utc.isoformat(timespec="seconds"), "tz": zone_name,
-            "local_time": f"{moment:%a %d %b %Y, %H:%M} ({zone_name})", "utc_time": f"{utc:%H:%M} UTC"}
+            "local_time": f"{i18n.datetime_text(moment, zone=zone, weekday=True)} ({zone_name})", "utc_time": f"{utc:%H:%M} UTC"}
 
 
 def _zone(name):
@@ -132,7 +139,7 @@ def _zone(name):
             return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
         pass
-    raise payload.AlertError(f"unknown time zone {name[:MAX_ZONE]!r}")
+    raise payload.AlertError(gettext("unknown time zone %(zone)r", zone=name[:MAX_ZONE]))
 
 
 def _form(db, values, error=None):
