@@ -16,6 +16,7 @@ import feedparser
 from .budget import Budget
 from .errors import StageError
 from .fetch import decode_text
+from .text import clean_text
 
 FEED_ROOT = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*|<!DOCTYPE[^>]*>\s*)*<(rss|feed|rdf:RDF)\b", re.S | re.I)
 JSON_FEED_VERSION = "https://jsonfeed.org/version/"
@@ -166,8 +167,9 @@ def _entry(base, link, title, summary, published):
 
 
 def _text(value):
-    """A text field; anything but a string (an object, a list) counts as missing."""
-    return value if isinstance(value, str) else ""
+    """A text field without control characters (the feed's title is stored with its source);
+    anything but a string (an object, a list) counts as missing."""
+    return clean_text(value) if isinstance(value, str) else ""
 
 
 def _guid_link(item):

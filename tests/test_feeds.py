@@ -87,6 +87,22 @@ def test_json_feed_fields_that_are_not_text_are_ignored():
     assert (feed.title, feed.entries[0].title, feed.entries[0].summary) == ("", "", "")
 
 
+@pytest.mark.parametrize("body", [
+    json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "Desk\u001b[31m wire\u0000",
+                "items": [{"url": "https://news.example/a", "title": "Quay\u001b]0;owned\u0007 reopens",
+                           "summary": "Cafe\u0008s\u001f back"}]}).encode(),
+    (b'<?xml version="1.0"?><rss version="2.0"><channel><title>Desk&#27;[31m wire</title><item>'
+     b"<link>https://news.example/a</link><title>Quay&#27;]0;owned&#7; reopens</title>"
+     b"<description>Cafe&#8;s&#31; back</description></item></channel></rss>"),
+], ids=["json", "rss"])
+def test_a_feeds_text_keeps_no_control_characters(body):
+    """Issue 12.19: the feed's title is stored with its source (sources.title); none of its text
+    may carry a terminal escape or a character XML refuses."""
+    feed = feeds.parse(body, "https://news.example/feed")
+    assert (feed.title, feed.entries[0].title, feed.entries[0].summary) == \
+        ("Desk[31m wire", "Quay]0;owned reopens", "Cafes back")
+
+
 # --- long feeds (issue 12.10, 12.17): the newest N, read from the top, and a note saying so --
 
 def _rss(count, *, dated=False, oldest_first=False):

@@ -190,6 +190,17 @@ def test_an_alert_that_would_not_fit_is_refused_with_a_clear_message(push_app):
     assert push_app.extensions["test_db"].execute("SELECT COUNT(*) FROM alerts").fetchone()[0] == 0
 
 
+def test_an_alerts_text_is_stored_without_control_characters(push_app):
+    """Issue 12.19: what the desk or the CLI types is stored as the reader sees it, with no
+    terminal escapes or NULs (both reach the store through outbox.queue)."""
+    db = push_app.extensions["test_db"]
+    alert_id = _alert(push_app, title="Quake\x1b[2J hits\x00 the coast", body="Ten\x07 towns\x1b]0;x cut off")
+    row = db.execute("SELECT title, body FROM alerts WHERE id = ?", (alert_id,)).fetchone()
+    assert (row["title"], row["body"]) == ("Quake[2J hits the coast", "Ten towns]0;x cut off")
+    with pytest.raises(payload.AlertError, match="needs a title"):
+        _alert(push_app, title="\x1b\x00\x7f")
+
+
 def test_cli_send_prints_figures_and_the_ttl_defaults_to_hours(push_app, service):
     db = push_app.extensions["test_db"]
     subscribers = service.subscribe_many(3)

@@ -127,6 +127,21 @@ def test_a_year_9999_schedule_in_utc_does_not_break_the_desk(desk):
         assert desk.get(path).status_code == 200, path
 
 
+def test_controls_typed_into_an_alert_are_dropped_not_a_500(site, desk):
+    """A NUL is a 500 on PostgreSQL (its text cannot hold one) and an ESC a terminal escape in
+    `reader push` output: the desk stores the alert without them (issue 12.12, 12.19)."""
+    token = _token(desk, "/editor/compose")
+    response = desk.post("/editor/alerts", data={"csrf_token": token, **_compose(
+        title="Quake\x00 hits\x1b[2J the coast", body="Ten\x07 towns", when="now")})
+    assert response.status_code == 303, response.data[:300]
+    db = connect(site.config)
+    try:
+        row = db.execute("SELECT title, body FROM alerts ORDER BY id DESC").fetchone()
+    finally:
+        db.close()
+    assert (row["title"], row["body"]) == ("Quake hits[2J the coast", "Ten towns")
+
+
 @pytest.mark.parametrize("target", ["/editor/\r\nSet-Cookie: x=1", "/editor/\nx", "/editor/ x", "/editor/\x00",
                                     "/editor/\\evil.example", "/editor/" + "a" * 5000])
 def test_login_with_a_broken_next_goes_to_the_desk(site, target):
