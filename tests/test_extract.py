@@ -357,3 +357,15 @@ def test_a_heading_over_a_list_of_headlines_after_the_story_goes_and_a_short_sec
     text = read_page(page, "https://valley.example/news/3").text
     assert text.splitlines() == [*ORCHARD_STORY, "Visiting the press", "Lower Hollow Farm, Mill Lane",
                                  "Saturdays 9 to 4"]
+
+
+def test_a_heading_that_retells_the_headline_at_length_is_kept():
+    """Under the h1, an h3 holding the headline's words among many more is a standfirst: kept."""
+    standfirst = ("The last cider press in the valley will close at the end of the season, its owner "
+                  "said on Monday, after ninety years of pressing apples for the valley's farms")
+    story = "".join(f"<p>{paragraph}</p>" for paragraph in ORCHARD_STORY)
+    page = ("<html><head><title>The last cider press in the valley will close</title></head><body>"
+            f"<div class='site'><div class='body-text'><h1>The last cider press in the valley will close</h1>"
+            f"<h3>{standfirst}</h3>{story}</div></div></body></html>")
+    text = read_page(page, "https://valley.example/news/4").text
+    assert text.splitlines() == [standfirst, *ORCHARD_STORY]
