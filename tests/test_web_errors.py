@@ -63,6 +63,16 @@ READER_CASES = [  # (method, path, JSON body or raw text, status)
     ("GET", "/archive/99999999999999999/", None, 404),
     ("GET", "/search?q=%00", None, 200),
     ("GET", "/search?q=a%00b%01%1b", None, 200),
+    # a NUL anywhere a name or an address is looked up (PostgreSQL's text cannot hold one)
+    ("GET", "/api/articles?topic=%00", None, 400),
+    ("GET", "/api/editions/a%00b", None, 404),
+    ("GET", "/articles/a%00b/", None, 404),
+    ("GET", "/topics/a%00b/", None, 404),
+    ("GET", "/topics/a%00b/feed.xml", None, 404),
+    ("GET", "/topics/a%00b/feed.json", None, 404),
+    ("GET", "/media/a%00b.jpg", None, 404),
+    ("POST", "/api/push/subscriptions/lookup", {"endpoint": "https://fcm.googleapis.com/\u0000"}, 404),
+    ("DELETE", "/api/push/subscriptions", {"endpoint": "https://fcm.googleapis.com/\u0000"}, 400),
 ]
 
 
@@ -111,6 +121,7 @@ def _compose(**fields):
     ({"ttl": "9" * 30}, "TTL must be 1 to"),
     ({"ttl": "\u00b2"}, "TTL must be a whole number"),
     ({"article_id": HUGE}, "no longer exists"),
+    ({"topic": "sum\x00mit"}, "choose a topic from the list"),
 ])
 @pytest.mark.parametrize("path", ["/editor/compose", "/editor/alerts"])
 def test_compose_refuses_out_of_range_fields_with_a_400(desk, path, fields, message):

@@ -87,7 +87,8 @@ def read_draft(db, values, *, now):
         raise payload.AlertError("TTL must be a whole number of seconds") from None
     title, body, urgency, ttl = payload.check(values.get("title"), values.get("body"),
                                               values.get("urgency"), ttl)
-    topic = topic_store.get(db, values.get("topic", ""))
+    slug = inputs.key(values.get("topic"))
+    topic = slug and topic_store.get(db, slug)
     if topic is None:
         raise payload.AlertError("choose a topic from the list")
     article = _article(db, values.get("article_id"))
