@@ -5,7 +5,11 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint system-packages demo bench clean
+# Translation catalogs: the .po files are the source, the .mo files are compiled here (never committed).
+CATALOGS := $(wildcard reader/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+
+.PHONY: run test lint system-packages demo bench clean messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,12 +17,19 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-run: $(STAMP)
+%.mo: %.po $(STAMP)
+	$(VENV)/bin/pybabel --quiet compile --statistics -i $< -o $@
+
+# After changing a page's or a view's words: new strings go into every .po (to translate there).
+messages: $(STAMP)
+	$(PY) -m reader.catalogs update
+
+run: $(STAMP) $(COMPILED)
 	$(VENV)/bin/reader init
 	$(VENV)/bin/reader demo
 	$(VENV)/bin/reader serve --host 127.0.0.1 --port 8000
 
-test: lint system-packages
+test: lint $(COMPILED) system-packages
 	$(PY) -m pytest
 
 # ruff and mypy, with the rules written down in pyproject.toml; `make test` runs them first.
@@ -47,4 +58,4 @@ bench: $(STAMP)
 	$(PY) benchmarks/extract_bench.py
 
 clean:
-	rm -rf $(VENV) instance build dist *.egg-info
+	rm -rf $(VENV) instance build dist *.egg-info $(COMPILED)

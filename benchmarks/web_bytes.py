@@ -2,6 +2,9 @@
 
     .venv/bin/python benchmarks/web_bytes.py
 
+Every article is measured in each interface language (Accept-Language: en, ru, kk, uz); the
+detailed table is English's, then one total per article and language.
+
 Loads the demo newsroom into a temporary data dir, starts a real `reader serve` (gunicorn) on a
 free loopback port and, for every article, sums the bodies sent with `Accept-Encoding: br` (as a
 phone asks): the HTML page plus the CSS and JS files it references (hashed /static/ files that
@@ -156,13 +159,18 @@ def text_floor(port, article_id):
     return len(gzip.compress(text.encode(), compresslevel=9, mtime=0))
 
 
-def measure(origin):
-    """One row per article: the first-view bytes and the floor."""
+LANGUAGES = ("en", "ru", "kk", "uz")
+
+
+def measure(origin, language="en"):
+    """One row per article: the first-view bytes (in one interface language) and the floor."""
     port = int(origin.rsplit(":", 1)[1])
+    asking = {**ACCEPT, "Accept-Language": language}
     listing = json.loads(get(port, "/api/articles?limit=50", headers={})[2])["articles"]
     rows, asset_sizes = [], {}
     for article in listing:
-        status, headers, body, head = get(port, article["url"])
+        status, headers, body, head = get(port, article["url"], headers=asking)
+        assert f'lang="{language}"' in decoded(body, "br").decode()[:200], (article["url"], language)
         assert status == 200 and headers.get("Content-Encoding") == "br", (article["url"], status)
         page = decoded(body, "br").decode()
         for url in referenced_assets(page):
@@ -209,10 +217,29 @@ def report(rows, asset_sizes, after_load):
     return 1 if over else 0
 
 
+def by_language(measured):
+    """Each article's first-view total in every language, and whether any is over budget."""
+    print("\nFirst view per interface language, KB (HTML + CSS + JS, br)")
+    print(f"{'article':<46} " + " ".join(f"{language:>6}" for language in LANGUAGES))
+    over = []
+    for n, row in enumerate(measured["en"][0]):
+        name = row["url"].removeprefix("/articles/").rstrip("/")
+        name = name if len(name) <= 45 else name[:44] + "…"
+        totals = [measured[language][0][n]["total"] for language in LANGUAGES]
+        print(f"{name:<46} " + " ".join(f"{kb(total):>6}" for total in totals))
+        over += [f"{row['url']} ({language})" for language, total in zip(LANGUAGES, totals, strict=True)
+                 if total > BUDGET or total - row["floor"] > OVER_FLOOR]
+    for language in LANGUAGES:
+        totals = sorted(r["total"] for r in measured[language][0])
+        print(f"{language}: median {kb(totals[len(totals) // 2])} KB, max {kb(totals[-1])} KB")
+    print("over budget in some language: " + (", ".join(over) if over else "none"))
+    return 1 if over else 0
+
+
 def main():
     with served_demo() as (origin, _):
-        measured = measure(origin)
-    return report(*measured)
+        measured = {language: measure(origin, language) for language in LANGUAGES}
+    return report(*measured["en"]) | by_language(measured)
 
 
 if __name__ == "__main__":

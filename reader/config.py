@@ -61,6 +61,9 @@ SETTINGS = [
     Setting("DATABASE_POOL_SIZE", 8, "Most PostgreSQL connections one process keeps open (web threads plus one)."),
     Setting("DATABASE_URL", "", "Where the data lives: empty for the SQLite file in the data directory, or "
             "postgresql://user:password@host:port/dbname for PostgreSQL 15+ shared by several machines."),
+    Setting("DEFAULT_LOCALE", "en", "Interface language when neither the reader's setting nor the browser's "
+            "Accept-Language names one Reader speaks: en, ru, kk (Kazakh, Cyrillic) or uz (Uzbek, Latin); "
+            "also the language of `reader package` unless --locale says otherwise."),
     Setting("DESK_INGEST_JOBS", 2, "Ingests started from the desk that may run at once; another is refused with a message."),
     Setting("DESK_INGEST_SECONDS", 600.0,
             "Time limit of one ingest started from the desk (a feed's articles included); past it the job "
@@ -220,6 +223,8 @@ def _validate(values):
         raise ConfigError("READER_PUSH_LEASE must be at least 1 second")
     if values["DATABASE_URL"] and not str(values["DATABASE_URL"]).startswith(("postgresql://", "postgres://")):
         raise ConfigError("READER_DATABASE_URL must be empty (SQLite) or a postgresql:// URL")
+    if values["DEFAULT_LOCALE"] not in ("en", "ru", "kk", "uz"):
+        raise ConfigError("READER_DEFAULT_LOCALE must be one of en, ru, kk, uz")
     if values["DATABASE_POOL_SIZE"] < 1:
         raise ConfigError("READER_DATABASE_POOL_SIZE must be at least 1")
     values["BASE_URL"] = base_url(values["BASE_URL"])

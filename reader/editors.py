@@ -17,6 +17,7 @@ import time
 
 from functools import cache
 
+from flask_babel import gettext, ngettext
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .store import editors as editor_store
@@ -45,9 +46,12 @@ class LoginRefused(Exception):
         self.seconds = max(1, int(seconds + 0.999))
         self.locked = locked
         wait = _duration(self.seconds)
-        reason = ("This address is locked out after too many wrong passwords" if locked
-                  else "Too many wrong passwords")
-        super().__init__(f"{reason}. Try again in {wait}.")
+        if locked:
+            message = gettext("This address is locked out after too many wrong passwords. Try again in %(wait)s.",
+                              wait=wait)
+        else:
+            message = gettext("Too many wrong passwords. Try again in %(wait)s.", wait=wait)
+        super().__init__(message)
 
 
 class LoginFailed(Exception):
@@ -139,7 +143,7 @@ def log_in(db, name, password, *, address, trusted=False, now=None):
     if editor is None:
         check_password_hash(_dummy_hash(), password or "")
     log.warning("editor login failed for %r from %s", name, address)
-    raise LoginFailed("Wrong name or password.")
+    raise LoginFailed(gettext("Wrong name or password."))
 
 
 def _failures(db, key, now):
@@ -182,6 +186,5 @@ def _dummy_hash():
 
 def _duration(seconds):
     if seconds < 90:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
-    minutes = (seconds + 59) // 60
-    return f"{minutes} minutes"
+        return ngettext("%(num)d second", "%(num)d seconds", seconds)
+    return ngettext("%(num)d minute", "%(num)d minutes", (seconds + 59) // 60)

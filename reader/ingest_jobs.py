@@ -15,8 +15,10 @@ import logging
 import threading
 import time
 
+from flask_babel import gettext
+
 from .budget import Deadline
-from .ingest import STORED, Ingester, Item, Result
+from .ingest import STORED, Ingester, Result
 from .push import outbox
 from .store import connect, transaction
 from .store import jobs as job_store
@@ -50,7 +52,8 @@ def submit(db, config, url, editor):
     now = time.time()
     with transaction(db):  # the count and the insert together, so two editors cannot both slip in
         if job_store.active_count(db) >= config["DESK_INGEST_JOBS"]:
-            raise JobsBusy(f"{config['DESK_INGEST_JOBS']} ingests are running; try again when one has finished.")
+            raise JobsBusy(gettext("%(count)s ingests are running; try again when one has finished.",
+                                   count=config["DESK_INGEST_JOBS"]))
         job_id = job_store.create(db, url, editor, now=now, deadline=now + config["DESK_INGEST_SECONDS"])
     threading.Thread(target=run, args=(dict(config), job_id), name=f"ingest-job-{job_id}",
                      daemon=True).start()
@@ -86,9 +89,8 @@ def _run(db, config, job_id):
     deadline = _deadline(job, config)
     desk_config = {**config, "FEED_MAX_ENTRIES": min(config["FEED_MAX_ENTRIES"], MAX_ENTRIES)}
     ingester = Ingester(db, desk_config, deadline=deadline)
-    entries = ingester.expand(job["url"])
-    results = [entry.as_json() for entry in entries if isinstance(entry, Result)]
-    items = [entry for entry in entries if isinstance(entry, Item)]
+    items, early = ingester.gather([job["url"]])
+    results = [result.as_json() for result in early]
     if not job_store.progress(db, job_id, now=time.time(), results=results, total=len(items)):
         return
     for item in items:

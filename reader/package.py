@@ -23,13 +23,13 @@ import brotli
 import lxml.html
 from flask import render_template
 
-from . import SHARE, assets, create_app, images, pagekeys
+from . import SHARE, assets, create_app, i18n, images, pagekeys
 from .lifeline import die_with_parent
 from .store import articles as article_store
 from .store import connect
 from .store import images as image_store
 from .store import topics as topic_store
-from .web import EDITION_STORIES
+from .web import EDITION_STORIES, render
 from .web.pages import ARCHIVE_PAGE
 from .web.worker import SHELL_PAGES
 
@@ -58,16 +58,18 @@ class Report:
     broken: list = field(default_factory=list)   # (page, link) pairs
 
 
-def export_app(config, *, api_origin=None, base_url=None):
-    """The app configured to render for a static host (at base_url: its feeds' absolute links)."""
+def export_app(config, *, api_origin=None, base_url=None, locale=None):
+    """The app configured to render for a static host (at base_url: its feeds' absolute links), in
+    one language (default: the site's)."""
     settings = {k: v for k, v in config.items() if k.isupper()}
     settings.update({"EXPORT": True, "API_ORIGIN": (api_origin or "").rstrip("/"),
                      "BASE_URL": base_url or config["BASE_URL"],
-                     "PUSH_DISABLED": not api_origin, "EXPORT_REVISIONS": {}})
+                     "PUSH_DISABLED": not api_origin, "EXPORT_REVISIONS": {},
+                     "EXPORT_LOCALE": locale or config["DEFAULT_LOCALE"]})
     return create_app(settings)
 
 
-def export_site(config, out_dir, *, base_url="http://localhost/", api_origin=None, workers=None):
+def export_site(config, out_dir, *, base_url="http://localhost/", api_origin=None, workers=None, locale=None):
     """Write the public site to out_dir; returns a Report.
 
     Only pages whose key (reader.pagekeys: what they show, read from the store) changed since the
@@ -78,7 +80,7 @@ def export_site(config, out_dir, *, base_url="http://localhost/", api_origin=Non
     Raises:
         PackageError: when a page does not render.
     """
-    app = export_app(config, api_origin=api_origin, base_url=base_url)
+    app = export_app(config, api_origin=api_origin, base_url=base_url, locale=locale)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     app.extensions["export_out"] = str(out)
@@ -120,7 +122,10 @@ def _build_parts(app, base_url):
                        for p in (SHARE / "templates").rglob("*") if p.is_file())
     settings = {k: v for k, v in app.config.items() if k.isupper() and k not in ("SECRET_KEY", "EXPORT_REVISIONS")}
     assets_seen = {name: entry["url_path"] for name, entry in app.extensions["assets"].items()}
-    return {"base_url": base_url, "templates": templates, "assets": assets_seen, "settings": settings}
+    catalogs = sorted((str(p.relative_to(i18n.TRANSLATIONS)), hashlib.sha256(p.read_bytes()).hexdigest())
+                      for p in i18n.TRANSLATIONS.rglob("*.mo"))   # a changed translation changes pages
+    return {"base_url": base_url, "templates": templates, "assets": assets_seen, "settings": settings,
+            "catalogs": catalogs}
 
 
 def url_to_file(url):
@@ -349,7 +354,7 @@ def zip_export(out_dir, zip_path):
 
 # ---------------------------------------------------------------------------- one-file editions
 
-def export_edition(config, topic, out_file, *, text_only=False, limit=EDITION_LIMIT):
+def export_edition(config, topic, out_file, *, text_only=False, limit=EDITION_LIMIT, locale=None):
     """Write one self-contained HTML file of a topic's latest stories; returns its SHA-256.
 
     Images become small inline WebP data URIs (or are left out with text_only), the CSS is
@@ -358,7 +363,7 @@ def export_edition(config, topic, out_file, *, text_only=False, limit=EDITION_LI
     Raises:
         PackageError: for an unknown topic or one with no stories.
     """
-    app = export_app(config)
+    app = export_app(config, locale=locale)
     with app.test_request_context("/", base_url=app.config["BASE_URL"]):
         db = connect(app.config)
         found = topic_store.get(db, topic)
@@ -379,22 +384,20 @@ def export_edition(config, topic, out_file, *, text_only=False, limit=EDITION_LI
 
 
 def _edition_story(db, row, media, text_only):
-    smallest = {}
-    for image in image_store.for_article(db, row["id"]):
-        for variant in image["variants"]:
-            smallest[variant["file"]] = image["variants"][0]["file"]
-    root = lxml.html.fragment_fromstring(row["body_html"] or "<p></p>", create_parent="div")
+    """The web's view of the story (render.article, as its page shows it), with each image its
+    smallest copy inlined as a data URI, or left out with text_only."""
+    view = render.article(db, row)
+    smallest = render.smallest_variants(image_store.for_article(db, row["id"]))
+    root = lxml.html.fragment_fromstring(view["body_html"] or "<p></p>", create_parent="div")
     for img in list(root.iter("img")):
         name = (img.get("src") or "").rsplit("/", 1)[-1]
         figure = img.getparent()
         if text_only or name not in smallest:
             (figure if figure is not None and figure.tag == "figure" else img).drop_tree()
             continue
-        data = (media / smallest[name]).read_bytes()
+        data = (media / smallest[name]["file"]).read_bytes()
         img.set("src", "data:image/webp;base64," + base64.b64encode(data).decode("ascii"))
-        for attribute in ("srcset", "sizes", "width", "height"):
+        for attribute in ("srcset", "sizes", "width", "height", "fetchpriority"):
             img.attrib.pop(attribute, None)
-    body = "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
-    return {"id": row["id"], "title": row["title"], "byline": row["byline"] or "",
-            "published": row["published"], "lang": row["lang"] or "", "dir": row["dir"],
-            "source_url": row["url"], "body_html": body}
+    view["body_html"] = "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
+    return view

@@ -17,6 +17,7 @@ import hashlib
 import json
 from collections import defaultdict
 
+from .slugs import story_path
 from .store import articles as article_store
 from .store import topics as topic_store
 
@@ -56,7 +57,7 @@ def plan(db, *, archive_page, edition_limit, feeds, shell):
     urls.append((f"/api/articles?limit={API_LIST}", _digest([article_key[i] for i in ids[:API_LIST]])))
     slugs = {row["id"]: row["slug"] for row in rows}
     for story_id in ids:
-        urls += [(f"/articles/{slugs[story_id]}/", article_key[story_id]),
+        urls += [(story_path(slugs[story_id]), article_key[story_id]),
                  (f"/api/articles/{story_id}", article_key[story_id])]
     return urls
 

@@ -117,7 +117,7 @@ def test_topic_search_offline_saved_settings(web):
     assert _soup(web.get("/offline/")).select_one("[data-kept-list]") is not None
     assert _soup(web.get("/saved/")).select_one("[data-kept-list]") is not None
     form = _soup(web.get("/settings/")).select_one("form.settings")
-    assert {i["name"] for i in form.select("input")} == {"theme", "text", "lowdata"}
+    assert {i["name"] for i in form.select("input")} == {"lang", "theme", "text", "lowdata"}
     for field in form.select("input"):
         assert field.find_parent("label") is not None
 

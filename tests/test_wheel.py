@@ -53,15 +53,19 @@ def test_installed_wheel_serves_pages_static_files_and_manifest(installed):
         assert "body" in _get(f"http://127.0.0.1:{port}{css}")
         assert '"standalone"' in _get(f"http://127.0.0.1:{port}/manifest.json")
         assert "addEventListener" in _get(f"http://127.0.0.1:{port}/sw.js")
+        # The catalogs were compiled into the wheel (no .mo is committed).
+        assert 'lang="ru"' in _get(f"http://127.0.0.1:{port}/saved/", language="ru")
+        assert "Сохранено на телефоне" in _get(f"http://127.0.0.1:{port}/saved/", language="ru")
     finally:
         server.terminate()
         server.wait(timeout=10)
 
 
-def _get(url, attempts=100):
+def _get(url, attempts=100, language="en"):
     for _ in range(attempts):
         try:
-            with urllib.request.urlopen(url, timeout=5) as response:
+            request = urllib.request.Request(url, headers={"Accept-Language": language})
+            with urllib.request.urlopen(request, timeout=5) as response:
                 return response.read().decode()
         except OSError:
             time.sleep(0.1)  # the server is still starting

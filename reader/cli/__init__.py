@@ -16,7 +16,8 @@ from .. import images, topics
 from ..config import ConfigError
 from ..demo import PUBLIC_ORIGIN, TOPICS_PATH, DemoSite
 from ..fetch import Fetcher
-from ..ingest import STORED, Ingester, Item, is_url
+from ..i18n import LOCALES
+from ..ingest import STORED, Ingester, is_url
 from ..poll import poll_all
 from ..push import keys
 from ..push.outbox import from_events
@@ -123,10 +124,7 @@ def ingest_command(sources, topic, as_json):
 
 def run_ingest(ingester, sources, topic, as_json):
     """Expand sources, ingest every article, print one line each; returns the results."""
-    items, results = [], []
-    for source in sources:
-        for entry in ingester.expand(source, topic):
-            (items if isinstance(entry, Item) else results).append(entry)
+    items, results = ingester.gather(sources, topic)
     for result in results:
         _print(result, as_json)
     show_bar = len(items) > 1 and sys.stderr.isatty()
@@ -371,17 +369,19 @@ def serve_command(host, port, workers, threads, push_worker):
 @click.option("--edition", "edition_topic", metavar="TOPIC",
               help="Instead: write one self-contained HTML file of this topic's latest stories to OUT.")
 @click.option("--text-only", is_flag=True, help="With --edition: leave the images out.")
+@click.option("--locale", type=click.Choice(LOCALES), help="The interface language (default: READER_DEFAULT_LOCALE).")
 @with_appcontext
-def package_command(out, make_zip, base_url, api_origin, edition_topic, text_only):
+def package_command(out, make_zip, base_url, api_origin, edition_topic, text_only, locale):
     """Export the site as static files for any static host, or one topic as a single file."""
     from .. import package  # it imports create_app from reader/__init__.py, which imports this module
 
     try:
         if edition_topic:
-            digest = package.export_edition(current_app.config, edition_topic, out, text_only=text_only)
+            digest = package.export_edition(current_app.config, edition_topic, out, text_only=text_only, locale=locale)
             click.echo(f"wrote {out} ({out.stat().st_size} bytes)\nsha256 {digest}")
             return
-        report = package.export_site(current_app.config, out, base_url=base_url, api_origin=api_origin)
+        report = package.export_site(current_app.config, out, base_url=base_url, api_origin=api_origin,
+                                     locale=locale)
     except package.PackageError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{report.files} files: {report.written} written, {report.unchanged} unchanged, "

@@ -1,6 +1,8 @@
 """What a push message carries: enough for the service worker to fetch the story and show it."""
 import json
 
+from flask_babel import gettext
+
 from ..text import clean_text
 from .crypto import MAX_PAYLOAD
 
@@ -42,8 +44,9 @@ def build(alert, *, article_url=None, click=CLICK_SAMPLE):
         message["click"] = click
     data = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode()
     if len(data) > MAX_PAYLOAD:
-        raise AlertError(f"the alert is {len(data)} bytes once encoded; a push message holds at most "
-                         f"{MAX_PAYLOAD}: shorten the title or body by {len(data) - MAX_PAYLOAD} bytes")
+        raise AlertError(gettext("the alert is %(size)s bytes once encoded; a push message holds at most %(max)s: "
+                                 "shorten the title or body by %(over)s bytes", size=len(data), max=MAX_PAYLOAD,
+                                 over=len(data) - MAX_PAYLOAD))
     return data
 
 
@@ -52,15 +55,15 @@ def check(title, body, urgency, ttl):
     characters: PostgreSQL cannot store a NUL, and an ESC is a terminal escape in `reader push`)."""
     title, body = clean_text(title or "").strip(), clean_text(body or "").strip()
     if not title:
-        raise AlertError("an alert needs a title")
+        raise AlertError(gettext("an alert needs a title"))
     if len(title) > MAX_TITLE:
-        raise AlertError(f"the title is {len(title)} characters; at most {MAX_TITLE}")
+        raise AlertError(gettext("the title is %(length)s characters; at most %(max)s", length=len(title), max=MAX_TITLE))
     if len(body) > MAX_BODY:
-        raise AlertError(f"the body is {len(body)} characters; at most {MAX_BODY}")
+        raise AlertError(gettext("the body is %(length)s characters; at most %(max)s", length=len(body), max=MAX_BODY))
     if urgency not in URGENCIES:
-        raise AlertError(f"urgency must be one of {', '.join(URGENCIES)}")
+        raise AlertError(gettext("urgency must be one of %(choices)s", choices=", ".join(URGENCIES)))
     if not isinstance(ttl, int) or not 0 < ttl <= MAX_TTL:
-        raise AlertError(f"TTL must be 1 to {MAX_TTL} seconds")
+        raise AlertError(gettext("TTL must be 1 to %(max)s seconds", max=MAX_TTL))
     return title, body, urgency, ttl
 
 

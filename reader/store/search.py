@@ -75,11 +75,13 @@ def _run(db, prefix, query, limit):
 
 
 # The newest CANDIDATES matches in the index's own order (FTS5 walks its doclists by rowid, here
-# the article id, backwards), ranked with bm25; then each story read by its primary key.
+# the article id, backwards), ranked with bm25; only the `limit` best are read from articles, by key
+# (a story's row holds its whole HTML: reading all the candidates' would cost more than the search).
 SQLITE_SQL = (
-    "SELECT a.* FROM (SELECT rowid AS id, bm25(articles_fts, {}, {}, {}) AS score FROM articles_fts"
-    " WHERE articles_fts MATCH ? ORDER BY rowid DESC LIMIT ?) AS best"
-    " JOIN articles a ON a.id = best.id ORDER BY best.score, a.id DESC LIMIT ?").format(*WEIGHTS)
+    "SELECT a.* FROM (SELECT newest.id, newest.score FROM (SELECT rowid AS id,"
+    " bm25(articles_fts, {}, {}, {}) AS score FROM articles_fts WHERE articles_fts MATCH ?"
+    " ORDER BY rowid DESC LIMIT ?) AS newest ORDER BY newest.score, newest.id DESC LIMIT ?) AS best"
+    " JOIN articles a ON a.id = best.id ORDER BY best.score, a.id DESC").format(*WEIGHTS)
 # The newest CANDIDATES matches, ranked with ts_rank_cd (its weights favour the title, A, over the
 # description, B, over the text, C); only the `limit` best are read from articles, by key.
 POSTGRESQL_SQL = (

@@ -3,14 +3,15 @@ import secrets
 from datetime import timezone
 from urllib.parse import urlsplit
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from flask import current_app, g, jsonify, render_template, request
+from flask_babel import gettext
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 from whitenoise import WhiteNoise
 
-from .. import SHARE, assets
+from .. import SHARE, assets, i18n
 from ..store import StoreCorrupt, StoreUnavailable
 from . import inputs
 
@@ -66,6 +67,7 @@ def init_app(app):
     app.jinja_env.globals["public_url"] = public_url
     app.jinja_env.globals.update(export_csp=export_csp, edition_csp=EDITION_CSP)
     app.jinja_env.filters["timetag"] = timetag
+    i18n.init_app(app)   # the reader's language: catalogs, Babel's dates and numbers
     app.context_processor(lambda: {"prefs": render.preferences()})
     for blueprint in (pages.bp, api.bp, push_api.bp, syndication.bp, worker.bp):
         app.register_blueprint(blueprint)
@@ -128,9 +130,10 @@ def search_url():
 
 
 def timetag(moment):
-    """A <time> element in UTC that app.js rewrites into the reader's own time zone."""
+    """A <time> element in UTC, written the interface language's way; app.js rewrites it into the
+    reader's own time zone with the same pattern (<html data-time>)."""
     utc = moment.astimezone(timezone.utc)
-    text = f"{utc.day} {utc:%b %Y, %H:%M} UTC"
+    text = escape(i18n.datetime_text(utc)) + " UTC"
     return Markup(f'<time datetime="{utc.isoformat()}" data-local>{text}</time>')
 
 
@@ -151,7 +154,7 @@ def _unavailable(exc):
     """The database is out of reach (a restart, a network cut): 503 with a hint to retry soon;
     the next request borrows a fresh connection, so the site heals by itself."""
     current_app.logger.warning("store unavailable for %s: %s", request.path, exc)
-    error = ServiceUnavailable("Reader cannot reach its database for a moment. Please try again shortly.")
+    error = ServiceUnavailable(gettext("Reader cannot reach its database for a moment. Please try again shortly."))
     response = _error(error)
     response = current_app.make_response(response)
     response.headers["Retry-After"] = str(RETRY_AFTER)
@@ -171,6 +174,6 @@ def _error(exc):
     if getattr(exc, "retry_after", None):
         headers["Retry-After"] = str(exc.retry_after)
     if request.path.startswith("/api/"):
-        return jsonify(error=exc.name, message=exc.description, request_id=request_id()), exc.code, headers
+        return jsonify(error=exc.name, message=i18n.error_text(exc), request_id=request_id()), exc.code, headers
     template = "editor/error.html" if request.blueprint == "editor" else "error.html"
     return render_template(template, error=exc, request_id=request_id()), exc.code, headers

@@ -3,12 +3,14 @@ import json
 from functools import lru_cache
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+from flask_babel import gettext
 
-from ..images import MEDIA_URL, default_variant
+from ..images import MEDIA_URL, default_variant, smallest_variant
 from ..store import articles as article_store
 from ..store import get_db
 from ..store import images as image_store
 from ..store import topics as topic_store
+from .. import i18n
 from . import inputs, render
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -22,7 +24,7 @@ def articles():
     asked = request.args.get("topic") or None
     topic = inputs.key(asked)
     if asked and (topic is None or topic_store.get(db, topic) is None):
-        abort(400, f"unknown topic {asked!r}")
+        abort(400, gettext("unknown topic %(topic)r", topic=asked))
     since = _since(request.args.get("since"))
     limit = _limit(request.args.get("limit"))
     rows = article_store.latest(db, topic=topic, limit=limit, since=since)
@@ -34,7 +36,7 @@ def article(article_id):
     db = get_db()
     row = article_store.get(db, article_id)
     if row is None:
-        abort(404, f"no article with id {article_id}")
+        abort(404, gettext("no article with id %(id)s", id=article_id))
     [record] = summaries(db, [row])
     record.update(byline=row["byline"], description=row["description"], lang=row["lang"],
                   dir=row["dir"], published=row["published"], body_html=row["body_html"],
@@ -52,10 +54,10 @@ def edition(name):
     db = get_db()
     topic = None if name == "front" else topic_store.get(db, name)
     if name != "front" and topic is None:
-        abort(404, f"no edition {name!r}: use 'front' or a topic")
+        abort(404, gettext("no edition %(name)r: use 'front' or a topic", name=name))
     rows = article_store.latest(db, topic=topic and topic["slug"], limit=_limit(request.args.get("limit")))
     stories = [_edition_story(record) for record in summaries(db, rows)]
-    return jsonify(edition=name, title=topic["name"] if topic else "Front page", stories=stories,
+    return jsonify(edition=name, title=i18n.translated(topic["name"]) if topic else gettext("Front page"), stories=stories,
                    bytes=sum(s["page_bytes"] + s["image_bytes"] for s in stories))
 
 
@@ -81,8 +83,8 @@ def summary(row, stored, topics):
         "page_bytes": page_bytes(row["id"], row["content_hash"]),
         "images": [MEDIA_URL + default_variant(i["variants"])["file"] for i in stored],
         "image_bytes": sum(default_variant(i["variants"])["bytes"] for i in stored),
-        "images_low": [MEDIA_URL + i["variants"][0]["file"] for i in stored],
-        "image_bytes_low": sum(i["variants"][0]["bytes"] for i in stored),
+        "images_low": [MEDIA_URL + smallest_variant(i["variants"])["file"] for i in stored],
+        "image_bytes_low": sum(smallest_variant(i["variants"])["bytes"] for i in stored),
     }
 
 
@@ -107,7 +109,7 @@ def _since(value):
     try:
         return inputs.utc_time(value).isoformat(timespec="seconds")
     except ValueError:
-        abort(400, "since must be an ISO 8601 time, e.g. 2025-12-20T09:00:00Z")
+        abort(400, gettext("since must be an ISO 8601 time, e.g. 2025-12-20T09:00:00Z"))
 
 
 def _limit(value):
@@ -115,5 +117,5 @@ def _limit(value):
         return DEFAULT_LIMIT
     limit = inputs.whole_number(value, 1, MAX_LIMIT)
     if limit is None:
-        abort(400, f"limit must be a whole number from 1 to {MAX_LIMIT}")
+        abort(400, gettext("limit must be a whole number from 1 to %(max)s", max=MAX_LIMIT))
     return limit

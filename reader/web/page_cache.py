@@ -3,7 +3,7 @@
 `PageCache` is WSGI middleware around the Flask app (inside WhiteNoise and ProxyFix). A GET or
 HEAD of a reader's page (`CACHED`, no query string) first reads the store's content version
 (`store.changes.content_version`, one small query on this thread's own connection), then answers
-from a copy kept under (version, page, host, the reader's display settings), or lets the app
+from a copy kept under (version, page, host, the reader's display settings and language), or lets the app
 render the page and keeps the copy. The version is read before rendering, so a copy is never
 older than its key: a correction, a new story or a topic change gives a new key, and a different
 theme, text size or low-data setting is another key. Because the version lives in the database,
@@ -21,7 +21,7 @@ import brotli
 from werkzeug.http import (parse_accept_header, parse_cookie, parse_etags, remove_entity_headers,
                            unquote_etag)
 
-from .. import store
+from .. import i18n, store
 from ..store.changes import content_version
 from .render import preferences_from
 
@@ -84,9 +84,10 @@ class PageCache:
     def _key(self, environ):
         cookies = parse_cookie(environ.get("HTTP_COOKIE", ""))
         prefs = preferences_from(cookies, environ.get("HTTP_SAVE_DATA", ""))
+        language = i18n.locale_from(cookies, environ.get("HTTP_ACCEPT_LANGUAGE"), self.config["DEFAULT_LOCALE"])
         return (self._version(), environ["wsgi.url_scheme"], environ.get("HTTP_HOST", ""),
                 environ.get("SCRIPT_NAME", ""), environ["PATH_INFO"], prefs["theme"], prefs["text"],
-                prefs["lowdata"])
+                prefs["lowdata"], language)
 
     def _version(self):
         """The content version, on this thread's own handle. A PostgreSQL handle gives its pooled

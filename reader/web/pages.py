@@ -4,8 +4,9 @@ from pathlib import Path
 
 from flask import (Blueprint, abort, current_app, redirect, render_template, request,
                    send_from_directory, url_for)
+from flask_babel import gettext
 
-from .. import SHARE, search_terms
+from .. import SHARE, i18n, search_terms
 from ..images import MEDIA_DIR
 from ..push import keys
 from ..store import articles as article_store
@@ -34,7 +35,7 @@ def article(slug):
     db = get_db()
     row = article_store.by_slug(db, slug)
     if row is None:
-        abort(404, "No story with this address.")
+        abort(404, gettext("No story with this address."))
     prefs = render.preferences()
     view = render.article(db, row, lowdata=prefs["lowdata"])
     html = render_template("pages/article.html", article=view, next_stories=render.next_stories(db, row))
@@ -50,7 +51,7 @@ def topic(slug):
     db = get_db()
     found = topic_store.get(db, slug)
     if found is None:
-        abort(404, "No such topic.")
+        abort(404, gettext("No such topic."))
     stories = render.stories(db, article_store.latest(db, topic=slug, limit=50))
     return revalidated(render_template("pages/topic.html", topic=found, stories=stories))
 
@@ -76,7 +77,7 @@ def archive(number=1):
     total = article_store.count(db)
     pages = max(1, -(-total // ARCHIVE_PAGE))
     if not 1 <= number <= pages:
-        abort(404, "No such archive page.")
+        abort(404, gettext("No such archive page."))
     stories = render.stories(db, article_store.page(db, number, per_page=ARCHIVE_PAGE))
     return revalidated(render_template("pages/archive.html", stories=stories, number=number, pages=pages))
 
@@ -93,7 +94,7 @@ def saved():
 
 @bp.get("/settings/")
 def settings():
-    return revalidated(render_template("pages/settings.html", **settings_context()), vary=("Cookie",))
+    return revalidated(render_template("pages/settings.html", **settings_context()))
 
 
 def settings_context():
@@ -114,22 +115,35 @@ def save_settings():
     """Store display settings as cookies (works without JavaScript)."""
     form = request.form
     if form.get("theme") not in render.THEMES or form.get("text") not in render.TEXT_SIZES:
-        abort(400, "Choose a theme and a text size from the lists.")
+        abort(400, gettext("Choose a theme and a text size from the lists."))
+    if form.get("lang", "") not in ("", *i18n.LOCALES):
+        abort(400, gettext("Choose a language from the list."))
     response = redirect(url_for("pages.settings", saved=1), code=303)
     for name, value in (("theme", form["theme"]), ("text", form["text"]),
                         (render.LOW_DATA_COOKIE, "1" if form.get("lowdata") else "0")):
         response.set_cookie(name, value, max_age=SETTINGS_MAX_AGE, samesite="Lax",
                             secure=request.is_secure)
+    if form.get("lang"):
+        response.set_cookie(i18n.COOKIE, form["lang"], max_age=SETTINGS_MAX_AGE, samesite="Lax",
+                            secure=request.is_secure)
+    else:  # the browser's language again
+        response.delete_cookie(i18n.COOKIE, samesite="Lax", secure=request.is_secure)
     return response
 
 
 @bp.get("/manifest.json")
 def manifest():
+    return revalidated(manifest_text(), mimetype="application/manifest+json")
+
+
+def manifest_text():
+    """manifest.json with hashed icon URLs, its name and description in the interface language."""
     data = json.loads((SHARE / "manifest.json").read_text(encoding="utf-8"))
     for icon in data.get("icons", []):
         icon["src"] = asset_url(icon["src"])
-    body = json.dumps(data, ensure_ascii=False, indent=1)
-    return revalidated(body, mimetype="application/manifest+json")
+    data.update(name=gettext("Reader: Central Asia news, offline"), lang=i18n.current(),
+                description=gettext("News from Central Asia that stays readable with no signal."))
+    return json.dumps(data, ensure_ascii=False, indent=1)
 
 
 @bp.get("/media/<path:name>")

@@ -9,6 +9,7 @@ import re
 import time
 
 from flask import Blueprint, abort, current_app, jsonify, request
+from flask_babel import gettext
 from werkzeug.exceptions import TooManyRequests
 
 from ..push import keys
@@ -31,16 +32,16 @@ def _json():
     """The body as JSON: at most MAX_BODY bytes however it is sent (a chunked body has no
     Content-Length to check first), and no nesting deeper than the parser can walk."""
     if (request.content_length or 0) > MAX_BODY:
-        abort(413, f"the request body is larger than {MAX_BODY} bytes")
+        abort(413, gettext("the request body is larger than %(max)s bytes", max=MAX_BODY))
     if not request.is_json:
-        abort(415, "send JSON (Content-Type: application/json)")
+        abort(415, gettext("send JSON (Content-Type: application/json)"))
     raw = request.stream.read(MAX_BODY + 1)
     if len(raw) > MAX_BODY:
-        abort(413, f"the request body is larger than {MAX_BODY} bytes")
+        abort(413, gettext("the request body is larger than %(max)s bytes", max=MAX_BODY))
     try:
         return json.loads(raw)
     except (ValueError, RecursionError):
-        abort(400, "the body is not valid JSON")
+        abort(400, gettext("the body is not valid JSON"))
 
 
 @bp.get("/key")
@@ -49,7 +50,7 @@ def key():
         return jsonify(publicKey=keys.served_key(current_app.config["DATA_DIR"], get_db()))
     except keys.VapidKeyError as exc:
         current_app.logger.error("alerts are off: %s", exc)
-        abort(503, "alerts are unavailable on this server for now")
+        abort(503, gettext("alerts are unavailable on this server for now"))
 
 
 @bp.get("/topics")
@@ -77,11 +78,11 @@ def unsubscribe():
     _throttle()
     endpoint = _endpoint_of(_json())
     if not endpoint:
-        abort(400, "give the subscription's endpoint")
+        abort(400, gettext("give the subscription's endpoint"))
     with transaction(get_db()) as db:
         removed = subscription_store.remove(db, endpoint)
     if not removed:
-        abort(404, "no such subscription")
+        abort(404, gettext("no such subscription"))
     return "", 204
 
 
@@ -91,7 +92,7 @@ def lookup():
     endpoint = _endpoint_of(_json())
     row = subscription_store.get(get_db(), endpoint) if endpoint else None
     if row is None:
-        abort(404, "no such subscription")
+        abort(404, gettext("no such subscription"))
     return jsonify(topics=subscription_store.topics_of(get_db(), row["id"]))
 
 
@@ -101,8 +102,9 @@ def _throttle():
     hits, left = rate_limits.hit(get_db(), "subscribe:" + client_address(), now=time.time(),
                                  window=SUBSCRIBE_WINDOW)
     if hits > limit:
-        raise TooManyRequests(f"at most {limit} subscription requests in {SUBSCRIBE_WINDOW // 60} minutes from "
-                              "one address; try again later", retry_after=max(1, math.ceil(left)))
+        raise TooManyRequests(gettext("at most %(limit)s subscription requests in %(minutes)s minutes from one "
+                                      "address; try again later", limit=limit, minutes=SUBSCRIBE_WINDOW // 60),
+                              retry_after=max(1, math.ceil(left)))
 
 
 def _endpoint_of(data):
@@ -119,15 +121,15 @@ def click():
     """A tapped notification: counted once per delivery, and only with the token it carried."""
     data = _json()
     if not isinstance(data, dict):
-        abort(400, "send a JSON object with alert and click")
+        abort(400, gettext("send a JSON object with alert and click"))
     alert_id = inputs.record_id(data.get("alert"))
     if alert_id is None:
-        abort(400, "give the alert id as a number")
+        abort(400, gettext("give the alert id as a number"))
     delivery_id, token = _click_of(data.get("click"))
     if delivery_id is None:
-        abort(400, "give the click token the notification carried")
+        abort(400, gettext("give the click token the notification carried"))
     if not alert_store.record_click(get_db(), alert_id, delivery_id, token):
-        abort(404, f"no delivery of alert {alert_id} carried this click token")
+        abort(404, gettext("no delivery of alert %(id)s carried this click token", id=alert_id))
     return "", 204
 
 

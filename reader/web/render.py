@@ -5,7 +5,9 @@ from datetime import datetime, timezone
 
 import lxml.html
 from flask import request, url_for
+from flask_babel import gettext
 
+from .. import i18n, text
 from .. import images as image_module
 from ..store import articles as article_store
 from ..store import images as image_store
@@ -27,7 +29,8 @@ def preferences_from(cookies, save_data):
     theme = cookies.get("theme") if cookies.get("theme") in THEMES else "system"
     size = cookies.get("text") if cookies.get("text") in TEXT_SIZES else "m"
     lowdata = save_data.lower() == "on" or cookies.get(LOW_DATA_COOKIE) == "1"
-    return {"theme": theme, "text": size, "lowdata": lowdata}
+    lang = cookies.get(i18n.COOKIE) if cookies.get(i18n.COOKIE) in i18n.LOCALES else ""   # "": the browser's
+    return {"theme": theme, "text": size, "lowdata": lowdata, "lang": lang}
 
 
 def stories(db, rows):
@@ -43,15 +46,21 @@ def story(db, row):
 
 
 def _card(row, lead):
-    thumb = lead["variants"][0] if lead else None
+    thumb = image_module.smallest_variant(lead["variants"]) if lead else None
     return {
         "id": row["id"], "title": row["title"], "url": article_url(row),
         "published": parse_time(row["published"]), "updated": parse_time(row["updated_at"]),
-        "minutes": row["reading_minutes"], "description": row["description"] or "",
+        "minutes": reading_minutes(row), "description": row["description"] or "",
         "lang": row["lang"] or "", "dir": row["dir"],
         "thumb": thumb and {"src": image_module.MEDIA_URL + thumb["file"], "alt": lead["alt"],
                             "width": thumb["width"], "height": thumb["height"]},
     }
+
+
+def reading_minutes(row):
+    """Minutes to read a story at its own language's speed (reader.text), from its stored word
+    count, so a better figure for a language reaches stories stored before it."""
+    return text.reading_minutes(row["word_count"], row["lang"] or "")
 
 
 def front_sections(db, rows, topics):
@@ -100,12 +109,18 @@ def article(db, row, lowdata=False):
         "tags": json.loads(row["tags"]), "section": row["section"] or "",
         "corrected": parse_time(row["updated_at"]) if row["version"] > 1 else None,
         "version": row["version"], "lead": lead and lead_image(lead, lowdata),
-        "topics": topic_store.for_article(db, row["id"]),
+        "topics": _topics(db, topic_store.for_article(db, row["id"])),
     }
 
 
+def _topics(db, slugs):
+    """[{"slug", "name"}] for a story's topics, in its order."""
+    names = {topic["slug"]: topic["name"] for topic in topic_store.all(db)} if slugs else {}
+    return [{"slug": slug, "name": names.get(slug, slug)} for slug in slugs]
+
+
 def lead_image(image, lowdata):
-    small, main = image["variants"][0], image_module.default_variant(image["variants"])
+    small, main = image_module.smallest_variant(image["variants"]), image_module.default_variant(image["variants"])
     return {"src": image_module.MEDIA_URL + (small if lowdata else main)["file"],
             "srcset": "" if lowdata else image_module.srcset(image["variants"]),
             "width": main["width"], "height": main["height"], "alt": image["alt"],
@@ -126,10 +141,7 @@ def eager_first_image(body_html):
 
 def tap_to_load(body_html, stored_images):
     """Replace each image with a link to its smallest variant, which app.js loads on tap."""
-    smallest = {}
-    for image in stored_images:
-        for variant in image["variants"]:
-            smallest[variant["file"]] = image["variants"][0]
+    smallest = smallest_variants(stored_images)
     root = lxml.html.fragment_fromstring(body_html or "<p></p>", create_parent="div")
     for img in list(root.iter("img")):
         name = (img.get("src") or "").rsplit("/", 1)[-1]
@@ -140,10 +152,17 @@ def tap_to_load(body_html, stored_images):
             "href": image_module.MEDIA_URL + variant["file"], "class": "tap-image",
             "data-width": str(variant["width"]), "data-height": str(variant["height"]),
             "data-alt": img.get("alt") or ""})
-        link.text = f"Show image ({max(1, round(variant['bytes'] / 1024))} KB)"
+        link.text = gettext("Show image (%(size)s KB)", size=i18n.number(max(1, round(variant["bytes"] / 1024))))
         link.tail = img.tail
         img.getparent().replace(img, link)
     return _inner_html(root)
+
+
+def smallest_variants(stored_images):
+    """{file of any variant: the smallest variant of the same image}: a body's image swapped for
+    its smallest copy (tap to load, one-file editions)."""
+    return {variant["file"]: image_module.smallest_variant(image["variants"])
+            for image in stored_images for variant in image["variants"]}
 
 
 def _inner_html(root):

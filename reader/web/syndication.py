@@ -2,6 +2,7 @@
 import json
 
 from flask import Blueprint, abort, render_template, request, url_for
+from flask_babel import gettext
 
 from ..store import articles as article_store
 from ..store import get_db
@@ -17,7 +18,7 @@ JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 def _stories(topic=None):
     db = get_db()
     if topic and topic_store.get(db, topic) is None:
-        abort(404, "No such topic.")
+        abort(404, gettext("No such topic."))
     rows = article_store.latest(db, topic=topic, limit=FEED_STORIES)
     return [dict(card, body_html=r["body_html"], byline=r["byline"] or "")
             for r, card in zip(rows, render.stories(db, rows), strict=True)]

@@ -9,7 +9,8 @@ and one that changes nothing does not.
 import hashlib
 import json
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, render_template, request
+from flask_babel import gettext
 
 from .. import SHARE
 from . import asset_url
@@ -59,6 +60,19 @@ def config(source=""):
         "icon": asset_url("icons/icon-192.png"),
         "badge": asset_url("icons/badge-96.png"),
         "apiOrigin": settings.get("API_ORIGIN", ""),  # set by the packager for static exports
+        "texts": texts(),
+    }
+
+
+def texts():
+    """What the worker itself says, in the interface language of the reader it was served to."""
+    return {
+        "offlineTitle": gettext("You are offline"),
+        "offlineBody": gettext("This page is not kept on this device."),
+        "imageNotKept": gettext("Image not kept offline"),
+        "notificationTitle": gettext("Reader: news"),
+        "cannotFetch": gettext("This story cannot be fetched now."),
+        "networkLimit": gettext("no answer from the network within {seconds} s"),
     }
 
 
@@ -74,10 +88,15 @@ def precache_entries():
 
 
 def _manifest_revision():
-    return hashlib.sha256((SHARE / "manifest.json").read_bytes()).hexdigest()[:12]
+    from .pages import manifest_text
+
+    return hashlib.sha256(manifest_text().encode()).hexdigest()[:12]
 
 
 def _page_revision(path):
-    with current_app.test_request_context(path, base_url=current_app.config["BASE_URL"]):
+    """The shell page as this reader gets it (their language and settings come with their cookies),
+    so a reader who changes language gets a worker whose shell speaks it."""
+    headers = {name: request.headers[name] for name in ("Cookie", "Accept-Language") if name in request.headers}
+    with current_app.test_request_context(path, base_url=current_app.config["BASE_URL"], headers=headers):
         html = render_template(SHELL_PAGES[path], **settings_context())
     return hashlib.sha256(html.encode()).hexdigest()[:12]

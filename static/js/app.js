@@ -8,18 +8,23 @@
     return function (error) { console.warn("Reader: " + what + " failed:", error); };
   }
 
-  // "22 Dec 2025, 19:05 +05" in the reader's own time zone: the server's format, with the zone's
-  // offset where it says "UTC" (the same few characters, so the line does not reflow and nothing
-  // below it moves). Month names come from the page (<html data-months>). Intl.DateTimeFormat
-  // would localise more, but building one costs 20-40 ms of main thread on a phone-class CPU.
+  // "22 Dec 2025, 19:05 +05" in the reader's own time zone: the server's pattern for the interface
+  // language (<html data-time>, e.g. "{d} {MMM} {y}, {HH}:{mm}", from CLDR through Babel) and its
+  // month names (data-months), with the zone's offset where the server says "UTC". Intl would
+  // localise too, but building a DateTimeFormat costs 20-40 ms of main thread on a phone-class CPU.
   function localTime(moment) {
-    var months = document.documentElement.dataset.months.split(" ");
+    var page = document.documentElement.dataset;
     var pad = function (n) { return (n < 10 ? "0" : "") + n; };
     var offset = -moment.getTimezoneOffset();
     var zone = offset === 0 ? "UTC" : (offset > 0 ? "+" : "-") + pad(Math.floor(Math.abs(offset) / 60)) +
       (Math.abs(offset) % 60 ? pad(Math.abs(offset) % 60) : "");
-    return moment.getDate() + " " + months[moment.getMonth()] + " " + moment.getFullYear() + ", " +
-      pad(moment.getHours()) + ":" + pad(moment.getMinutes()) + " " + zone;
+    var fields = {
+      d: moment.getDate(), dd: pad(moment.getDate()), M: moment.getMonth() + 1, MM: pad(moment.getMonth() + 1),
+      MMM: page.months.split("|")[moment.getMonth()], y: moment.getFullYear(), yyyy: moment.getFullYear(),
+      H: moment.getHours(), HH: pad(moment.getHours()), m: moment.getMinutes(), mm: pad(moment.getMinutes()),
+    };
+    return page.time.replace(/\{(\w+)\}/g, function (whole, key) { return key in fields ? fields[key] : whole; }) +
+      " " + zone;
   }
 
   // Times are rendered in UTC; show them in the reader's own time zone.

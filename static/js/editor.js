@@ -7,7 +7,7 @@
   var POLL_MS = 2000;
 
   function localTimes(root) {
-    var format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+    var format = new Intl.DateTimeFormat(document.documentElement.lang, { dateStyle: "medium", timeStyle: "short" });
     root.querySelectorAll("time[data-local]").forEach(function (el) {
       var moment = new Date(el.getAttribute("datetime"));
       if (!isNaN(moment)) el.textContent = format.format(moment);
@@ -54,15 +54,24 @@
     update();
   }
 
+  // State names in the editor's language, from the table's data-states ("queued=…|sent=…").
+  function stateName(row, key) {
+    var table = row.closest("table");
+    var found = ((table && table.dataset.states) || "").split("|").find(function (pair) {
+      return pair.split("=")[0] === key;
+    });
+    return found ? found.slice(key.length + 1) : key.replace("_", " ");
+  }
+
   function showFigures(row, status) {
     var state = row.querySelector("[data-state]");
     if (state && state.dataset.state !== status.state) {
       state.dataset.state = status.state;
-      state.textContent = status.state.replace("_", " ");
+      state.textContent = stateName(row, status.state);
     }
     Object.keys(status.figures).forEach(function (name) {
       var cell = row.querySelector('[data-figure="' + name + '"]');
-      if (cell) cell.textContent = status.figures[name].toLocaleString("en");
+      if (cell) cell.textContent = status.figures[name].toLocaleString(document.documentElement.lang);
     });
   }
 

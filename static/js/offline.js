@@ -25,19 +25,38 @@
     });
   }
 
-  // The sentence in el's data-<name>, with {key} replaced by values[key].
+  // The sentence in el's data-<name>, with {key} replaced by values[key]. A sentence with a
+  // {count} comes in plural forms ("one:…|few:…|many:…|other:…", the server's catalog for the
+  // interface language); Intl.PluralRules picks the one for values.count.
   function say(el, name, values) {
-    return (el.dataset[name] || "").replace(/\{(\w+)\}/g, function (whole, key) {
+    var text = el.dataset[name] || "";
+    if (/^(zero|one|two|few|many|other):/.test(text)) text = pluralForm(text, values.count);
+    return text.replace(/\{(\w+)\}/g, function (whole, key) {
       return values && key in values ? values[key] : whole;
     });
   }
 
-  // 1234567 -> "1.18 MB", 10737418240 -> "10 GB": three significant figures at most, in the
-  // largest unit the number reaches (no Intl: see localTime in app.js).
-  var UNITS = [[1073741824, "GB"], [1048576, "MB"], [1024, "KB"]];
+  function pluralForm(text, count) {
+    var forms = {};
+    text.split("|").forEach(function (part) {
+      var colon = part.indexOf(":");
+      forms[part.slice(0, colon)] = part.slice(colon + 1);
+    });
+    var rules = window.Intl && Intl.PluralRules ? new Intl.PluralRules(document.documentElement.lang) : null;
+    var category = rules ? rules.select(count) : (count === 1 ? "one" : "other");
+    return forms[category] || forms.other;
+  }
+
+  // 1234567 -> "1.18 MB" ("1,18 МБ" in Russian), 10737418240 -> "10 GB": three significant figures
+  // at most, in the largest unit the number reaches; the units and the decimal sign come from the
+  // page (<html data-units data-decimal>; no Intl.NumberFormat: see localTime in app.js).
   function size(bytes) {
-    var unit = UNITS.find(function (u) { return bytes >= u[0]; }) || UNITS[2];
-    return Number((Math.max(bytes, 1) / unit[0]).toPrecision(3)) + " " + unit[1];
+    var page = document.documentElement.dataset;
+    var names = (page.units || "KB|MB|GB").split("|");
+    var units = [[1073741824, names[2]], [1048576, names[1]], [1024, names[0]]];
+    var unit = units.find(function (u) { return bytes >= u[0]; }) || units[2];
+    var figure = String(Number((Math.max(bytes, 1) / unit[0]).toPrecision(3)));
+    return figure.replace(".", page.decimal || ".") + " " + unit[1];
   }
 
   function when(ms) {

@@ -55,6 +55,11 @@ function titleOf(html) {
   return decodeEntities(match ? match[1].replace(/<[^>]+>/g, "") : "").trim();
 }
 
+// Text from the server's config put into markup the worker writes itself.
+function escapeHtml(text) {
+  return String(text).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; });
+}
+
 // Character references in one pass (so "&amp;quot;" stays the text "&quot;").
 function decodeEntities(text) {
   return text.replace(/&(#[xX][0-9a-fA-F]+|#\d+|[a-zA-Z]+);/g, function (whole, name) {
@@ -143,8 +148,9 @@ async function answerFromKept(event, url) {
 
 async function offlinePage() {
   const page = await (await caches.open(SHELL)).match(OFFLINE_PAGE, { ignoreVary: true });
-  return page || new Response("<h1>Offline</h1><p>This page is not kept on this device.</p>",
-    { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
+  const html = "<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width'><h1>" +
+    escapeHtml(CONFIG.texts.offlineTitle) + "</h1><p>" + escapeHtml(CONFIG.texts.offlineBody) + "</p>";
+  return page || new Response(html, { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
 }
 
 // Images are /media/<hash>-<width>.webp: offline, any kept width of the same image will do.
@@ -158,8 +164,8 @@ async function imageStandIn(path) {
 
 function missingImage() {
   const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="360" height="40"><rect width="100%" ' +
-    'height="100%" fill="#ddd"/><text x="12" y="25" font-size="14" fill="#333">Image not kept offline' +
-    "</text></svg>";
+    'height="100%" fill="#ddd"/><text x="12" y="25" font-size="14" fill="#333">' +
+    escapeHtml(CONFIG.texts.imageNotKept) + "</text></svg>";
   return new Response(svg, { status: 200, headers: { "Content-Type": "image/svg+xml" } });
 }
 

@@ -14,7 +14,7 @@ const HANDLERS = {
   save: async function (message) {
     const url = new URL(message.url, self.location.origin);
     const response = await fetchWithin(url.href, CONFIG.networkLimitMs).catch(function () { return cachedPage(url); });
-    if (!response || !response.ok) throw new Error("This story cannot be fetched now.");
+    if (!response || !response.ok) throw new Error(CONFIG.texts.cannotFetch);
     const record = await keepStory(url, response, { saved: true });
     return { story: record };
   },

@@ -22,7 +22,7 @@ function readPush(event) {
   try {
     return event.data ? event.data.json() : {};
   } catch (error) {
-    return { title: "Reader", body: event.data ? event.data.text() : "" };
+    return { title: CONFIG.texts.notificationTitle, body: event.data ? event.data.text() : "" };
   }
 }
 
@@ -37,7 +37,7 @@ async function keepForAlert(url) {
 
 function notify(message, url) {
   // One tag per topic: a newer alert replaces an older one.
-  return self.registration.showNotification(message.title || "Reader", {
+  return self.registration.showNotification(message.title || CONFIG.texts.notificationTitle, {
     body: message.body || "",
     icon: CONFIG.icon,
     badge: CONFIG.badge,

@@ -5,7 +5,7 @@
 
 class NetworkLimit extends Error {
   constructor(ms) {
-    super("no answer from the network within " + (ms / 1000) + " s");
+    super(CONFIG.texts.networkLimit.replace("{seconds}", String(ms / 1000)));
     this.name = "NetworkLimit";
   }
 }

@@ -226,7 +226,7 @@ def test_saved_page_lists_sizes_and_removes(context, live_server):
     item = page.locator("[data-kept-list] li.story")
     item.first.wait_for()
     assert item.count() == 1 and "saved" in item.locator(".meta").inner_text()
-    assert "stories kept" in page.locator("[data-storage-used]").inner_text()
+    assert "1 story kept" in page.locator("[data-storage-used]").inner_text()   # one story, one form
     item.locator("button").click()
     page.wait_for_selector("[data-kept-list] li.empty")
     assert page.evaluate(LIST_KEPT) == []

@@ -153,7 +153,7 @@ def test_storage_figures_read_in_sensible_units(browser, live_server):
     page.wait_for_function("() => document.querySelector('[data-storage-used]').textContent.includes('browser allows')")
     text = used.inner_text()
     assert "uses 50 MB of the 10 GB the browser allows" in text, text
-    assert re.match(r"1 stories kept, \d+(\.\d+)? KB\.", text), text
+    assert re.match(r"1 story kept, \d+(\.\d+)? KB\.", text), text
     context.close()
 
 

@@ -5,7 +5,10 @@ inline styles. Text uses currentColor so the chart follows the page's light or d
 """
 from datetime import datetime, timedelta, timezone
 
+from flask_babel import gettext, ngettext
 from markupsafe import Markup, escape
+
+from ... import i18n
 
 WIDTH, HEIGHT = 600, 180
 LEFT, RIGHT, TOP, BOTTOM = 44, 8, 10, 34      # room for the axis labels
@@ -17,15 +20,16 @@ DELIVERED, CLICKED = "#0d7a83", "#c25e00"     # both readable on the light and t
 def render(timeline, *, alert_id):
     """The <svg> element (as Markup) for per_minute() figures of one alert."""
     bars = buckets(timeline)
-    title = f"Deliveries and clicks over time for alert {alert_id}"
+    title = gettext("Deliveries and clicks over time for alert %(id)s", id=alert_id)
     text = summary(timeline)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" font-family="system-ui, sans-serif"'
              f' aria-labelledby="chart-title-{alert_id} chart-desc-{alert_id}" class="chart">',
              f'<title id="chart-title-{alert_id}">{escape(title)}</title>',
              f'<desc id="chart-desc-{alert_id}">{escape(text)}</desc>']
+    nothing = gettext("Nothing delivered yet")
     if not bars["starts"]:
         parts.append(f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle" fill="currentColor">'
-                     'Nothing delivered yet</text>')
+                     f'{escape(nothing)}</text>')
     else:
         parts += _bars(bars) + _axes(bars)
     parts.append("</svg>")
@@ -54,14 +58,19 @@ def buckets(timeline):
 def summary(timeline):
     """One sentence a screen reader (or a reader of the page) gets instead of the bars."""
     parts = []
-    for name, noun in (("deliveries", "delivered"), ("clicks", "clicked")):
+    for name in ("deliveries", "clicks"):
         rows = timeline.get(name, [])
         total = sum(n for _, n in rows)
         if total:
-            parts.append(f"{total:,} {noun} between {_label(_minute(rows[0][0]))} and "
-                         f"{_label(_minute(rows[-1][0]) + timedelta(minutes=1))} UTC")
+            span = {"count": total, "start": _label(_minute(rows[0][0])),
+                    "end": _label(_minute(rows[-1][0]) + timedelta(minutes=1))}
+            parts.append(ngettext("%(count)s delivered between %(start)s and %(end)s UTC",
+                                  "%(count)s delivered between %(start)s and %(end)s UTC", total, **span)
+                         if name == "deliveries" else
+                         ngettext("%(count)s clicked between %(start)s and %(end)s UTC",
+                                  "%(count)s clicked between %(start)s and %(end)s UTC", total, **span))
         else:
-            parts.append(f"none {noun} yet")
+            parts.append(gettext("none delivered yet") if name == "deliveries" else gettext("none clicked yet"))
     return "; ".join(parts) + "."
 
 
@@ -73,7 +82,9 @@ def _bars(bars):
     parts = []
     for i, start in enumerate(bars["starts"]):
         delivered, clicked = bars["deliveries"][i], bars["clicks"][i]
-        parts.append(f'<g><title>{_label(start)} UTC: {delivered:,} delivered, {clicked:,} clicked</title>')
+        label = gettext("%(when)s UTC: %(delivered)s delivered, %(clicked)s clicked", when=_label(start),
+                        delivered=delivered, clicked=clicked)
+        parts.append(f'<g><title>{escape(label)}</title>')
         for offset, value, colour in ((0, delivered, DELIVERED), (width, clicked, CLICKED)):
             height = plot_h * value / top
             x, y = LEFT + i * slot + slot * 0.1 + offset, TOP + plot_h - height
@@ -84,8 +95,9 @@ def _bars(bars):
 
 def _axes(bars):
     base, top = HEIGHT - BOTTOM, max(max(bars["deliveries"]), max(bars["clicks"]), 1)
-    per = "minute" if bars["size"] == 1 else f"{bars['size']} minutes"
+    per = ngettext("per minute", "per %(num)d minutes", bars["size"])
     end = bars["starts"][-1] + timedelta(minutes=bars["size"])
+    delivered, clicked = gettext("delivered"), gettext("clicked")
     return [
         f'<line x1="{LEFT}" y1="{base}" x2="{WIDTH - RIGHT}" y2="{base}" stroke="currentColor" stroke-width="1"/>',
         f'<text x="{LEFT - 4}" y="{TOP + 10}" text-anchor="end" font-size="11" fill="currentColor">{top:,}</text>',
@@ -93,8 +105,9 @@ def _axes(bars):
         f'<text x="{LEFT}" y="{base + 14}" font-size="11" fill="currentColor">{_label(bars["starts"][0])}</text>',
         f'<text x="{WIDTH - RIGHT}" y="{base + 14}" text-anchor="end" font-size="11" fill="currentColor">'
         f'{_label(end)} UTC</text>',
-        f'<text x="{LEFT}" y="{base + 28}" font-size="11" fill="currentColor">per {per}:'
-        f' <tspan fill="{DELIVERED}">■ delivered</tspan> <tspan fill="{CLICKED}">■ clicked</tspan></text>',
+        f'<text x="{LEFT}" y="{base + 28}" font-size="11" fill="currentColor">{escape(per)}:'
+        f' <tspan fill="{DELIVERED}">■ {escape(delivered)}</tspan>'
+        f' <tspan fill="{CLICKED}">■ {escape(clicked)}</tspan></text>',
     ]
 
 
@@ -103,4 +116,5 @@ def _minute(text):
 
 
 def _label(moment):
-    return f"{moment:%d %b %H:%M}"
+    """"22 Dec 10:00" in the editor's language (UTC)."""
+    return i18n.datetime_text(moment, pattern="d MMM HH:mm")

@@ -4,15 +4,18 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import abort, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from ...push import outbox, payload
 from ...push.crypto import MAX_PAYLOAD
+from ...slugs import story_path
 from ...store import articles as article_store
 from ...store import audit
 from ...store import desk as desk_store
 from ...store import get_db, transaction
 from ...store import subscriptions as subscription_store
 from ...store import topics as topic_store
+from ... import i18n
 from .. import inputs
 from . import bp, clock, editor_name
 from .desk import audience
@@ -20,7 +23,6 @@ from .desk import audience
 log = logging.getLogger(__name__)
 TTL_CHOICES = ((900, "15 minutes"), (3600, "1 hour"), (payload.DEFAULT_TTL, "6 hours"), (86400, "1 day"),
                (3 * 86400, "3 days"), (7 * 86400, "1 week"), (payload.MAX_TTL, "4 weeks"))
-SUMMARY = 200   # characters of a story's text used as the body when it has no description
 MAX_ZONE = 64   # characters of a time zone name (the longest IANA name has 32)
 
 
@@ -31,11 +33,10 @@ def compose():
     values = {"urgency": "normal", "ttl": str(payload.DEFAULT_TTL), "when": "now", "tz": "UTC"}
     article = _article(db, request.args.get("article"))
     if request.args.get("article") and article is None:
-        abort(404, "No such story: it may have been removed.")
+        abort(404, gettext("No such story: it may have been removed."))
     if article is not None:
-        summary = (article["description"] or article["body_text"][:SUMMARY]).strip()
-        values.update(title=article["title"][:payload.MAX_TITLE], body=summary[:payload.MAX_BODY],
-                      topic=_best_topic(db, article["id"]), article_id=str(article["id"]))
+        title, body = outbox.suggested_text(article)
+        values.update(title=title, body=body, topic=_best_topic(db, article["id"]), article_id=str(article["id"]))
     return _form(db, values)
 
 
@@ -84,19 +85,18 @@ def read_draft(db, values, *, now):
     try:
         ttl = int(values.get("ttl", ""))
     except ValueError:
-        raise payload.AlertError("TTL must be a whole number of seconds") from None
-    title, body, urgency, ttl = payload.check(values.get("title"), values.get("body"),
-                                              values.get("urgency"), ttl)
-    slug = inputs.key(values.get("topic"))
-    topic = slug and topic_store.get(db, slug)
-    if topic is None:
-        raise payload.AlertError("choose a topic from the list")
+        raise payload.AlertError(gettext("TTL must be a whole number of seconds")) from None
     article = _article(db, values.get("article_id"))
     if values.get("article_id") and article is None:
-        raise payload.AlertError("the story for this alert no longer exists")
-    draft = {"title": title, "body": body, "topic": topic["slug"], "topic_name": topic["name"],
-             "urgency": urgency, "ttl": ttl, "article": article, "article_id": article and article["id"],
-             "url": article and f"/articles/{article['slug']}/", "image": outbox._image(db, article),
+        raise payload.AlertError(gettext("the story for this alert no longer exists"))
+    try:
+        alert = outbox.check(db, title=values.get("title"), body=values.get("body"),
+                             topic=inputs.key(values.get("topic")) or "", article_id=article and article["id"],
+                             urgency=values.get("urgency"), ttl=ttl)
+    except outbox.UnknownTopic:
+        raise payload.AlertError(gettext("choose a topic from the list")) from None
+    topic = alert["topic"]
+    draft = {**alert, "topic": topic["slug"], "topic_name": topic["name"], "article_id": article and article["id"],
              **audience(db, topic["slug"])}
     draft.update(_when(values, now))
     draft["bytes"] = len(payload.build({**draft, "id": desk_store.next_alert_id(db)}, article_url=draft["url"]))
@@ -112,19 +112,21 @@ def _when(values, now):
     try:
         wall = datetime.fromisoformat(values.get("send_at", ""))
     except ValueError:
-        raise payload.AlertError("give the date and time to send at") from None
+        raise payload.AlertError(gettext("give the date and time to send at")) from None
     moment = wall.replace(tzinfo=zone, second=0, microsecond=0)
     try:
         utc = moment.astimezone(timezone.utc)
         exists = utc.astimezone(zone).replace(tzinfo=None) == moment.replace(tzinfo=None)
     except OverflowError:  # the first or last day a datetime holds, moved into another zone
-        raise payload.AlertError(f"{wall:%d %b %Y} is out of range; choose a nearer date") from None
+        raise payload.AlertError(gettext("%(day)s is out of range; choose a nearer date", day=wall.date().isoformat())) from None
     if not exists:
-        raise payload.AlertError(f"{wall:%H:%M} does not exist on {wall:%d %b %Y} in {zone_name} (clocks go forward)")
+        raise payload.AlertError(gettext("%(time)s does not exist on %(day)s in %(zone)s (clocks go forward)",
+                                          time=wall.strftime("%H:%M"), day=wall.date().isoformat(), zone=zone_name))
     if utc.timestamp() <= now:
-        raise payload.AlertError(f"{wall:%d %b %Y, %H:%M} in {zone_name} has passed; choose a later time")
+        raise payload.AlertError(gettext("%(when)s in %(zone)s has passed; choose a later time",
+                                          when=wall.strftime("%Y-%m-%d %H:%M"), zone=zone_name))
     return {"send_at": utc.isoformat(timespec="seconds"), "tz": zone_name,
-            "local_time": f"{moment:%a %d %b %Y, %H:%M} ({zone_name})", "utc_time": f"{utc:%H:%M} UTC"}
+            "local_time": f"{i18n.datetime_text(moment, zone=zone, weekday=True)} ({zone_name})", "utc_time": f"{utc:%H:%M} UTC"}
 
 
 def _zone(name):
@@ -138,14 +140,14 @@ def _zone(name):
             return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
         pass
-    raise payload.AlertError(f"unknown time zone {name[:MAX_ZONE]!r}")
+    raise payload.AlertError(gettext("unknown time zone %(zone)r", zone=name[:MAX_ZONE]))
 
 
 def _form(db, values, error=None):
     """The compose form with the editor's values (and the error that sent them back)."""
     topics = [{**t, **audience(db, t["slug"])} for t in topic_store.all(db)]
     article = _article(db, values.get("article_id"))
-    preview = {"url": f"/articles/{article['slug']}/" if article else "/", "image": outbox._image(db, article)}
+    preview = {"url": story_path(article["slug"]) if article else "/", "image": outbox.lead_image_url(db, article)}
     next_id = desk_store.next_alert_id(db)
     return render_template("editor/compose.html", values=values, error=error, topics=topics, article=article,
                            preview=preview, urgencies=payload.URGENCIES, ttls=TTL_CHOICES,

@@ -2,6 +2,7 @@
 import logging
 
 from flask import abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from ... import ingest_jobs
 from ...ingest import is_url
@@ -14,14 +15,14 @@ from ...store import get_db, transaction
 from ...store import jobs as job_store
 from ...store import subscriptions as subscription_store
 from ...store import topics as topic_store
-from . import bp, editor_name
+from . import bp, editor_name, words
 
 log = logging.getLogger(__name__)
 DESK_JOBS = 5           # the latest ingests shown on the desk
 DESK_STORIES = 30
 DESK_HELD = 30          # stories waiting for a look, least trusted first
 MAX_URL = 2000
-MODE_LABELS = {"off": "Off", "auto": "Automatic", "approval": "Needs approval"}
+MODE_LABELS = words.MODES   # shown in the editor's language
 # What an editor may do to an alert in each state: the one home of the rule (the buttons, the
 # JSON the alert page polls to take away a button that no longer applies, and the views).
 ACTIONS = {"approve": ("pending_approval",),
@@ -78,7 +79,7 @@ def ingest():
     """Start ingesting one URL (an article or a feed) in the background; show its job's page."""
     url = request.form.get("url", "").strip()
     if not is_url(url) or len(url) > MAX_URL:
-        return _ingest_refused("Give an http:// or https:// address of an article or a feed.", url, 400)
+        return _ingest_refused(gettext("Give an http:// or https:// address of an article or a feed."), url, 400)
     try:
         job_id = ingest_jobs.submit(get_db(), current_app.config, url, editor_name())
     except ingest_jobs.JobsBusy as exc:
@@ -105,7 +106,7 @@ def cancel(alert_id):
 def _change(alert_id, state, action, done):
     db = get_db()
     if alert_store.get(db, alert_id) is None:
-        abort(404, "No such alert.")
+        abort(404, gettext("No such alert."))
     with transaction(db):
         changed = alert_store.set_state(db, alert_id, state, only_from=ACTIONS[action])
         if changed:
@@ -113,8 +114,9 @@ def _change(alert_id, state, action, done):
     if not changed:  # it moved on since the page was shown: show where it is now, on the desk
         from .history import alert_page  # here: history imports this module
 
-        now = alert_store.get(db, alert_id)["state"].replace("_", " ")
-        return alert_page(alert_id, error=f"Alert {alert_id} can no longer be {done}: it is {now}."), 409
+        now = words.STATES.get(alert_store.get(db, alert_id)["state"], "")
+        return alert_page(alert_id, error=gettext("Alert %(id)s can no longer be %(action)s: it is %(state)s.",
+                                                  id=alert_id, action=words.ACTIONS[done], state=now)), 409
     log.info("editor %s %s alert %s", editor_name(), done, alert_id)
     return redirect(_back(alert_id), code=303)
 
@@ -141,7 +143,8 @@ def save_topics():
     wanted = {slug: request.form.get(f"mode-{slug}", t["alert_mode"]) for slug, t in known.items()}
     bad = sorted(slug for slug, mode in wanted.items() if mode not in topic_store.ALERT_MODES)
     if bad:
-        abort(400, f"Alerts for {', '.join(bad)} must be one of: {', '.join(topic_store.ALERT_MODES)}.")
+        abort(400, gettext("Alerts for %(topics)s must be one of: %(modes)s.", topics=", ".join(bad),
+                           modes=", ".join(topic_store.ALERT_MODES)))
     with transaction(db):
         for slug, mode in wanted.items():
             if mode != known[slug]["alert_mode"]:

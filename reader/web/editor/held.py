@@ -7,6 +7,7 @@ Re-extract ingests it again as it is now; Discard drops it (the same text is not
 import logging
 
 from flask import abort, current_app, redirect, render_template, url_for
+from flask_babel import gettext
 
 from ... import ingest_jobs
 from ...store import audit, get_db, transaction
@@ -45,7 +46,7 @@ def discard(held_id):
 def _held(held_id):
     row = held_store.get(get_db(), held_id)
     if row is None or row["state"] == "discarded":
-        abort(404, "No such story waits for a look.")
+        abort(404, gettext("No such story waits for a look."))
     return row
 
 
@@ -57,7 +58,7 @@ def _decide(held_id, state, action):
         if changed:
             audit.record(db, editor_name(), action, detail=row["url"])
     if not changed:
-        abort(409, "This story has moved on since the page was shown (another editor decided).")
+        abort(409, gettext("This story has moved on since the page was shown (another editor decided)."))
     log.info("editor %s %s held story %s: %s", editor_name(), action, held_id, row["url"])
     return row
 

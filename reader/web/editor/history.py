@@ -2,6 +2,7 @@
 from datetime import datetime
 
 from flask import abort, jsonify, render_template
+from flask_babel import gettext
 
 from ...store import alerts as alert_store
 from ...store import audit, get_db, ledger, timeline
@@ -58,7 +59,7 @@ def alert_chart(alert_id):
 def _alert(db, alert_id):
     row = alert_store.get(db, alert_id)
     if row is None:
-        abort(404, "No such alert.")
+        abort(404, gettext("No such alert."))
     return row
 
 

@@ -1,5 +1,6 @@
 """An ingest started from the desk: its state and each article's line, live while it runs."""
 from flask import abort, current_app, jsonify, render_template
+from flask_babel import gettext
 
 from ... import ingest_jobs
 from ...store import get_db
@@ -29,5 +30,5 @@ def _job(job_id):
     ingest_jobs.give_up_silent(db, current_app.config)
     row = job_store.get(db, job_id)
     if row is None:
-        abort(404, "No such ingest.")
+        abort(404, gettext("No such ingest."))
     return row
