@@ -20,6 +20,7 @@ from ..dom import absolute_url, image_source, link_density, remove, text_of
 from .confidence import assess
 from .lead import after_headline, lead_blocks
 from .region import Runs
+from .tail import drop_tail
 from .sites import prune, site_rule
 from ..text import element_text
 
@@ -125,6 +126,7 @@ def extract_body(tree, html, url, *, title="", description="", ld_body=""):
         if headline is not None:
             _put_back_lead(body, lead_blocks(headline, leads, _body_text(body)))
         _drop_headline(body, title, description)
+        drop_tail(body)
         _restore_tables(body, tables)
     return Body(body if _has_text(body) else None, runs.page_prose)
 
