@@ -242,3 +242,20 @@ def test_only_an_http_story_url_becomes_the_original_story_link(site, url, linke
     db.close()
     page = BeautifulSoup(site.test_client().get("/articles/a-story/").data, "html.parser")
     assert [a["href"] for a in page.select("p.source a")] == ([url] if linked else [])
+
+
+def test_a_500_on_the_desk_shows_its_request_id_in_the_desk(site, desk, monkeypatch, caplog):
+    """The desk renders its own error page (templates/editor/error.html): it too shows the id the log has."""
+    site.config["PROPAGATE_EXCEPTIONS"] = False
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("the topics broke")
+
+    monkeypatch.setattr(topic_store, "all", explode)
+    with caplog.at_level("ERROR", logger="reader"):
+        page = desk.get("/editor/topics")
+    assert page.status_code == 500
+    shown = BeautifulSoup(page.data, "html.parser").select_one("[data-request-id]").get_text()
+    assert shown == page.headers["X-Request-Id"]
+    failures = {r.getMessage(): r.exc_info[0] for r in caplog.records if r.name == "reader" and r.exc_info}
+    assert failures[f"request {shown} failed: GET /editor/topics"] is RuntimeError
