@@ -369,3 +369,30 @@ def test_a_heading_that_retells_the_headline_at_length_is_kept():
             f"<h3>{standfirst}</h3>{story}</div></div></body></html>")
     text = read_page(page, "https://valley.example/news/4").text
     assert text.splitlines() == [standfirst, *ORCHARD_STORY]
+
+
+def _paragraphs(*texts, link=False):
+    body = lxml.html.Element("body")
+    for text in texts:
+        p = lxml.html.Element("p")
+        if link:
+            a = lxml.html.Element("a", href="/x")
+            a.text = text
+            p.append(a)
+        else:
+            p.text = text
+        body.append(p)
+    return body
+
+
+@pytest.mark.parametrize("link", [False, True], ids=["sentences", "linked-teasers"])
+def test_a_lead_the_description_does_not_repeat_is_completed_by_the_densest_block(link):
+    """The body extractor found two paragraphs of sentences; the page's densest block holds the
+    rest. The description says something else: the body is still the story's start (completed),
+    unless it is links (a rail of teasers, replaced)."""
+    from reader.extract.body import _with_densest
+
+    body = _paragraphs(RAIL_LEAD, RAIL_SECOND, link=link)
+    merged = _with_densest(body, _paragraphs(*RAIL_REST), "Berths can be booked from May.")
+    texts = [p.text_content() for p in merged]
+    assert texts == ([*RAIL_REST] if link else [RAIL_LEAD, RAIL_SECOND, *RAIL_REST])
