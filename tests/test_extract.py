@@ -413,3 +413,11 @@ def test_the_page_s_own_class_names_do_not_hide_the_story():
             "</div></body></html>")
     text = read_page(page, "https://valley.example/news/5").text
     assert text.splitlines() == list(WATER_STORY)
+
+
+def test_short_links_after_the_story_s_last_paragraph_go():
+    story = "".join(f"<p>{paragraph}</p>" for paragraph in ORCHARD_STORY)
+    page = ("<html><head><title>The valley's last cider press will close</title></head><body>"
+            f"<div class='site'><h1>The valley's last cider press will close</h1><div class='body-text'>"
+            f"{story}<a href='/news'>Back to the news list</a></div></div></body></html>")
+    assert read_page(page, "https://valley.example/news/6").text.splitlines() == list(ORCHARD_STORY)
