@@ -21,9 +21,10 @@ DEFAULT_LIMIT = 20
 @bp.get("/articles")
 def articles():
     db = get_db()
-    topic = request.args.get("topic") or None
-    if topic and topic_store.get(db, topic) is None:
-        abort(400, gettext("unknown topic %(topic)r", topic=topic))
+    asked = request.args.get("topic") or None
+    topic = inputs.key(asked)
+    if asked and (topic is None or topic_store.get(db, topic) is None):
+        abort(400, gettext("unknown topic %(topic)r", topic=asked))
     since = _since(request.args.get("since"))
     limit = _limit(request.args.get("limit"))
     rows = article_store.latest(db, topic=topic, limit=limit, since=since)

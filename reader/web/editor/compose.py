@@ -90,8 +90,9 @@ def read_draft(db, values, *, now):
     if values.get("article_id") and article is None:
         raise payload.AlertError(gettext("the story for this alert no longer exists"))
     try:
-        alert = outbox.check(db, title=values.get("title"), body=values.get("body"), topic=values.get("topic", ""),
-                             article_id=article and article["id"], urgency=values.get("urgency"), ttl=ttl)
+        alert = outbox.check(db, title=values.get("title"), body=values.get("body"),
+                             topic=inputs.key(values.get("topic")) or "", article_id=article and article["id"],
+                             urgency=values.get("urgency"), ttl=ttl)
     except outbox.UnknownTopic:
         raise payload.AlertError(gettext("choose a topic from the list")) from None
     topic = alert["topic"]
