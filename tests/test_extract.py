@@ -396,3 +396,20 @@ def test_a_lead_the_description_does_not_repeat_is_completed_by_the_densest_bloc
     merged = _with_densest(body, _paragraphs(*RAIL_REST), "Berths can be booked from May.")
     texts = [p.text_content() for p in merged]
     assert texts == ([*RAIL_REST] if link else [RAIL_LEAD, RAIL_SECOND, *RAIL_REST])
+
+
+def test_the_page_s_own_class_names_do_not_hide_the_story():
+    """<body class="no-sidebar comments-open"> (WordPress themes) names the page, not a part of
+    it: the story still wins over the rail that comes first."""
+    funds = "".join(f"<li>{name}</li>" for name in FUNDS)
+    recipes = "".join(f"<div><h3><a href='/r{i}'>{name}</a></h3><p>{text}</p></div>"
+                      for i, (name, text) in enumerate(RECIPES))
+    story = "".join(f"<div class='txt'>{paragraph}</div>" for paragraph in WATER_STORY)
+    page = ("<html><head><title>Water board rebuilds the pumping station</title>"
+            f'<meta name="description" content="{WATER_STORY[0]}"></head>'
+            "<body class='single no-sidebar comments-open'><div class='page'>"
+            f"<div class='rail text-content'><h4>Top funds</h4><ul>{funds}</ul>{recipes}</div>"
+            f"<div class='main'><h1>Water board rebuilds the pumping station</h1><div>{story}</div></div>"
+            "</div></body></html>")
+    text = read_page(page, "https://valley.example/news/5").text
+    assert text.splitlines() == list(WATER_STORY)
