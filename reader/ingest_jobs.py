@@ -18,7 +18,7 @@ import time
 from flask_babel import gettext
 
 from .budget import Deadline
-from .ingest import STORED, Ingester, Result
+from .ingest import STORED, Ingester, Item, Result
 from .push import outbox
 from .store import connect, transaction
 from .store import jobs as job_store
@@ -113,7 +113,7 @@ def _deadline(job, config):
     return Deadline.after(job["deadline"] - time.time(), reason)
 
 
-def _ingest(ingester, item, job_id):
+def _ingest(ingester: Ingester, item: Item, job_id: int) -> Result:
     """One article; a bug in a stage fails that article, not the job's other articles."""
     try:
         return ingester.ingest(item)

@@ -45,7 +45,7 @@ def plan(db, *, archive_page, edition_limit, feeds, shell):
 
     urls = [(url, "") for url in shell]
     urls += [("/", listing(ids[:LISTED]))] + [(f"/{name}", listing(ids[:LISTED])) for name in feeds]
-    pages = max(1, -(-len(ids) // archive_page))
+    pages = article_store.page_count(len(ids), per_page=archive_page)
     urls += [("/archive/" if n == 1 else f"/archive/{n}/",
               listing(ids[(n - 1) * archive_page:n * archive_page]) + f"/{pages}") for n in range(1, pages + 1)]
     for topic in topics:

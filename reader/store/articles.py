@@ -137,6 +137,11 @@ def stamps(db):
                       " ORDER BY COALESCE(a.published, a.created_at) DESC, a.id DESC").fetchall()
 
 
+def page_count(total, *, per_page):
+    """How many pages of per_page stories hold total stories (one, empty, when there are none)."""
+    return max(1, -(-total // per_page))
+
+
 def page(db, number, *, per_page):
     """One page of every story, newest first (number counts from 1)."""
     return db.execute(_ORDER.format(where="", compare="") + " OFFSET ?",
