@@ -114,11 +114,16 @@ def sweep(media_dir, keep, *, older_than):
     return removed
 
 
-def srcset(variants):
+def srcset(variants: list[dict]) -> str:
     return ", ".join(f"{MEDIA_URL}{v['file']} {v['width']}w" for v in variants)
 
 
-def default_variant(variants, width=720):
+def smallest_variant(variants: list[dict]) -> dict:
+    """The narrowest copy of an image (process() makes them narrowest first): cards, low data, alerts."""
+    return variants[0]
+
+
+def default_variant(variants: list[dict], width: int = 720) -> dict:
     """The variant a plain src points at: the largest not wider than width."""
     fitting = [v for v in variants if v["width"] <= width]
-    return fitting[-1] if fitting else variants[0]
+    return fitting[-1] if fitting else smallest_variant(variants)

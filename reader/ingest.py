@@ -101,6 +101,19 @@ class Ingester:
             ingest_log.record(self.db, source, "error", error=reason)
             return [Result(source, "error", error=reason)]
 
+    def gather(self, sources: list[str], topic: str | None = None) -> tuple[list[Item], list[Result]]:
+        """Expand every source: the articles to ingest, and the Results of sources that failed or
+        were cut (in the order met)."""
+        items: list[Item] = []
+        results: list[Result] = []
+        for source in sources:
+            for entry in self.expand(source, topic):
+                if isinstance(entry, Item):
+                    items.append(entry)
+                else:
+                    results.append(entry)
+        return items, results
+
     def _expand_url(self, url: str, topic: str | None, budget: Budget) -> list[Item | Result]:
         page = self.fetcher.get(url, kinds=("html", "feed"), budget=budget)
         if feeds.is_feed(page.body, page.content_type):

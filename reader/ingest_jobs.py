@@ -89,9 +89,8 @@ def _run(db, config, job_id):
     deadline = _deadline(job, config)
     desk_config = {**config, "FEED_MAX_ENTRIES": min(config["FEED_MAX_ENTRIES"], MAX_ENTRIES)}
     ingester = Ingester(db, desk_config, deadline=deadline)
-    entries = ingester.expand(job["url"])
-    results = [entry.as_json() for entry in entries if isinstance(entry, Result)]
-    items = [entry for entry in entries if isinstance(entry, Item)]
+    items, early = ingester.gather([job["url"]])
+    results = [result.as_json() for result in early]
     if not job_store.progress(db, job_id, now=time.time(), results=results, total=len(items)):
         return
     for item in items:
@@ -114,7 +113,7 @@ def _deadline(job, config):
     return Deadline.after(job["deadline"] - time.time(), reason)
 
 
-def _ingest(ingester, item, job_id):
+def _ingest(ingester: Ingester, item: Item, job_id: int) -> Result:
     """One article; a bug in a stage fails that article, not the job's other articles."""
     try:
         return ingester.ingest(item)

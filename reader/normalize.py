@@ -62,7 +62,7 @@ LINK_LIST_MIN_ITEMS = 3
 MIN_IMAGE_WIDTH = 48
 
 
-def normalize(html, base_url, *, captions=None, sizes=None):
+def normalize(html: str, base_url: str, *, captions: dict | None = None, sizes: dict | None = None) -> str:
     """Reshape an article body into the mobile vocabulary.
 
     Args:

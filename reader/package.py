@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 MANIFEST_FILE = ".reader-export.json"   # what the last export wrote, to remove what went away
 FEEDS = ("feed.xml", "feed.json")
 EDITION_LIMIT = EDITION_STORIES  # the live site's edition downloads, exported as files
+SHELL = (*SHELL_PAGES, "/manifest.json")  # pages that show nothing from the store
 LINK_ATTRIBUTES = (("a", "href"), ("link", "href"), ("img", "src"), ("script", "src"))
 # Rendered pages get .gz and .br twins for servers that send precompressed files (nginx's
 # gzip_static, most CDNs); hashed static files bring theirs from the build. Brotli 5 (as the
@@ -87,8 +88,7 @@ def export_site(config, out_dir, *, base_url="http://localhost/", api_origin=Non
     writer = _Writer(out)
     with app.app_context():
         db = connect(app.config)
-        urls = pagekeys.plan(db, archive_page=ARCHIVE_PAGE, edition_limit=EDITION_LIMIT, feeds=FEEDS,
-                             shell=[*SHELL_PAGES, "/manifest.json"])
+        urls = _plan(db)
         build = pagekeys.build_key(_build_parts(app, base_url), topic_store.all(db))
         db.close()
     if writer.build != build:
@@ -103,7 +103,7 @@ def export_site(config, out_dir, *, base_url="http://localhost/", api_origin=Non
     _copy_tree(Path(app.config["DATA_DIR"]) / images.MEDIA_DIR, out / "media", writer)
     # The worker last: its precache revisions are the exported files' own content hashes.
     app.config["EXPORT_REVISIONS"] = {url: writer.digest(url_to_file(url))
-                                      for url in (*SHELL_PAGES, "/manifest.json")}
+                                      for url in SHELL}
     writer.put("sw.js", _render(app.test_client(), "/sw.js", base_url), twins=True)
     report = writer.finish(build)
     report.broken = writer.broken_links()
@@ -112,8 +112,12 @@ def export_site(config, out_dir, *, base_url="http://localhost/", api_origin=Non
 
 def public_urls(db):
     """Every URL a reader's browser or the service worker may ask a static host for."""
-    return [url for url, _ in pagekeys.plan(db, archive_page=ARCHIVE_PAGE, edition_limit=EDITION_LIMIT, feeds=FEEDS,
-                                            shell=[*SHELL_PAGES, "/manifest.json"])]
+    return [url for url, _ in _plan(db)]
+
+
+def _plan(db):
+    """[(url, key)] of every page the export holds (pagekeys.plan with the site's own numbers)."""
+    return pagekeys.plan(db, archive_page=ARCHIVE_PAGE, edition_limit=EDITION_LIMIT, feeds=FEEDS, shell=SHELL)
 
 
 def _build_parts(app, base_url):
@@ -384,22 +388,20 @@ def export_edition(config, topic, out_file, *, text_only=False, limit=EDITION_LI
 
 
 def _edition_story(db, row, media, text_only):
-    smallest = {}
-    for image in image_store.for_article(db, row["id"]):
-        for variant in image["variants"]:
-            smallest[variant["file"]] = image["variants"][0]["file"]
-    root = lxml.html.fragment_fromstring(row["body_html"] or "<p></p>", create_parent="div")
+    """The web's view of the story (render.article, as its page shows it), with each image its
+    smallest copy inlined as a data URI, or left out with text_only."""
+    view = render.article(db, row)
+    smallest = render.smallest_variants(image_store.for_article(db, row["id"]))
+    root = lxml.html.fragment_fromstring(view["body_html"] or "<p></p>", create_parent="div")
     for img in list(root.iter("img")):
         name = (img.get("src") or "").rsplit("/", 1)[-1]
         figure = img.getparent()
         if text_only or name not in smallest:
             (figure if figure is not None and figure.tag == "figure" else img).drop_tree()
             continue
-        data = (media / smallest[name]).read_bytes()
+        data = (media / smallest[name]["file"]).read_bytes()
         img.set("src", "data:image/webp;base64," + base64.b64encode(data).decode("ascii"))
-        for attribute in ("srcset", "sizes", "width", "height"):
+        for attribute in ("srcset", "sizes", "width", "height", "fetchpriority"):
             img.attrib.pop(attribute, None)
-    body = "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
-    return {"id": row["id"], "title": row["title"], "byline": row["byline"] or "",
-            "published": render.parse_time(row["published"]), "lang": row["lang"] or "", "dir": row["dir"],
-            "source_url": row["url"], "body_html": body}
+    view["body_html"] = "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
+    return view

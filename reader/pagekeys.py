@@ -17,6 +17,7 @@ import hashlib
 import json
 from collections import defaultdict
 
+from .slugs import story_path
 from .store import articles as article_store
 from .store import topics as topic_store
 
@@ -44,7 +45,7 @@ def plan(db, *, archive_page, edition_limit, feeds, shell):
 
     urls = [(url, "") for url in shell]
     urls += [("/", listing(ids[:LISTED]))] + [(f"/{name}", listing(ids[:LISTED])) for name in feeds]
-    pages = max(1, -(-len(ids) // archive_page))
+    pages = article_store.page_count(len(ids), per_page=archive_page)
     urls += [("/archive/" if n == 1 else f"/archive/{n}/",
               listing(ids[(n - 1) * archive_page:n * archive_page]) + f"/{pages}") for n in range(1, pages + 1)]
     for topic in topics:
@@ -56,7 +57,7 @@ def plan(db, *, archive_page, edition_limit, feeds, shell):
     urls.append((f"/api/articles?limit={API_LIST}", _digest([article_key[i] for i in ids[:API_LIST]])))
     slugs = {row["id"]: row["slug"] for row in rows}
     for story_id in ids:
-        urls += [(f"/articles/{slugs[story_id]}/", article_key[story_id]),
+        urls += [(story_path(slugs[story_id]), article_key[story_id]),
                  (f"/api/articles/{story_id}", article_key[story_id])]
     return urls
 

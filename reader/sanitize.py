@@ -13,7 +13,7 @@ ALLOWED_ATTRIBUTES = {tag: set(names) for tag, names in ATTRIBUTES.items()}
 CLASS_VALUES = {"div": {"class": {TABLE_BOX}}}
 
 
-def sanitize(html, *, local_files=False):
+def sanitize(html: str | None, *, local_files: bool = False) -> str:
     """Return html with everything outside the allowlist removed.
 
     Links get rel="noopener noreferrer nofollow"; only http(s) and mailto URLs survive

@@ -1,6 +1,7 @@
 """URL slugs from headlines in any of the region's scripts."""
 import re
 import unicodedata
+from collections.abc import Callable
 
 # Russian, Kazakh, Kyrgyz, Tajik and Uzbek Cyrillic letters -> Latin, lower case.
 CYRILLIC = {
@@ -14,7 +15,7 @@ CYRILLIC = {
 MAX_LENGTH = 80
 
 
-def slugify(text):
+def slugify(text: str | None) -> str:
     """A lower-case ASCII slug of at most MAX_LENGTH characters ('story' if nothing is left)."""
     text = "".join(CYRILLIC.get(ch, ch) for ch in (text or "").lower())
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
@@ -24,10 +25,15 @@ def slugify(text):
     return slug or "story"
 
 
-def unique(slug, taken):
+def unique(slug: str, taken: Callable[[str], bool]) -> str:
     """slug, or slug-2, slug-3, ... whichever `taken(candidate)` says is free."""
     candidate, number = slug, 1
     while taken(candidate):
         number += 1
         candidate = f"{slug}-{number}"
     return candidate
+
+
+def story_path(slug: str) -> str:
+    """The site path of the story with this slug (the web's pages.article route)."""
+    return f"/articles/{slug}/"

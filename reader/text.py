@@ -49,7 +49,7 @@ JOINING = re.compile(
 )
 
 
-def clean_text(text, *, nfc=True):
+def clean_text(text: str, *, nfc: bool = True) -> str:
     """text without control characters and the invisible characters that break matching, in
     Unicode normal form C (canonically equivalent spellings look the same and must match).
 
@@ -86,7 +86,7 @@ def _drop_stray_joiners(text):
     return "".join(kept)
 
 
-def html_text(html):
+def html_text(html: str) -> str:
     """Block-aware plain text of an HTML fragment: one line per block, figures skipped."""
     if not html or not html.strip():
         return ""
@@ -120,14 +120,14 @@ def _collect(el, parts):
         parts.append("\n")
 
 
-def word_count(text, lang=""):
+def word_count(text: str, lang: str = "") -> int:
     """Words in text, or characters when the language is written without spaces (CJK)."""
     if lang.split("-")[0] in CJK_LANGUAGES:
         return len(CJK_CHAR.findall(text)) + len(WORD.findall(CJK_CHAR.sub(" ", text)))
     return len(WORD.findall(text))
 
 
-def reading_minutes(count, lang=""):
+def reading_minutes(count: int, lang: str = "") -> int:
     """Whole minutes to read count words (characters for CJK), at least 1."""
     speed = READING_SPEED.get(lang.split("-")[0], DEFAULT_READING_SPEED)
     return max(1, math.ceil(count / speed))

@@ -14,16 +14,16 @@ from tld import get_fld
 WEB_SCHEMES = ("http", "https")
 
 
-def web_url(url):
+def web_url(url: str | None) -> str:
     """url when it is an absolute http(s) URL with a host, else ""."""
     try:
         parts = urlsplit((url or "").strip())
     except ValueError:
         return ""
-    return url.strip() if parts.scheme.lower() in WEB_SCHEMES and parts.hostname else ""
+    return (url or "").strip() if parts.scheme.lower() in WEB_SCHEMES and parts.hostname else ""
 
 
-def same_site(url, other):
+def same_site(url: str, other: str) -> bool:
     """Both URLs are on one site: the same host, or hosts under one registered domain
     (www.example.com and m.example.com; not bbc.co.uk and evil.co.uk, by the public suffix
     list). IP addresses and unlisted suffixes count only as the same host."""

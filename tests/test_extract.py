@@ -333,3 +333,91 @@ def test_a_lead_set_apart_between_the_header_and_the_body_is_kept():
             "<footer><a href='/'>Home</a> <a href='/about'>About</a></footer></div></body></html>")
     text = read_page(page, "https://valley.example/news/2").text
     assert text.splitlines() == [ORCHARD_LEAD, *ORCHARD_STORY]
+
+
+VALLEY_HEADLINES = (("Bridge at Upper Ford reopens after the flood", "4 May 2024"),
+                    ("School roof repaired in time for the winter term", "2 May 2024"))
+MORE_FROM_THE_VALLEY = {
+    "cards": "".join(f"<div><img src='/i{n}.jpg'><h4><a href='/n/{n}'>{headline}</a></h4><p>{date}</p></div>"
+                     for n, (headline, date) in enumerate(VALLEY_HEADLINES)),
+    "one-paragraph": "<p>" + " ".join(f"<a href='/n/{n}'>{headline}</a>"
+                                     for n, (headline, _) in enumerate(VALLEY_HEADLINES)) + "</p>",
+}
+
+
+@pytest.mark.parametrize("headlines", MORE_FROM_THE_VALLEY.values(), ids=MORE_FROM_THE_VALLEY.keys())
+def test_a_heading_over_a_list_of_headlines_after_the_story_goes_and_a_short_section_stays(headlines):
+    """After the story: "Visiting the press" over an address and opening hours (a section of the
+    story, short as it is), then "Read more from the valley" over linked headlines (not the story)."""
+    story = "".join(f"<p>{paragraph}</p>" for paragraph in ORCHARD_STORY)
+    visit = "<h3>Visiting the press</h3><p>Lower Hollow Farm, Mill Lane</p><p>Saturdays 9 to 4</p>"
+    page = ("<html><head><title>The valley's last cider press will close</title></head><body>"
+            f"<div class='site'><h1>The valley's last cider press will close</h1><div class='body-text'>"
+            f"{story}{visit}<h3>Read more from the valley</h3>{headlines}</div></div></body></html>")
+    text = read_page(page, "https://valley.example/news/3").text
+    assert text.splitlines() == [*ORCHARD_STORY, "Visiting the press", "Lower Hollow Farm, Mill Lane",
+                                 "Saturdays 9 to 4"]
+
+
+def test_a_heading_that_retells_the_headline_at_length_is_kept():
+    """Under the h1, an h3 holding the headline's words among many more is a standfirst: kept."""
+    standfirst = ("The last cider press in the valley will close at the end of the season, its owner "
+                  "said on Monday, after ninety years of pressing apples for the valley's farms")
+    story = "".join(f"<p>{paragraph}</p>" for paragraph in ORCHARD_STORY)
+    page = ("<html><head><title>The last cider press in the valley will close</title></head><body>"
+            f"<div class='site'><div class='body-text'><h1>The last cider press in the valley will close</h1>"
+            f"<h3>{standfirst}</h3>{story}</div></div></body></html>")
+    text = read_page(page, "https://valley.example/news/4").text
+    assert text.splitlines() == [standfirst, *ORCHARD_STORY]
+
+
+def _paragraphs(*texts, link=False):
+    body = lxml.html.Element("body")
+    for text in texts:
+        p = lxml.html.Element("p")
+        if link:
+            a = lxml.html.Element("a", href="/x")
+            a.text = text
+            p.append(a)
+        else:
+            p.text = text
+        body.append(p)
+    return body
+
+
+@pytest.mark.parametrize("link", [False, True], ids=["sentences", "linked-teasers"])
+def test_a_lead_the_description_does_not_repeat_is_completed_by_the_densest_block(link):
+    """The body extractor found two paragraphs of sentences; the page's densest block holds the
+    rest. The description says something else: the body is still the story's start (completed),
+    unless it is links (a rail of teasers, replaced)."""
+    from reader.extract.body import _with_densest
+
+    body = _paragraphs(RAIL_LEAD, RAIL_SECOND, link=link)
+    merged = _with_densest(body, _paragraphs(*RAIL_REST), "Berths can be booked from May.")
+    texts = [p.text_content() for p in merged]
+    assert texts == ([*RAIL_REST] if link else [RAIL_LEAD, RAIL_SECOND, *RAIL_REST])
+
+
+def test_the_page_s_own_class_names_do_not_hide_the_story():
+    """<body class="no-sidebar comments-open"> (WordPress themes) names the page, not a part of
+    it: the story still wins over the rail that comes first."""
+    funds = "".join(f"<li>{name}</li>" for name in FUNDS)
+    recipes = "".join(f"<div><h3><a href='/r{i}'>{name}</a></h3><p>{text}</p></div>"
+                      for i, (name, text) in enumerate(RECIPES))
+    story = "".join(f"<div class='txt'>{paragraph}</div>" for paragraph in WATER_STORY)
+    page = ("<html><head><title>Water board rebuilds the pumping station</title>"
+            f'<meta name="description" content="{WATER_STORY[0]}"></head>'
+            "<body class='single no-sidebar comments-open'><div class='page'>"
+            f"<div class='rail text-content'><h4>Top funds</h4><ul>{funds}</ul>{recipes}</div>"
+            f"<div class='main'><h1>Water board rebuilds the pumping station</h1><div>{story}</div></div>"
+            "</div></body></html>")
+    text = read_page(page, "https://valley.example/news/5").text
+    assert text.splitlines() == list(WATER_STORY)
+
+
+def test_short_links_after_the_story_s_last_paragraph_go():
+    story = "".join(f"<p>{paragraph}</p>" for paragraph in ORCHARD_STORY)
+    page = ("<html><head><title>The valley's last cider press will close</title></head><body>"
+            f"<div class='site'><h1>The valley's last cider press will close</h1><div class='body-text'>"
+            f"{story}<a href='/news'>Back to the news list</a></div></div></body></html>")
+    assert read_page(page, "https://valley.example/news/6").text.splitlines() == list(ORCHARD_STORY)

@@ -63,6 +63,16 @@ READER_CASES = [  # (method, path, JSON body or raw text, status)
     ("GET", "/archive/99999999999999999/", None, 404),
     ("GET", "/search?q=%00", None, 200),
     ("GET", "/search?q=a%00b%01%1b", None, 200),
+    # a NUL anywhere a name or an address is looked up (PostgreSQL's text cannot hold one)
+    ("GET", "/api/articles?topic=%00", None, 400),
+    ("GET", "/api/editions/a%00b", None, 404),
+    ("GET", "/articles/a%00b/", None, 404),
+    ("GET", "/topics/a%00b/", None, 404),
+    ("GET", "/topics/a%00b/feed.xml", None, 404),
+    ("GET", "/topics/a%00b/feed.json", None, 404),
+    ("GET", "/media/a%00b.jpg", None, 404),
+    ("POST", "/api/push/subscriptions/lookup", {"endpoint": "https://fcm.googleapis.com/\u0000"}, 404),
+    ("DELETE", "/api/push/subscriptions", {"endpoint": "https://fcm.googleapis.com/\u0000"}, 400),
 ]
 
 
@@ -111,6 +121,7 @@ def _compose(**fields):
     ({"ttl": "9" * 30}, "TTL must be 1 to"),
     ({"ttl": "\u00b2"}, "TTL must be a whole number"),
     ({"article_id": HUGE}, "no longer exists"),
+    ({"topic": "sum\x00mit"}, "choose a topic from the list"),
 ])
 @pytest.mark.parametrize("path", ["/editor/compose", "/editor/alerts"])
 def test_compose_refuses_out_of_range_fields_with_a_400(desk, path, fields, message):
@@ -231,3 +242,20 @@ def test_only_an_http_story_url_becomes_the_original_story_link(site, url, linke
     db.close()
     page = BeautifulSoup(site.test_client().get("/articles/a-story/").data, "html.parser")
     assert [a["href"] for a in page.select("p.source a")] == ([url] if linked else [])
+
+
+def test_a_500_on_the_desk_shows_its_request_id_in_the_desk(site, desk, monkeypatch, caplog):
+    """The desk renders its own error page (templates/editor/error.html): it too shows the id the log has."""
+    site.config["PROPAGATE_EXCEPTIONS"] = False
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("the topics broke")
+
+    monkeypatch.setattr(topic_store, "all", explode)
+    with caplog.at_level("ERROR", logger="reader"):
+        page = desk.get("/editor/topics")
+    assert page.status_code == 500
+    shown = BeautifulSoup(page.data, "html.parser").select_one("[data-request-id]").get_text()
+    assert shown == page.headers["X-Request-Id"]
+    failures = {r.getMessage(): r.exc_info[0] for r in caplog.records if r.name == "reader" and r.exc_info}
+    assert failures[f"request {shown} failed: GET /editor/topics"] is RuntimeError

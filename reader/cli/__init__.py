@@ -1,6 +1,7 @@
 """Every `reader` command, thin click commands over the pipeline (the `push` and `editor` groups in
 their own modules here). `reader` is a FlaskGroup, so `flask --app reader` works too."""
 import functools
+import io
 import json
 import logging
 import re
@@ -17,7 +18,7 @@ from ..config import ConfigError
 from ..demo import PUBLIC_ORIGIN, TOPICS_PATH, DemoSite
 from ..fetch import Fetcher
 from ..i18n import LOCALES
-from ..ingest import STORED, Ingester, Item, is_url
+from ..ingest import STORED, Ingester, Result, is_url
 from ..poll import poll_all
 from ..push import keys
 from ..push.outbox import from_events
@@ -122,12 +123,9 @@ def ingest_command(sources, topic, as_json):
     _exit_for(results)
 
 
-def run_ingest(ingester, sources, topic, as_json):
+def run_ingest(ingester: Ingester, sources: list[str], topic: str | None, as_json: bool) -> list[Result]:
     """Expand sources, ingest every article, print one line each; returns the results."""
-    items, results = [], []
-    for source in sources:
-        for entry in ingester.expand(source, topic):
-            (items if isinstance(entry, Item) else results).append(entry)
+    items, results = ingester.gather(sources, topic)
     for result in results:
         _print(result, as_json)
     show_bar = len(items) > 1 and sys.stderr.isatty()
@@ -147,7 +145,7 @@ def _alerts_from_coverage():
         click.echo(f"{len(made)} alerts queued from new coverage", err=True)
 
 
-def _print(result, as_json):
+def _print(result: Result, as_json: bool) -> None:
     if as_json:
         click.echo(_json_line(result.as_json()))
         return
@@ -157,7 +155,7 @@ def _print(result, as_json):
     click.echo(for_terminal(f"{result.status:<9} {label}{result.url}  {detail}"))
 
 
-def _exit_for(results):
+def _exit_for(results: list[Result]) -> None:
     """Non-zero when no article was stored, held or found unchanged (a "cut" line is not one)."""
     if not any(r.status in STORED for r in results):
         sys.exit(1)
@@ -187,15 +185,11 @@ def _json_line(record, indent=None):
     return re.sub(r"[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-class _Null:
-    def write(self, _text):
-        pass
+class _Null(io.StringIO):
+    """Where the progress bar goes when it is not shown: nothing is kept."""
 
-    def flush(self):
-        pass
-
-    def isatty(self):
-        return False
+    def write(self, text):
+        return len(text)
 
 
 def _check_topic(topic):

@@ -35,6 +35,7 @@ LEAD_LINK_DENSITY = 0.5
 NOT_STORY_NAMES = re.compile(
     r"author|bio\b|comment|discuss|footer|profile|promo|rail|recommend|related|reply|sidebar|"
     r"teaser|widget", re.I)
+PAGE_TAGS = frozenset(("body", "html"))
 # Characters of a run matched against a body's text: enough to tell paragraphs apart, short
 # enough to survive an extractor's changes inside a paragraph.
 RUN_KEY_CHARS = 40
@@ -120,9 +121,13 @@ def lead_like(el):
 
 
 def _not_story(el):
-    """el or an ancestor is named as something beside the story (comments, a bio, a rail)."""
+    """el or an ancestor is named as something beside the story (comments, a bio, a rail).
+
+    <body> and <html> are not looked at: their names describe the whole page (WordPress themes
+    set "no-sidebar" or "comments-open" there), not a part of it.
+    """
     return any(NOT_STORY_NAMES.search(f'{node.get("class") or ""} {node.get("id") or ""}')
-               for node in itertools.chain((el,), el.iterancestors()))
+               for node in itertools.chain((el,), el.iterancestors()) if node.tag not in PAGE_TAGS)
 
 
 def run_key(el):

@@ -3,7 +3,8 @@ import logging
 import time
 from datetime import datetime, timezone
 
-from ..images import MEDIA_URL
+from ..images import MEDIA_URL, smallest_variant
+from ..slugs import story_path
 from ..store import StoreUnavailable
 from ..store import alerts as alert_store
 from ..store import articles as article_store
@@ -19,6 +20,32 @@ log = logging.getLogger(__name__)
 WORKER_BEAT = 5.0        # seconds between a sender's heartbeats
 ALERT_BACKOFF = 2.0      # seconds before a failed alert is tried again, doubled per failure
 ALERT_BACKOFF_MAX = 300.0
+SUMMARY = 200           # characters of a story's text an alert's body suggests when it has no description
+
+
+class UnknownTopic(payload.AlertError):
+    """The alert names a topic the store does not hold."""
+
+
+def check(db, *, title, body, topic, article_id=None, urgency="normal", ttl=payload.DEFAULT_TTL):
+    """An alert's fields checked against the payload's rules and the store (the CLI's and the desk's).
+
+    Returns:
+        {"title", "body", "urgency", "ttl"} cleaned, "topic" and "article" (rows; article None
+        for an alert with no story), "url" (the story's path or None) and "image" (or None).
+
+    Raises:
+        payload.AlertError: for a bad field or an unknown article; UnknownTopic (one) for a topic.
+    """
+    title, body, urgency, ttl = payload.check(title, body, urgency, ttl)
+    found = topic_store.get(db, topic)
+    if found is None:
+        raise UnknownTopic(f"unknown topic {topic!r}")
+    article = article_store.get(db, article_id) if article_id is not None else None
+    if article_id is not None and article is None:
+        raise payload.AlertError(f"no article with id {article_id}")
+    return {"title": title, "body": body, "urgency": urgency, "ttl": ttl, "topic": found, "article": article,
+            "url": article and story_path(article["slug"]), "image": lead_image_url(db, article)}
 
 
 def queue(db, *, title, body, topic, article_id=None, urgency="normal", ttl=payload.DEFAULT_TTL,
@@ -28,25 +55,28 @@ def queue(db, *, title, body, topic, article_id=None, urgency="normal", ttl=payl
     Raises:
         payload.AlertError: for a bad field, an unknown topic or article, or a payload too big.
     """
-    title, body, urgency, ttl = payload.check(title, body, urgency, ttl)
-    if topic_store.get(db, topic) is None:
-        raise payload.AlertError(f"unknown topic {topic!r}")
-    article = article_store.get(db, article_id) if article_id is not None else None
-    if article_id is not None and article is None:
-        raise payload.AlertError(f"no article with id {article_id}")
-    alert = {"title": title, "body": body, "topic": topic, "article_id": article_id, "urgency": urgency,
-             "ttl": ttl, "image": _image(db, article), "state": state, "send_at": send_at,
-             "created_by": created_by, "source": source, "id": 0}
-    payload.build(alert, article_url=article and f"/articles/{article['slug']}/")  # refuse what won't fit
+    checked = check(db, title=title, body=body, topic=topic, article_id=article_id, urgency=urgency, ttl=ttl)
+    alert = {"title": checked["title"], "body": checked["body"], "topic": topic, "article_id": article_id,
+             "urgency": checked["urgency"], "ttl": checked["ttl"], "image": checked["image"], "state": state,
+             "send_at": send_at, "created_by": created_by, "source": source, "id": 0}
+    payload.build(alert, article_url=checked["url"])  # refuse what won't fit
     del alert["id"]
     return alert_store.create(db, alert)
 
 
-def _image(db, article):
+def suggested_text(article):
+    """The title and body a story suggests for its alert: its headline, and its description or
+    the start of its text, each cut to what a payload carries."""
+    summary = (article["description"] or article["body_text"][:SUMMARY]).strip()
+    return article["title"][:payload.MAX_TITLE], summary[:payload.MAX_BODY]
+
+
+def lead_image_url(db, article):
+    """The smallest copy of the story's lead image (an alert's picture), or None."""
     if article is None or not article["lead_image_id"]:
         return None
     image = image_store.get(db, article["lead_image_id"])
-    return MEDIA_URL + image["variants"][0]["file"] if image else None
+    return MEDIA_URL + smallest_variant(image["variants"])["file"] if image else None
 
 
 def from_events(db):
@@ -58,9 +88,8 @@ def from_events(db):
         with transaction(db):
             if topic and article and topic["alert_mode"] in ("auto", "approval"):
                 state = "queued" if topic["alert_mode"] == "auto" else "pending_approval"
-                summary = (article["description"] or article["body_text"][:200]).strip()
-                alert_id = queue(db, title=article["title"][:payload.MAX_TITLE], body=summary[:payload.MAX_BODY],
-                                 topic=topic["slug"], article_id=article["id"], state=state, source="auto")
+                title, body = suggested_text(article)
+                alert_id = queue(db, title=title, body=body, topic=topic["slug"], article_id=article["id"], state=state, source="auto")
                 if alert_id is None:
                     log.info("article %s in %s has its automatic alert already", article["id"], topic["slug"])
                 else:

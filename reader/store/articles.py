@@ -2,6 +2,7 @@
 import json
 
 from .. import search_terms
+from ..slugs import story_path
 from . import search as search_index
 from . import utcnow
 
@@ -31,7 +32,7 @@ def by_slug(db, slug):
 def path_of(db, article_id):
     """The site path of a story (/articles/<slug>/), or None when it is gone."""
     row = db.execute("SELECT slug FROM articles WHERE id = ?", (article_id,)).fetchone()
-    return f"/articles/{row[0]}/" if row else None
+    return story_path(row[0]) if row else None
 
 
 def slug_taken(db, slug):
@@ -134,6 +135,11 @@ def stamps(db):
     decides from these which exported pages changed)."""
     return db.execute("SELECT a.id, a.slug, a.version, a.updated_at, a.lead_image_id FROM articles a"
                       " ORDER BY COALESCE(a.published, a.created_at) DESC, a.id DESC").fetchall()
+
+
+def page_count(total, *, per_page):
+    """How many pages of per_page stories hold total stories (one, empty, when there are none)."""
+    return max(1, -(-total // per_page))
 
 
 def page(db, number, *, per_page):

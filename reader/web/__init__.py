@@ -50,6 +50,9 @@ def init_app(app):
     from . import api, compress, editor, page_cache, pages, push_api, render, syndication, worker
 
     app.url_map.converters["int"] = inputs.IdConverter  # before any route: every <int:> is bounded
+    for name, converter in (("default", inputs.TextConverter), ("string", inputs.TextConverter),
+                            ("path", inputs.PathTextConverter)):
+        app.url_map.converters[name] = converter  # and no <name> or <path:> holds a control character
     app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
     build_dir = assets.build_dir(app.config["DATA_DIR"])
     app.extensions["assets"] = assets.build(SHARE / "static", build_dir)

@@ -5,7 +5,7 @@ from functools import lru_cache
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext
 
-from ..images import MEDIA_URL, default_variant
+from ..images import MEDIA_URL, default_variant, smallest_variant
 from ..store import articles as article_store
 from ..store import get_db
 from ..store import images as image_store
@@ -21,9 +21,10 @@ DEFAULT_LIMIT = 20
 @bp.get("/articles")
 def articles():
     db = get_db()
-    topic = request.args.get("topic") or None
-    if topic and topic_store.get(db, topic) is None:
-        abort(400, gettext("unknown topic %(topic)r", topic=topic))
+    asked = request.args.get("topic") or None
+    topic = inputs.key(asked)
+    if asked and (topic is None or topic_store.get(db, topic) is None):
+        abort(400, gettext("unknown topic %(topic)r", topic=asked))
     since = _since(request.args.get("since"))
     limit = _limit(request.args.get("limit"))
     rows = article_store.latest(db, topic=topic, limit=limit, since=since)
@@ -82,8 +83,8 @@ def summary(row, stored, topics):
         "page_bytes": page_bytes(row["id"], row["content_hash"]),
         "images": [MEDIA_URL + default_variant(i["variants"])["file"] for i in stored],
         "image_bytes": sum(default_variant(i["variants"])["bytes"] for i in stored),
-        "images_low": [MEDIA_URL + i["variants"][0]["file"] for i in stored],
-        "image_bytes_low": sum(i["variants"][0]["bytes"] for i in stored),
+        "images_low": [MEDIA_URL + smallest_variant(i["variants"])["file"] for i in stored],
+        "image_bytes_low": sum(smallest_variant(i["variants"])["bytes"] for i in stored),
     }
 
 

@@ -8,11 +8,15 @@ import builtins
 import re
 from datetime import datetime, timezone
 
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter
 
 from ..store import MAX_ID
 
 DIGITS = re.compile(r"[0-9]{1,19}")  # ASCII only: str.isdigit() also passes "²" and "①"
+# No name, slug, file or address Reader stores holds a control character, and PostgreSQL's text
+# cannot even be asked about a NUL (the driver refuses the query): such a value names nothing.
+CONTROLS = r"\x00-\x1f\x7f"
+CONTROL = re.compile(f"[{CONTROLS}]")
 
 
 class IdConverter(IntegerConverter):
@@ -23,6 +27,29 @@ class IdConverter(IntegerConverter):
     def __init__(self, url_map, fixed_digits=0, min=1, max=MAX_ID, signed=False):  # noqa: A002 (werkzeug's names)
         bounded = MAX_ID if max is None else builtins.min(max, MAX_ID)
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=bounded, signed=signed)
+
+
+class TextConverter(UnicodeConverter):
+    """`<name>` and `<string:name>` in every route: one path segment with no control character,
+    else no route matches (a 404)."""
+
+    def __init__(self, url_map, minlength=1, maxlength=None, length=None):
+        super().__init__(url_map, minlength=minlength, maxlength=maxlength, length=length)
+        self.regex = self.regex.replace("[^/]", f"[^/{CONTROLS}]", 1)
+
+
+class PathTextConverter(PathConverter):
+    """`<path:name>`: slashes allowed, control characters not (a 404)."""
+
+    regex = f"[^/{CONTROLS}][^{CONTROLS}]*?"
+
+
+def key(value):
+    """A name, slug or address to look up from a query string, a form or JSON: None when it is
+    not a non-empty str or holds a control character (nothing stored has one)."""
+    if not isinstance(value, str) or not value or CONTROL.search(value):
+        return None
+    return value
 
 
 def whole_number(value, low=1, high=MAX_ID):

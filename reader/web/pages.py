@@ -75,7 +75,7 @@ def archive(number=1):
     """Every story, newest first, a hundred a page: nothing is reachable only by search."""
     db = get_db()
     total = article_store.count(db)
-    pages = max(1, -(-total // ARCHIVE_PAGE))
+    pages = article_store.page_count(total, per_page=ARCHIVE_PAGE)
     if not 1 <= number <= pages:
         abort(404, gettext("No such archive page."))
     stories = render.stories(db, article_store.page(db, number, per_page=ARCHIVE_PAGE))

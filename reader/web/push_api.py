@@ -113,7 +113,7 @@ def _endpoint_of(data):
         return None
     nested = data.get("subscription")
     endpoint = data.get("endpoint") or (nested.get("endpoint") if isinstance(nested, dict) else None)
-    return endpoint if isinstance(endpoint, str) and endpoint else None
+    return inputs.key(endpoint)
 
 
 @bp.post("/clicks")

@@ -46,7 +46,7 @@ def story(db, row):
 
 
 def _card(row, lead):
-    thumb = lead["variants"][0] if lead else None
+    thumb = image_module.smallest_variant(lead["variants"]) if lead else None
     return {
         "id": row["id"], "title": row["title"], "url": article_url(row),
         "published": parse_time(row["published"]), "updated": parse_time(row["updated_at"]),
@@ -120,7 +120,7 @@ def _topics(db, slugs):
 
 
 def lead_image(image, lowdata):
-    small, main = image["variants"][0], image_module.default_variant(image["variants"])
+    small, main = image_module.smallest_variant(image["variants"]), image_module.default_variant(image["variants"])
     return {"src": image_module.MEDIA_URL + (small if lowdata else main)["file"],
             "srcset": "" if lowdata else image_module.srcset(image["variants"]),
             "width": main["width"], "height": main["height"], "alt": image["alt"],
@@ -141,10 +141,7 @@ def eager_first_image(body_html):
 
 def tap_to_load(body_html, stored_images):
     """Replace each image with a link to its smallest variant, which app.js loads on tap."""
-    smallest = {}
-    for image in stored_images:
-        for variant in image["variants"]:
-            smallest[variant["file"]] = image["variants"][0]
+    smallest = smallest_variants(stored_images)
     root = lxml.html.fragment_fromstring(body_html or "<p></p>", create_parent="div")
     for img in list(root.iter("img")):
         name = (img.get("src") or "").rsplit("/", 1)[-1]
@@ -159,6 +156,13 @@ def tap_to_load(body_html, stored_images):
         link.tail = img.tail
         img.getparent().replace(img, link)
     return _inner_html(root)
+
+
+def smallest_variants(stored_images):
+    """{file of any variant: the smallest variant of the same image}: a body's image swapped for
+    its smallest copy (tap to load, one-file editions)."""
+    return {variant["file"]: image_module.smallest_variant(image["variants"])
+            for image in stored_images for variant in image["variants"]}
 
 
 def _inner_html(root):

@@ -5,6 +5,7 @@ the other way is the server stopped. CDP network emulation on the page alone wou
 the worker's own fetches, so it is not used.
 """
 import json
+import re
 import urllib.request
 from urllib.parse import urlsplit
 
@@ -59,6 +60,23 @@ def _wait_kept(page, paths):
     _poll(page, LIST_KEPT, lambda kept: set(paths) <= {urlsplit(s["url"]).path for s in kept})
 
 
+def _front_images(server):
+    """The /media/ files the front page's <img> elements name (src and srcset)."""
+    with urllib.request.urlopen(server.url + "/") as response:
+        html = response.read().decode()
+    return sorted(set(re.findall(r"/media/[\w.-]+\.webp", " ".join(re.findall(r"<img[^>]*>", html)))))
+
+
+def _wait_images_kept(page, paths):
+    """Wait until the worker's image cache holds a copy of every image named (any width of it
+    does: the worker answers offline with a kept width of the same image)."""
+    script = f"""async () => {{
+      const kept = (await (await caches.open("reader-images")).keys()).map(r => new URL(r.url).pathname);
+      return {json.dumps(paths)}.filter(p => !kept.some(k => k.startsWith(p.replace(/-\\d+\\.webp$/, "-"))));
+    }}"""
+    _poll(page, script, lambda missing: missing == [])
+
+
 def _assert_story(page, title):
     assert page.locator("h1").inner_text() == title
     assert len(page.locator("article .body p").all_inner_texts()) >= 3
@@ -87,7 +105,7 @@ def test_opened_stories_and_front_page_read_offline(context, live_server, how):
     for story in stories:
         _open(page, live_server.url + story["url"])
     _wait_kept(page, [s["url"] for s in stories])
-    page.wait_for_timeout(300)  # let the front page's images settle into the cache
+    _wait_images_kept(page, _front_images(live_server))
     live_server.clear_log()
     _cut(context, live_server, how)
     for story in stories:

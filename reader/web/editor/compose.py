@@ -8,6 +8,7 @@ from flask_babel import gettext
 
 from ...push import outbox, payload
 from ...push.crypto import MAX_PAYLOAD
+from ...slugs import story_path
 from ...store import articles as article_store
 from ...store import audit
 from ...store import desk as desk_store
@@ -22,7 +23,6 @@ from .desk import audience
 log = logging.getLogger(__name__)
 TTL_CHOICES = ((900, "15 minutes"), (3600, "1 hour"), (payload.DEFAULT_TTL, "6 hours"), (86400, "1 day"),
                (3 * 86400, "3 days"), (7 * 86400, "1 week"), (payload.MAX_TTL, "4 weeks"))
-SUMMARY = 200   # characters of a story's text used as the body when it has no description
 MAX_ZONE = 64   # characters of a time zone name (the longest IANA name has 32)
 
 
@@ -35,9 +35,8 @@ def compose():
     if request.args.get("article") and article is None:
         abort(404, gettext("No such story: it may have been removed."))
     if article is not None:
-        summary = (article["description"] or article["body_text"][:SUMMARY]).strip()
-        values.update(title=article["title"][:payload.MAX_TITLE], body=summary[:payload.MAX_BODY],
-                      topic=_best_topic(db, article["id"]), article_id=str(article["id"]))
+        title, body = outbox.suggested_text(article)
+        values.update(title=title, body=body, topic=_best_topic(db, article["id"]), article_id=str(article["id"]))
     return _form(db, values)
 
 
@@ -87,17 +86,17 @@ def read_draft(db, values, *, now):
         ttl = int(values.get("ttl", ""))
     except ValueError:
         raise payload.AlertError(gettext("TTL must be a whole number of seconds")) from None
-    title, body, urgency, ttl = payload.check(values.get("title"), values.get("body"),
-                                              values.get("urgency"), ttl)
-    topic = topic_store.get(db, values.get("topic", ""))
-    if topic is None:
-        raise payload.AlertError(gettext("choose a topic from the list"))
     article = _article(db, values.get("article_id"))
     if values.get("article_id") and article is None:
         raise payload.AlertError(gettext("the story for this alert no longer exists"))
-    draft = {"title": title, "body": body, "topic": topic["slug"], "topic_name": topic["name"],
-             "urgency": urgency, "ttl": ttl, "article": article, "article_id": article and article["id"],
-             "url": article and f"/articles/{article['slug']}/", "image": outbox._image(db, article),
+    try:
+        alert = outbox.check(db, title=values.get("title"), body=values.get("body"),
+                             topic=inputs.key(values.get("topic")) or "", article_id=article and article["id"],
+                             urgency=values.get("urgency"), ttl=ttl)
+    except outbox.UnknownTopic:
+        raise payload.AlertError(gettext("choose a topic from the list")) from None
+    topic = alert["topic"]
+    draft = {**alert, "topic": topic["slug"], "topic_name": topic["name"], "article_id": article and article["id"],
              **audience(db, topic["slug"])}
     draft.update(_when(values, now))
     draft["bytes"] = len(payload.build({**draft, "id": desk_store.next_alert_id(db)}, article_url=draft["url"]))
@@ -148,7 +147,7 @@ def _form(db, values, error=None):
     """The compose form with the editor's values (and the error that sent them back)."""
     topics = [{**t, **audience(db, t["slug"])} for t in topic_store.all(db)]
     article = _article(db, values.get("article_id"))
-    preview = {"url": f"/articles/{article['slug']}/" if article else "/", "image": outbox._image(db, article)}
+    preview = {"url": story_path(article["slug"]) if article else "/", "image": outbox.lead_image_url(db, article)}
     next_id = desk_store.next_alert_id(db)
     return render_template("editor/compose.html", values=values, error=error, topics=topics, article=article,
                            preview=preview, urgencies=payload.URGENCIES, ttls=TTL_CHOICES,
