@@ -170,7 +170,7 @@ class Sender:
         connector = aiohttp.TCPConnector(limit=self.concurrency + self.slow_concurrency,
                                          limit_per_host=self.per_origin, keepalive_timeout=30, ttl_dns_cache=300)
         try:
-            async with aiohttp.ClientSession(connector=connector) as session:
+            async with aiohttp.ClientSession(connector=connector, timeout=self.request_timeout) as session:
                 with ThreadPoolExecutor(1, thread_name_prefix="reader-push-db") as db_thread:
                     await _Run(self, alert, payload_for, session, db_thread).go()
         finally:
@@ -195,8 +195,7 @@ class Sender:
             return Outcome(row["id"], "failed", error=body, lane=lane)
         headers = {**(headers or self.headers_for(alert)), "Authorization": self.signer.header(endpoint)}
         try:
-            async with session.post(endpoint, data=body, headers=headers, allow_redirects=False,
-                                    timeout=self.request_timeout) as response:
+            async with session.post(endpoint, data=body, headers=headers, allow_redirects=False) as response:
                 status = response.status
                 retry_after = response.headers.get("Retry-After")
                 text = (await response.text(errors="replace"))[:200] if status not in SENT else ""
