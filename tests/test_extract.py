@@ -439,3 +439,15 @@ def test_a_label_and_a_linked_headline_between_paragraphs_goes():
     assert [p.text_content()[:20] for p in body] == [
         ORCHARD_STORY[0][:20], "The figures: forty-t", "Opening hours: Satur", "Opening hours: Satur",
         ORCHARD_STORY[1][:20]]
+
+
+@pytest.mark.parametrize("last, kept", [("Photo: Lower Hollow Farm archive", False),
+                                        ("The press closes on Sunday.", True)])
+def test_one_short_line_with_a_colon_after_the_story_goes(last, kept):
+    """A credit or a label after the story's last paragraph goes; a short last sentence stays."""
+    story = "".join(f"<p>{paragraph}</p>" for paragraph in ORCHARD_STORY)
+    page = ("<html><head><title>The valley's last cider press will close</title></head><body>"
+            f"<div class='site'><h1>The valley's last cider press will close</h1><div class='body-text'>"
+            f"{story}<p>{last}</p></div></div></body></html>")
+    lines = read_page(page, "https://valley.example/news/8").text.splitlines()
+    assert lines == ([*ORCHARD_STORY, last] if kept else list(ORCHARD_STORY))
