@@ -64,8 +64,9 @@ MARGIN = 3.0               # stop sending this long before the lease lapses (clo
 FLUSH_EVERY = 0.05         # longest nap of the ledger writer while no answer comes
 FLUSH_GATHER = 0.005       # once one comes, this long for more (fewer, bigger writes) ...
 FLUSH_ROWS = 64            # ... unless this many wait already
-UNWRITTEN_MAX = FLUSH_ROWS # answers not yet in the ledger before workers wait for the write: what a
-                           # killed sender can repeat is its requests in flight and at most these
+UNWRITTEN_MAX = FLUSH_ROWS # answers not yet in the ledger before workers wait for the write (fewer
+                           # with fewer workers): a killed sender can repeat its requests in flight
+                           # and at most these
 MAX_WAIT = 2.0             # longest nap while others' batches or retries are pending
 BEAT_EVERY = 5.0           # seconds between heartbeats while sending
 STOP_GRACE = 5.0           # seconds a stopping sender waits for its requests in flight
@@ -258,6 +259,7 @@ class _Run:
         self.wake = asyncio.Event()
         self.answered = asyncio.Event()
         self.unwritten = 0        # answers given and not yet committed to the ledger
+        self.unwritten_max = min(UNWRITTEN_MAX, sender.concurrency)
         self.written = asyncio.Event()
         self.renewing = asyncio.Lock()
         self.renewed_at = sender.clock()
@@ -379,9 +381,9 @@ class _Run:
                 self.wake.set()
 
     async def wait_for_writes(self):
-        """Hold the next request while UNWRITTEN_MAX answers wait for the ledger (the keeper
+        """Hold the next request while unwritten_max answers wait for the ledger (the keeper
         writes them; a store that fails ends the run, so the wait re-checks every FLUSH_EVERY)."""
-        while self.unwritten >= UNWRITTEN_MAX:
+        while self.unwritten >= self.unwritten_max:
             self.written.clear()
             try:
                 await asyncio.wait_for(self.written.wait(), FLUSH_EVERY)
