@@ -74,6 +74,7 @@ def fan_out(label, config, data_dir, service, senders, phones, sample):
         time.sleep(0.1)
     helpers = {w.pid: [] for w in workers}
     cpu_before = sum(_cpu_seconds(w.pid) for w in workers)  # helpers start with the first big batch
+    machine_before = _machine_times()
     writer = _Writer(config)
     writer.start()
     started = time.perf_counter()
@@ -90,6 +91,7 @@ def fan_out(label, config, data_dir, service, senders, phones, sample):
     writer.done.set()
     writer.join()
     cpu = sum(_cpu_seconds(w.pid) + sum(_cpu_seconds(h) for h in helpers[w.pid]) for w in workers) - cpu_before
+    machine = _busy_share(machine_before, _machine_times())
     rss = []
     for worker in workers:
         # VmHWM from /proc, read before the sender stops: wait4's ru_maxrss would count the
@@ -107,7 +109,8 @@ def fan_out(label, config, data_dir, service, senders, phones, sample):
     sizes = ", ".join(f"{own:.0f} MB (+{helper:.0f} MB helper)" for own, helper in rss)
     print(f"  {label:<22} {rate:8.0f} deliveries/s {seconds:7.1f} s   CPU {cpu * 1000 / len(phones):.3f} ms/delivery   "
           f"peak RSS per sender: {sizes}")
-    print(f"  {'':<22} another writer (one row every 0.1 s meanwhile) waited at most {writer.worst * 1000:.0f} ms")
+    print(f"  {'':<22} another writer (one row every 0.1 s meanwhile) waited at most {writer.worst * 1000:.0f} ms; "
+          f"the machine's CPUs were {machine:.0%} busy (all processes: senders, push service, database)")
     print(f"  {'':<22} copies counted by the service: {len(phones) - wrong:,} subscriptions got exactly 1, "
           f"{wrong} did not ({missing} got none); {checked} sampled bodies decrypted to this alert")
     if wrong:
@@ -145,6 +148,18 @@ def _children(pid):
         return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
         return []
+
+
+def _machine_times():
+    """(busy, total) jiffies of all CPUs so far, from the first line of /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle and iowait
+    return sum(values) - idle, sum(values)
+
+
+def _busy_share(before, after):
+    total = after[1] - before[1]
+    return (after[0] - before[0]) / total if total else 0.0
 
 
 def _cpu_seconds(pid):
