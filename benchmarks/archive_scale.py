@@ -11,9 +11,13 @@ issue 11's table, same machine):
 - `/api/articles?since=<the newest change>`: median wall time;
 - ingest of 100 new pages served over loopback HTTP: pages per second;
 - poll of a 100-entry feed whose entries are all stored: seconds (no per-host delay);
-- `reader package` after one correction (full export first): seconds, at 1,000 and 10,000.
+- `reader package` after one correction (full export first): seconds, at 1,000 and 10,000;
+- and the wall-time p50/p99 of the front page (as served, from the page cache, and rendered)
+  and of a search, over LATENCY_REQUESTS requests each.
 
-    .venv/bin/python benchmarks/archive_scale.py [--sizes 1000,10000,50000] [--store sqlite|postgresql]
+    .venv/bin/python benchmarks/archive_scale.py [--sizes 1000,10000,50000] [--stores sqlite,postgresql]
+
+PostgreSQL runs in a throwaway cluster on loopback (tests/pg.py), started by the benchmark.
 """
 import argparse
 import os
@@ -46,6 +50,7 @@ ANCHOR = {  # issue 11, measured on main before this work
     50000: {"front": 605, "search": 288, "article": 93, "api": 342, "ingest": 1.9, "poll": 14.2, "reexport": None},
 }
 REQUESTS = 40       # requests per page measured (after a warm-up)
+LATENCY_REQUESTS = 200
 EXPORT_UP_TO = 10_000
 
 
@@ -87,19 +92,39 @@ def measure_pages(app, db, rng):
     }
 
 
+def latency(client, paths):
+    """(p50, p99) wall milliseconds over the paths, in turn."""
+    times = []
+    for path in paths:
+        started = time.perf_counter()
+        if client.get(path).status_code != 200:
+            raise SystemExit(f"{path} failed")
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return times[len(times) // 2], times[min(len(times) - 1, int(len(times) * 0.99))]
+
+
+def measure_latency(app):
+    client = app.test_client()
+    client.get("/")
+    return {"front (served)": latency(client, ["/"] * LATENCY_REQUESTS),
+            "front (rendered)": latency(client, [f"/?r={n}" for n in range(LATENCY_REQUESTS)]),
+            "search": latency(client, [f"/search?q=summit&r={n}" for n in range(LATENCY_REQUESTS)])}
+
+
 def measure_ingest(app, db, first_number):
     pages = {f"/new/{n}.html": _archive.page(n) for n in range(first_number, first_number + 100)}
     routes = {path: lambda request, body=body: respond(request, 200, body, "text/html; charset=utf-8")
               for path, body in pages.items()}
     with LoopbackServer(routes) as server:
         ingester = Ingester(db, app.config)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         results = [ingester.ingest(Item(server.url(path))) for path in pages]
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     bad = [r for r in results if r.status not in ("new", "held")]
     if bad:
         raise SystemExit(f"ingest failed: {bad[0].error}")
-    return len(pages) / seconds
+    return len(pages) / seconds, cpu * 1000 / len(pages)
 
 
 def measure_poll(app, db):
@@ -136,26 +161,31 @@ def measure_reexport(app, db, work):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,50000")
-    parser.add_argument("--store", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--stores", default="sqlite", help="sqlite, postgresql or both, comma separated")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    print(f"# python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; "
-          f"store: {args.store}")
+    for store in args.stores.split(","):
+        run(store, sizes)
+
+
+def run(store, sizes):
+    print(f"\n# python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; "
+          f"store: {store}")
     work = Path(tempfile.mkdtemp(prefix="archive-scale-"))
-    cluster = pg.Cluster.start(pg.binaries()) if args.store == "postgresql" else None
+    cluster = pg.Cluster.start(pg.binaries()) if store == "postgresql" else None
     config = {"DATA_DIR": work / "data", "FETCH_ALLOW_PRIVATE": True, "POLL_HOST_DELAY": 0.0,
               "DATABASE_URL": cluster.create_database() if cluster else ""}
     try:
         app = create_app(config)
         db = connect(app.config)
-        built, rng, extra = 0, random.Random(11), 10_000_000
+        built, rng, extra, figures = 0, random.Random(11), 10_000_000, {}
         for size in sizes:
             started = time.perf_counter()
             _archive.build(db, size - built, start=built)
             built = size
             print(f"\n[{size:,} stories] built in {time.perf_counter() - started:.0f} s")
             ours = measure_pages(app, db, rng)
-            ours["ingest"] = measure_ingest(app, db, extra)
+            ours["ingest"], ours["ingest_cpu"] = measure_ingest(app, db, extra)
             extra += 1000
             ours["poll"] = measure_poll(app, db)
             if size <= EXPORT_UP_TO:
@@ -163,17 +193,22 @@ def main():
                 ours["reexport"] = again
                 print(f"  full export {full:.1f} s; re-export after one correction wrote {written} files")
             _print(size, ours)
+            figures[size] = ours
+            for name, (p50, p99) in measure_latency(app).items():
+                print(f"  {name:<20} p50 {p50:6.1f} ms   p99 {p99:6.1f} ms")
     finally:
         if cluster:
             postgres.close_pools()
             cluster.stop()
         shutil.rmtree(work, ignore_errors=True)
     print(f"# load average {os.getloadavg()[0]:.2f} at the end")
+    _print_growth(figures)
 
 
 ROWS = [("front", "front page, CPU per request", "ms"), ("search", 'search "summit", CPU per request', "ms"),
         ("article", "article page, CPU per request", "ms"), ("api", "/api/articles?since=latest, median", "ms"),
-        ("ingest", "ingest of 100 new pages", "pages/s"), ("poll", "poll of a 100-entry feed, all stored", "s"),
+        ("ingest", "ingest of 100 new pages", "pages/s"), ("ingest_cpu", "ingest, CPU per page (this process)", "ms"),
+        ("poll", "poll of a 100-entry feed, all stored", "s"),
         ("reexport", "reader package, re-export after a correction", "s")]
 
 
@@ -184,7 +219,25 @@ def _print(size, ours):
         if key not in ours:
             continue
         theirs = anchor.get(key)
-        print(f"  {label:<46} {ours[key]:>7.1f} {unit:<3} {theirs if theirs is not None else '-':>7} {unit}")
+        value = f"{ours[key]:>7.3f}" if unit == "s" and ours[key] < 1 else f"{ours[key]:>7.1f}"
+        print(f"  {label:<46} {value} {unit:<3} {theirs if theirs is not None else '-':>7} {unit}")
+
+
+GROWTH_LIMIT = 1.5  # issue 11: at the largest size every row within 1.5x of its figure at the smallest
+
+
+def _print_growth(figures):
+    """Each row's largest-size figure over its smallest-size one, in this run (rates inverted)."""
+    if len(figures) < 2:
+        return
+    small, large = min(figures), max(figures)
+    print(f"  growth {small:,} -> {large:,} stories (goal: at most {GROWTH_LIMIT}x)")
+    for key, label, unit in ROWS:
+        if key not in figures[small] or key not in figures[large] or key == "reexport":
+            continue
+        a, b = figures[small][key], figures[large][key]
+        growth = (a / b if unit == "pages/s" else b / a) if min(a, b) > 0 else float("inf")
+        print(f"  {'PASS' if growth <= GROWTH_LIMIT else 'MISS'} {label:<46} {growth:5.2f}x")
 
 
 if __name__ == "__main__":

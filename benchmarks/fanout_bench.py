@@ -9,7 +9,8 @@ decrypted with the subscription's keys, not all of them, to keep the service's o
     .venv/bin/python benchmarks/fanout_bench.py [--subscribers 100000] [--sample 100]
 
 Prints, per setup: deliveries/s from the alert being queued until it is marked sent, the total
-seconds, and each sender's peak RSS (VmHWM of its own process; its encryption helper apart).
+seconds, the CPU per delivery (the sender and its encryption helper, from /proc; the anchor from its
+own rusage), and each sender's peak RSS (VmHWM of its own process; its encryption helper apart).
 """
 import argparse
 import collections
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -31,7 +33,7 @@ from pushservice import PushService  # noqa: E402
 
 from reader.push import keys, outbox  # noqa: E402
 from reader.store import alerts as alert_store  # noqa: E402
-from reader.store import connect, postgres  # noqa: E402
+from reader.store import connect, ingest_log, postgres  # noqa: E402
 from reader.store import subscriptions as subscription_store  # noqa: E402
 from reader.store import topics as topic_store  # noqa: E402
 
@@ -71,6 +73,9 @@ def fan_out(label, config, data_dir, service, senders, phones, sample):
             raise SystemExit(f"{label}: the senders did not start:\n{errors[-3000:]}")
         time.sleep(0.1)
     helpers = {w.pid: [] for w in workers}
+    cpu_before = sum(_cpu_seconds(w.pid) for w in workers)  # helpers start with the first big batch
+    writer = _Writer(config)
+    writer.start()
     started = time.perf_counter()
     alert_id = outbox.queue(db, title="Japan sets a 3 trillion yen goal for Central Asia",
                             body="Leaders of five countries met in Tokyo for the first summit.", topic="summit")
@@ -82,6 +87,9 @@ def fan_out(label, config, data_dir, service, senders, phones, sample):
             helpers[worker.pid] = helpers[worker.pid] or _children(worker.pid)
         time.sleep(0.02)
     seconds = time.perf_counter() - started
+    writer.done.set()
+    writer.join()
+    cpu = sum(_cpu_seconds(w.pid) + sum(_cpu_seconds(h) for h in helpers[w.pid]) for w in workers) - cpu_before
     rss = []
     for worker in workers:
         # VmHWM from /proc, read before the sender stops: wait4's ru_maxrss would count the
@@ -97,12 +105,30 @@ def fan_out(label, config, data_dir, service, senders, phones, sample):
     checked = _decrypt_sample(service, phones, alert_id, sample)
     rate = len(phones) / seconds
     sizes = ", ".join(f"{own:.0f} MB (+{helper:.0f} MB helper)" for own, helper in rss)
-    print(f"  {label:<22} {rate:8.0f} deliveries/s {seconds:7.1f} s   peak RSS per sender: {sizes}")
+    print(f"  {label:<22} {rate:8.0f} deliveries/s {seconds:7.1f} s   CPU {cpu * 1000 / len(phones):.3f} ms/delivery   "
+          f"peak RSS per sender: {sizes}")
+    print(f"  {'':<22} another writer (one row every 0.1 s meanwhile) waited at most {writer.worst * 1000:.0f} ms")
     print(f"  {'':<22} copies counted by the service: {len(phones) - wrong:,} subscriptions got exactly 1, "
           f"{wrong} did not ({missing} got none); {checked} sampled bodies decrypted to this alert")
     if wrong:
         raise SystemExit(f"FAIL: {wrong} subscriptions did not get exactly one copy")
     return rate
+
+
+class _Writer(threading.Thread):
+    """What the fan-out costs everyone else: a small write every 0.1 s, its longest wait kept."""
+
+    def __init__(self, config):
+        super().__init__(daemon=True)
+        self.config, self.done, self.worst = config, threading.Event(), 0.0
+
+    def run(self):
+        db = connect(self.config)
+        while not self.done.wait(0.1):
+            started = time.perf_counter()
+            ingest_log.record(db, "https://news.example/probe", "unchanged")
+            self.worst = max(self.worst, time.perf_counter() - started)
+        db.close()
 
 
 def _decrypt_sample(service, phones, alert_id, every):
@@ -121,6 +147,15 @@ def _children(pid):
         return []
 
 
+def _cpu_seconds(pid):
+    """User + system CPU of a live process so far (0 when it is gone): fields 14 and 15 of its stat."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _peak_kb(pid):
     """VmHWM (peak resident set) of a live process, in kB; 0 when it is gone."""
     try:
@@ -133,7 +168,7 @@ def _peak_kb(pid):
 
 
 ANCHOR_SCRIPT = textwrap.dedent("""
-    import sys, time, json
+    import resource, sys, time, json
     from reader.push import keys, outbox
     from reader.push.sender import Sender
     from reader.push.vapid import Signer
@@ -150,9 +185,13 @@ ANCHOR_SCRIPT = textwrap.dedent("""
     alert_id = outbox.queue(db, title="Japan sets a 3 trillion yen goal for Central Asia",
                             body="Leaders of five countries met in Tokyo for the first summit.", topic="summit")
     sender = Sender(db, Signer(key, "mailto:bench@example.org"), hosts=[origin])
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     figures = sender.send_alert(alert_id)
-    print(json.dumps({"seconds": time.perf_counter() - started, "sent": figures["sent"]}))
+    seconds = time.perf_counter() - started
+    sender.close()  # its encryption helper, reaped: its CPU is then in RUSAGE_CHILDREN
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = time.process_time() - cpu + children.ru_utime + children.ru_stime
+    print(json.dumps({"seconds": seconds, "sent": figures["sent"], "cpu": cpu}))
 """)
 
 
@@ -178,6 +217,7 @@ def anchor(service, phones, work):
     wrong = sum(1 for phone in phones if copies[phone.token] != 1)
     rate = len(phones) / result["seconds"]
     print(f"  {'anchor: main, SQLite':<22} {rate:8.0f} deliveries/s {result['seconds']:7.1f} s   "
+          f"CPU {result['cpu'] * 1000 / len(phones):.3f} ms/delivery   "
           f"(commit {ANCHOR_COMMIT}, one sender in-process; {wrong} subscriptions without exactly one copy)")
     return rate
 

@@ -734,3 +734,22 @@ def test_a_sent_alerts_page_follows_clicks_for_a_day(editor, desk, clock):
     assert editor.get(f"/editor/alerts/{alert_id}.json").json["live"] is False
     assert BeautifulSoup(editor.get(f"/editor/alerts/{alert_id}").data, "html.parser").select_one(
         "table.figures").get("data-poll") is None
+
+
+def test_the_desk_shows_the_push_senders_alive_and_red_when_none(editor, desk):
+    from reader.store import senders as sender_store
+
+    page = BeautifulSoup(editor.get("/editor/").data, "html.parser")
+    panel = page.select_one("section.senders")
+    assert "senders-none" in panel["class"] and "No push sender is alive" in panel.get_text()
+    db = desk.extensions["test_db"]
+    now = __import__("time").time()
+    sender_store.beat(db, "node-2:4242:ab12cd", host="node-2", pid=4242, started_at=now - 60, now=now - 2,
+                      alert_id=None, sent=1234)
+    sender_store.beat(db, "node-3:77:ee01ff", host="node-3", pid=77, started_at=now - 600, now=now - 300)
+    for path in ("/editor/", "/editor/alerts"):
+        panel = BeautifulSoup(editor.get(path).data, "html.parser").select_one("section.senders")
+        assert "senders-none" not in panel["class"]
+        text = " ".join(panel.get_text().split())
+        assert "1 sender alive" in text and "node-2:4242:ab12cd: alive" in text and "1,234 sent" in text
+        assert "node-3:77:ee01ff: silent" in text

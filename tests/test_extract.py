@@ -413,3 +413,41 @@ def test_the_page_s_own_class_names_do_not_hide_the_story():
             "</div></body></html>")
     text = read_page(page, "https://valley.example/news/5").text
     assert text.splitlines() == list(WATER_STORY)
+
+
+def test_short_links_after_the_story_s_last_paragraph_go():
+    story = "".join(f"<p>{paragraph}</p>" for paragraph in ORCHARD_STORY)
+    page = ("<html><head><title>The valley's last cider press will close</title></head><body>"
+            f"<div class='site'><h1>The valley's last cider press will close</h1><div class='body-text'>"
+            f"{story}<a href='/news'>Back to the news list</a></div></div></body></html>")
+    assert read_page(page, "https://valley.example/news/6").text.splitlines() == list(ORCHARD_STORY)
+
+
+def test_a_label_and_a_linked_headline_between_paragraphs_goes():
+    """"Read also: <linked headline>" between the story's paragraphs is a teaser; a sentence that
+    cites its source with a link, a linked label, and a label over plain text stay."""
+    from reader.extract.teasers import drop_inline_teasers
+
+    blocks = [f"<p>{ORCHARD_STORY[0]}</p>",
+              "<p><em><strong>Read also: <a href='/n/9'>Bridge at Upper Ford reopens</a></strong></em></p>",
+              "<p>The figures: <a href='/report'>forty-two orchards</a> sold apples to the press last year.</p>",
+              "<p><a href='/hours'>Opening hours: Saturdays</a></p>",
+              "<p>Opening hours: Saturdays from nine to four</p>",
+              f"<p>{ORCHARD_STORY[1]}</p>"]
+    body = lxml.html.fragment_fromstring("".join(blocks), create_parent="div")
+    drop_inline_teasers(body)
+    assert [p.text_content()[:20] for p in body] == [
+        ORCHARD_STORY[0][:20], "The figures: forty-t", "Opening hours: Satur", "Opening hours: Satur",
+        ORCHARD_STORY[1][:20]]
+
+
+@pytest.mark.parametrize("last, kept", [("Photo: Lower Hollow Farm archive", False),
+                                        ("The press closes on Sunday.", True)])
+def test_one_short_line_with_a_colon_after_the_story_goes(last, kept):
+    """A credit or a label after the story's last paragraph goes; a short last sentence stays."""
+    story = "".join(f"<p>{paragraph}</p>" for paragraph in ORCHARD_STORY)
+    page = ("<html><head><title>The valley's last cider press will close</title></head><body>"
+            f"<div class='site'><h1>The valley's last cider press will close</h1><div class='body-text'>"
+            f"{story}<p>{last}</p></div></div></body></html>")
+    lines = read_page(page, "https://valley.example/news/8").text.splitlines()
+    assert lines == ([*ORCHARD_STORY, last] if kept else list(ORCHARD_STORY))

@@ -108,3 +108,21 @@ def test_a_restart_gives_503_for_the_gap_and_heals_with_nothing_lost(pg_cluster,
         time.sleep(0.2)
     assert status == 200
     assert client.get(f"/api/articles/{article_id}").get_json()["title"] == ROW["title"]
+
+
+def test_a_session_frozen_inside_a_transaction_holds_nobody_up(pg_url, monkeypatch):
+    """A process stopped mid-transaction (SIGSTOP, a frozen VM) keeps its row locks only until the
+    server ends its session; whoever waits for them goes on, and the frozen one gets a clear
+    StoreUnavailable when it wakes, then a fresh connection."""
+    monkeypatch.setattr(postgres, "IDLE_IN_TRANSACTION", "1s")
+    postgres.close_pools(pg_url)  # connections made from here on get the short limit
+    frozen, other = connect({"DATABASE_URL": pg_url}), connect({"DATABASE_URL": pg_url})
+    article_id = articles.insert(other, "leaders-meet", ROW)
+    frozen.execute("BEGIN")
+    frozen.execute("UPDATE articles SET title = 'held' WHERE id = ?", (article_id,))
+    # It stops here, holding the row; the other's write waits for the lock, not for LOCK_TIMEOUT.
+    other.execute("UPDATE articles SET title = 'written' WHERE id = ?", (article_id,))
+    assert other.execute("SELECT title FROM articles WHERE id = ?", (article_id,)).fetchone()[0] == "written"
+    with pytest.raises(StoreUnavailable):
+        frozen.execute("SELECT 1")
+    assert frozen.execute("SELECT title FROM articles WHERE id = ?", (article_id,)).fetchone()[0] == "written"

@@ -17,10 +17,10 @@ import pytest
 from pushservice import PushService
 from reader import create_app
 from reader.push import keys, outbox, worker
-from reader.push.sender import Sender
+from reader.push.sender import UNWRITTEN_MAX, Sender
 from reader.push.vapid import Signer
 from reader.store import alerts as alert_store
-from reader.store import connect, ledger, sqlite, transaction
+from reader.store import StoreBusy, connect, ledger, sqlite, transaction
 from reader.store import senders as sender_store
 from reader.store import subscriptions as subscription_store
 from reader.store import topics as topic_store
@@ -151,7 +151,8 @@ def test_a_killed_sender_leaves_only_its_in_flight_requests_to_repeat_and_no_pro
         service.offline(phone)  # phones out of coverage: repeats wait at the service, as on a train
     service.delay(0.05)
     alert_id = _alert(app)
-    doomed = _worker(app, service, READER_PUSH_CONCURRENCY=40, READER_PUSH_SLOW_CONCURRENCY=10, READER_PUSH_LEASE=2)
+    fast, slow = 40, 10
+    doomed = _worker(app, service, READER_PUSH_CONCURRENCY=fast, READER_PUSH_SLOW_CONCURRENCY=slow, READER_PUSH_LEASE=2)
     _wait_for(lambda: sum(_accepted(service).values()) >= 300, "the first sender to get going")
     helpers = _descendants(doomed.pid)
     assert helpers, "a 500-row batch is encrypted in a helper process"
@@ -165,13 +166,16 @@ def test_a_killed_sender_leaves_only_its_in_flight_requests_to_repeat_and_no_pro
     copies = _accepted(service)
     assert all(copies[p.token] >= 1 for p in phones)
     repeated = sum(1 for p in phones if copies[p.token] > 1)
-    # At most what the killed sender had in flight (40 requests in the fast lane, 10 in the slow
-    # one) and the answers it was writing at that instant: never its whole 500-row batch.
-    assert repeated <= 60
+    print(f"copies accepted by the service per subscription: {dict(collections.Counter(copies[p.token] for p in phones))}")
+    # At most what the killed sender had in flight (its requests in both lanes) and the answers
+    # not yet in the ledger (workers wait once UNWRITTEN_MAX are): never its whole 500-row batch.
+    assert repeated <= fast + slow + UNWRITTEN_MAX
     for phone in phones:
         service.offline(phone, False)
     # The Topic header let the service replace each undelivered repeat: every phone shows one.
-    assert collections.Counter(len(service.received(p)) for p in phones) == {1: len(phones)}
+    shown = collections.Counter(len(service.received(p)) for p in phones)
+    print(f"copies each phone received once back online: {dict(shown)}")
+    assert shown == {1: len(phones)}
 
 
 def test_a_sender_that_stalls_past_its_lease_sends_nothing_it_lost(app, service):
@@ -324,6 +328,30 @@ def test_the_worker_survives_its_own_errors_and_a_busy_database(app, service, st
     assert sender_store.all(db) == []  # it retired its heartbeat when it stopped
 
 
+def test_until_idle_waits_out_a_busy_database_a_few_times_then_says_so(app, service, monkeypatch):
+    db = app.extensions["test_db"]
+    phone = service.subscribe()
+    _subscribe(db, [phone])
+    _alert(app)
+    busy = {"left": 2}
+    real = outbox.send_due
+
+    def busy_then_real(*args, **kwargs):
+        if busy["left"]:
+            busy["left"] -= 1
+            raise StoreBusy("the database stayed busy (a test's lock)")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(outbox, "send_due", busy_then_real)
+    monkeypatch.setattr(worker, "BACKOFF_FIRST", 0.01)
+    _, healthy = worker.run(app.config, poll=0.01, until_idle=True)
+    assert healthy and len(service.received(phone)) == 1
+    busy["left"] = worker.UNTIL_IDLE_RETRIES + 1  # busy for longer than it waits: it stops, unhealthy
+    _alert(app)
+    _, healthy = worker.run(app.config, poll=0.01, until_idle=True)
+    assert not healthy and busy["left"] == 0
+
+
 def test_a_lost_vapid_key_is_never_silently_replaced(app, service):
     db = app.extensions["test_db"]
     _subscribe(db, service.subscribe_many(3))
@@ -338,3 +366,51 @@ def test_a_lost_vapid_key_is_never_silently_replaced(app, service):
     assert not key_file.exists()  # no new key was minted
     assert app.test_client().get("/api/push/key").status_code == 503
     assert service.attempts() == []
+
+
+@pytest.fixture
+def small_disk(tmp_path, store_kind):
+    """A 4 MB filesystem of its own (tmpfs), for a data directory that fills up."""
+    if store_kind != "sqlite":
+        pytest.skip("the SQLite file is what fills the disk")
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], capture_output=True)
+    if made.returncode:
+        pytest.skip(f"cannot mount a small filesystem here: {made.stderr.decode().strip()}")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def test_a_full_disk_is_waited_out_and_sending_resumes_when_space_returns(small_disk, service, monkeypatch, caplog):
+    app = create_app({"DATA_DIR": small_disk / "data", "PUSH_SERVICE_HOSTS": [service.origin], "PUSH_TIMEOUT": 5.0})
+    db = connect(app.config)
+    keys.ensure(small_disk / "data", db)
+    topic_store.upsert(db, "summit", "Summit coverage")
+    phones = service.subscribe_many(50)
+    _subscribe(db, phones)
+    outbox.queue(db, title="Japan sets a $19bn goal", body="Five leaders in Tokyo", topic="summit")
+    db.close()
+    filler = small_disk / "filler"
+    with open(filler, "wb") as out:  # the disk fills up, as it did during a burst of subscriptions
+        try:
+            while True:
+                out.write(b"\0" * 65536)
+                out.flush()
+        except OSError:
+            pass
+    monkeypatch.setattr(worker, "BACKOFF_FIRST", 0.05)
+    caplog.set_level(logging.WARNING, logger="reader.push.worker")
+    stop = threading.Event()
+    run = threading.Thread(target=worker.run, args=(app.config,), kwargs={"poll": 0.1, "stop": stop})
+    run.start()
+    try:
+        _wait_for(lambda: any("database is unavailable" in r.getMessage() for r in caplog.records),
+                  "the worker to meet the full disk")
+        assert run.is_alive() and service.attempts() == []
+        filler.unlink()  # space comes back
+        _wait_for(lambda: all(_accepted(service)[p.token] == 1 for p in phones), "the alert, once space returned")
+    finally:
+        stop.set()
+        run.join(WAIT_LIMIT)
+    assert not run.is_alive()

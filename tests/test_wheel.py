@@ -45,10 +45,11 @@ def test_installed_wheel_serves_pages_static_files_and_manifest(installed):
     assert str(ROOT) not in location  # the installed copy, not the checkout
     port = _free_port()
     env = {**os.environ, "READER_DATA_DIR": str(work / "data")}
+    log = (work / "serve.log").open("w+")
     server = subprocess.Popen([venv / "bin" / "reader", "serve", "--port", str(port), "--workers", "1"],
-                              cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        home = _get(f"http://127.0.0.1:{port}/")
+        home = _wait_for_server(server, f"http://127.0.0.1:{port}/", log)
         css = next(part.split('"')[0] for part in home.split('href="')[1:] if part.startswith("/static/css/"))
         assert "body" in _get(f"http://127.0.0.1:{port}{css}")
         assert '"standalone"' in _get(f"http://127.0.0.1:{port}/manifest.json")
@@ -59,6 +60,21 @@ def test_installed_wheel_serves_pages_static_files_and_manifest(installed):
     finally:
         server.terminate()
         server.wait(timeout=10)
+        log.close()
+
+
+def _wait_for_server(server, url, log, limit=90.0):
+    """The first page once the server answers; fails at once if it exits, or after `limit` seconds
+    (a first start compiles the installed package's bytecode, slow on a busy machine)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            return _get(url, attempts=1)
+        except AssertionError:
+            time.sleep(0.2)
+    log.seek(0)
+    raise AssertionError(f"no answer from {url} ({'exited' if server.poll() is not None else 'still starting'}):\n"
+                         f"{log.read()[-2000:]}")
 
 
 def _get(url, attempts=100, language="en"):

@@ -21,6 +21,7 @@ from .confidence import assess
 from .lead import after_headline, lead_blocks
 from .region import Runs
 from .tail import drop_tail
+from .teasers import drop_inline_teasers
 from .sites import prune, site_rule
 from ..text import element_text
 
@@ -135,6 +136,7 @@ def extract_body(tree, html, url, *, title="", description="", ld_body=""):
         if headline is not None:
             _put_back_lead(body, lead_blocks(headline, leads, _body_text(body)))
         _drop_headline(body, title, description)
+        drop_inline_teasers(body)
         drop_tail(body)
         _restore_tables(body, tables)
     return Body(body if _has_text(body) else None, runs.page_prose)

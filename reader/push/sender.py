@@ -64,6 +64,8 @@ MARGIN = 3.0               # stop sending this long before the lease lapses (clo
 FLUSH_EVERY = 0.05         # longest nap of the ledger writer while no answer comes
 FLUSH_GATHER = 0.005       # once one comes, this long for more (fewer, bigger writes) ...
 FLUSH_ROWS = 64            # ... unless this many wait already
+UNWRITTEN_MAX = FLUSH_ROWS # answers not yet in the ledger before workers wait for the write: what a
+                           # killed sender can repeat is its requests in flight and at most these
 MAX_WAIT = 2.0             # longest nap while others' batches or retries are pending
 BEAT_EVERY = 5.0           # seconds between heartbeats while sending
 STOP_GRACE = 5.0           # seconds a stopping sender waits for its requests in flight
@@ -170,7 +172,7 @@ class Sender:
         connector = aiohttp.TCPConnector(limit=self.concurrency + self.slow_concurrency,
                                          limit_per_host=self.per_origin, keepalive_timeout=30, ttl_dns_cache=300)
         try:
-            async with aiohttp.ClientSession(connector=connector) as session:
+            async with aiohttp.ClientSession(connector=connector, timeout=self.request_timeout) as session:
                 with ThreadPoolExecutor(1, thread_name_prefix="reader-push-db") as db_thread:
                     await _Run(self, alert, payload_for, session, db_thread).go()
         finally:
@@ -195,8 +197,7 @@ class Sender:
             return Outcome(row["id"], "failed", error=body, lane=lane)
         headers = {**(headers or self.headers_for(alert)), "Authorization": self.signer.header(endpoint)}
         try:
-            async with session.post(endpoint, data=body, headers=headers, allow_redirects=False,
-                                    timeout=self.request_timeout) as response:
+            async with session.post(endpoint, data=body, headers=headers, allow_redirects=False) as response:
                 status = response.status
                 retry_after = response.headers.get("Retry-After")
                 text = (await response.text(errors="replace"))[:200] if status not in SENT else ""
@@ -256,6 +257,8 @@ class _Run:
         self.fanout_cursor = None if alert["fanout_done"] else alert["fanout_cursor"]
         self.wake = asyncio.Event()
         self.answered = asyncio.Event()
+        self.unwritten = 0        # answers given and not yet committed to the ledger
+        self.written = asyncio.Event()
         self.renewing = asyncio.Lock()
         self.renewed_at = sender.clock()
         self.beat_at = 0.0
@@ -360,6 +363,7 @@ class _Run:
         while (item := await queue.get()) is not None:
             batch, row, body = item
             self.backlog[lane] -= 1
+            await self.wait_for_writes()
             if self.s.stop.is_set() or not await self.fenced(batch):
                 batch.open -= 1  # not sent: the row goes back with the batch (give_back or a lapse)
                 continue
@@ -373,6 +377,16 @@ class _Run:
             self.answer(batch, outcome)
             if self.backlog[lane] < 2 * count:
                 self.wake.set()
+
+    async def wait_for_writes(self):
+        """Hold the next request while UNWRITTEN_MAX answers wait for the ledger (the keeper
+        writes them; a store that fails ends the run, so the wait re-checks every FLUSH_EVERY)."""
+        while self.unwritten >= UNWRITTEN_MAX:
+            self.written.clear()
+            try:
+                await asyncio.wait_for(self.written.wait(), FLUSH_EVERY)
+            except TimeoutError:
+                pass
 
     def demote_slow(self):
         """Hand fast-lane workers waiting longer than slow_after to the slow lane (as many as it
@@ -399,6 +413,7 @@ class _Run:
 
     def answer(self, batch, outcome):
         self.answers.append((batch, outcome))
+        self.unwritten += 1
         self.answered.set()
 
     # -- the keeper: answers to the ledger, leases renewed, heartbeats -------------------------
@@ -429,6 +444,8 @@ class _Run:
         answers, self.answers = self.answers, []
         if answers:
             accepted = await self.call(self._record, answers)
+            self.unwritten -= len(answers)
+            self.written.set()
             if accepted < len(answers):
                 await self.renew()  # some batch was taken over: find out which
             for batch, _ in answers:

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 BACKOFF_FIRST = 1.0   # seconds before the first retry of a failed pass
 BACKOFF_MAX = 60.0    # longest wait between passes while something stays wrong
 FORGET_AFTER = 3600   # seconds after which a silent sender is dropped from the list
+UNTIL_IDLE_RETRIES = 5  # with until_idle: passes retried (with backoff) while the database is unavailable
 
 
 class Backoff:
@@ -54,7 +55,8 @@ def run(config, *, poll=1.0, stop=None, until_idle=False):
     """Send until stopped; returns (the sender's name, True when its last pass went well).
 
     With until_idle it returns once nothing is due, or after the first failed pass (so a cron
-    job or a script sees the failure in its exit code instead of a loop that never ends).
+    job or a script sees the failure in its exit code instead of a loop that never ends); a
+    database that is busy or briefly unavailable is waited for first, UNTIL_IDLE_RETRIES times.
     """
     stop = stop or threading.Event()
     backoff, db, sender, name, started = Backoff(), None, None, new_name(), time.time()
@@ -72,8 +74,9 @@ def run(config, *, poll=1.0, stop=None, until_idle=False):
                 stop.wait(poll)
             except Exception as exc:  # noqa: BLE001 - reported, visible in the heartbeat, tried again
                 healthy = False
-                _report(exc, db, sender or _Unready(name, started), stop, None if until_idle else backoff.next())
-                if until_idle:
+                again = not until_idle or (isinstance(exc, StoreUnavailable) and backoff.failures < UNTIL_IDLE_RETRIES)
+                _report(exc, db, sender or _Unready(name, started), stop, backoff.next() if again else None)
+                if not again:
                     break
     finally:
         _retire(db, sender or _Unready(name, started))

@@ -22,6 +22,10 @@ log = logging.getLogger(__name__)
 CONNECT_TIMEOUT = 5     # seconds to reach the server before it counts as unreachable
 POOL_WAIT = 3.0         # seconds a handle waits for a free connection before StoreUnavailable
 LOCK_TIMEOUT = "30s"    # longest wait for another transaction's row lock, like SQLite's busy wait
+# A session that stops in the middle of a transaction (its process frozen, stopped or stuck) is
+# ended by the server after this long, so the row locks it holds are released: others waiting
+# on them (up to LOCK_TIMEOUT) go on. Reader's transactions are all a few statements long.
+IDLE_IN_TRANSACTION = "10s"
 
 _pools: dict = {}
 _pools_lock = threading.Lock()
@@ -169,6 +173,7 @@ def _migrate(url):
 def _configure(conn):
     conn.row_factory = _rows
     conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+    conn.execute(f"SET idle_in_transaction_session_timeout = '{IDLE_IN_TRANSACTION}'")
 
 
 def _rows(cursor):
