@@ -7,6 +7,7 @@ longer produced are removed, and internal links are checked. `export_edition` wr
 self-contained HTML file of a topic's latest stories that opens from a phone's storage.
 """
 import base64
+import functools
 import gzip
 import hashlib
 import json
@@ -132,6 +133,7 @@ def _build_parts(app, base_url):
             "catalogs": catalogs}
 
 
+@functools.lru_cache(maxsize=65536)
 def url_to_file(url):
     """`/a/b/` -> `a/b/index.html`; API answers get `.json`; the query string is dropped."""
     path = urlsplit(url).path
@@ -269,9 +271,12 @@ class _Writer:
         return self.files[relative]["digest"][:12]
 
     def broken_links(self):
-        """(page, link) for every same-site link in the exported HTML whose file is missing."""
+        """(page, link) for every same-site link in the exported HTML whose file is missing: a
+        link to a file this export holds is good without asking the disk (pages link to the same
+        few hundred files thousands of times); any other is looked for on disk."""
+        held = set(self.files)
         return [(relative, link) for relative, entry in sorted(self.files.items())
-                for link in entry.get("links", []) if not _exists(self.out, link)]
+                for link in entry.get("links", []) if url_to_file(link) not in held and not _exists(self.out, link)]
 
     def finish(self, build):
         kept = set(self.files) | self.twins
