@@ -248,19 +248,24 @@ RECIPES = (("Apricot jam the old way", "Slow-cooked apricots with a little lemon
             "long summer evenings in the courtyard."))
 
 
-@pytest.mark.parametrize("description", [WATER_STORY[0], ""], ids=["with-description", "no-description"])
-def test_the_story_wins_over_a_sidebar_that_comes_first(description):
-    """A rail of fund names and recipe teasers, first in the source and named like a body container."""
+def _water_story_after_a_rail(description, body_class=""):
+    """The water story after a rail of fund names and recipe teasers that comes first in the source
+    and is named like a body container."""
     funds = "".join(f"<li>{name}</li>" for name in FUNDS)
     recipes = "".join(f"<div><h3><a href='/r{i}'>{name}</a></h3><p>{text}</p></div>"
                       for i, (name, text) in enumerate(RECIPES))
     story = "".join(f"<div class='txt'>{paragraph}</div>" for paragraph in WATER_STORY)
-    page = ("<html><head><title>Water board rebuilds the pumping station</title>"
-            f'<meta name="description" content="{description}"></head><body><div class="page">'
+    return ("<html><head><title>Water board rebuilds the pumping station</title>"
+            f'<meta name="description" content="{description}"></head>'
+            f"<body class='{body_class}'><div class='page'>"
             f"<div class='rail text-content'><h4>Top funds</h4><ul>{funds}</ul>{recipes}</div>"
             f"<div class='main'><h1>Water board rebuilds the pumping station</h1><div>{story}</div></div>"
             "</div></body></html>")
-    text = read_page(page, "https://valley.example/news/1").text
+
+
+@pytest.mark.parametrize("description", [WATER_STORY[0], ""], ids=["with-description", "no-description"])
+def test_the_story_wins_over_a_sidebar_that_comes_first(description):
+    text = read_page(_water_story_after_a_rail(description), "https://valley.example/news/1").text
     assert text.splitlines() == list(WATER_STORY)
 
 
@@ -401,16 +406,7 @@ def test_a_lead_the_description_does_not_repeat_is_completed_by_the_densest_bloc
 def test_the_page_s_own_class_names_do_not_hide_the_story():
     """<body class="no-sidebar comments-open"> (WordPress themes) names the page, not a part of
     it: the story still wins over the rail that comes first."""
-    funds = "".join(f"<li>{name}</li>" for name in FUNDS)
-    recipes = "".join(f"<div><h3><a href='/r{i}'>{name}</a></h3><p>{text}</p></div>"
-                      for i, (name, text) in enumerate(RECIPES))
-    story = "".join(f"<div class='txt'>{paragraph}</div>" for paragraph in WATER_STORY)
-    page = ("<html><head><title>Water board rebuilds the pumping station</title>"
-            f'<meta name="description" content="{WATER_STORY[0]}"></head>'
-            "<body class='single no-sidebar comments-open'><div class='page'>"
-            f"<div class='rail text-content'><h4>Top funds</h4><ul>{funds}</ul>{recipes}</div>"
-            f"<div class='main'><h1>Water board rebuilds the pumping station</h1><div>{story}</div></div>"
-            "</div></body></html>")
+    page = _water_story_after_a_rail(WATER_STORY[0], "single no-sidebar comments-open")
     text = read_page(page, "https://valley.example/news/5").text
     assert text.splitlines() == list(WATER_STORY)
 

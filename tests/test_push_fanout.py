@@ -288,21 +288,32 @@ def test_a_failing_alert_backs_off_and_the_others_still_go(app, service):
     assert [a["id"] for a in alert_store.due(db, outbox.iso(time.time()), time.time())] == []  # waiting out its backoff
 
 
-def test_the_worker_survives_its_own_errors_and_a_busy_database(app, service, store_kind, monkeypatch, caplog):
-    db = app.extensions["test_db"]
+def _one_subscriber_and_an_alert(app, service):
     phone = service.subscribe()
-    _subscribe(db, [phone])
+    _subscribe(app.extensions["test_db"], [phone])
     _alert(app)
-    calls = {"n": 0}
-    real = outbox.send_due
+    return phone
 
-    def flaky(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise RuntimeError("a bug in one pass")
+
+def _send_due_fails_first(monkeypatch, error, times):
+    """outbox.send_due raises `error` on its first `times` calls, then works; returns {"left": n}
+    (a test may set it again)."""
+    busy, real = {"left": times}, outbox.send_due
+
+    def failing_first(*args, **kwargs):
+        if busy["left"]:
+            busy["left"] -= 1
+            raise error
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(outbox, "send_due", flaky)
+    monkeypatch.setattr(outbox, "send_due", failing_first)
+    return busy
+
+
+def test_the_worker_survives_its_own_errors_and_a_busy_database(app, service, store_kind, monkeypatch, caplog):
+    db = app.extensions["test_db"]
+    phone = _one_subscriber_and_an_alert(app, service)
+    _send_due_fails_first(monkeypatch, RuntimeError("a bug in one pass"), 1)
     monkeypatch.setattr(worker, "BACKOFF_FIRST", 0.05)
     blocker = None
     if store_kind == "sqlite":  # a writer that holds the lock longer than a sender waits
@@ -331,20 +342,8 @@ def test_the_worker_survives_its_own_errors_and_a_busy_database(app, service, st
 
 
 def test_until_idle_waits_out_a_busy_database_a_few_times_then_says_so(app, service, monkeypatch):
-    db = app.extensions["test_db"]
-    phone = service.subscribe()
-    _subscribe(db, [phone])
-    _alert(app)
-    busy = {"left": 2}
-    real = outbox.send_due
-
-    def busy_then_real(*args, **kwargs):
-        if busy["left"]:
-            busy["left"] -= 1
-            raise StoreBusy("the database stayed busy (a test's lock)")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(outbox, "send_due", busy_then_real)
+    phone = _one_subscriber_and_an_alert(app, service)
+    busy = _send_due_fails_first(monkeypatch, StoreBusy("the database stayed busy (a test's lock)"), 2)
     monkeypatch.setattr(worker, "BACKOFF_FIRST", 0.01)
     _, healthy = worker.run(app.config, poll=0.01, until_idle=True)
     assert healthy and len(service.received(phone)) == 1

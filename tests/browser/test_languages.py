@@ -18,20 +18,30 @@ PAGES = ("/", "{article}", "/settings/", "/saved/", "/offline/")
 SAVED = {"en": "Saved", "ru": "Сохранённое", "kk": "Сақталғандар", "uz": "Saqlanganlar"}
 
 
+def _assert_pages_fit(context, watch_page, origin, paths, language, check):
+    """Each page in the interface language with no layout problem (check(page, measured, path)
+    adds the page's own assertions first); every failing page is named at once."""
+    report = {}
+    for path in paths:
+        page, measured, problems = visit(context, watch_page, origin + path)
+        assert page.evaluate("document.documentElement.lang") == language, path
+        check(page, measured, path)
+        report[path] = layout_problems(measured, problems)
+        page.close()
+    failing = {path: found for path, found in report.items() if found}
+    assert failing == {}, "\n".join(f"{path}: {found}" for path, found in failing.items())
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_page_fits_a_phone_in_each_language(browser, live_server, watch_page, language):
     context = browser.new_context(**{**PHONE, "locale": language})   # the browser's Accept-Language
     try:
         article = context.request.get(live_server.url + "/api/articles?limit=1").json()["articles"][0]["url"]
-        report = {}
-        for path in PAGES:
-            page, measured, problems = visit(context, watch_page, live_server.url + path.format(article=article))
-            assert page.evaluate("document.documentElement.lang") == language, path
+        def check(page, measured, path):
             assert SAVED[language] in page.inner_text("header.site nav"), path
-            report[path] = layout_problems(measured, problems)
-            page.close()
-        failing = {path: found for path, found in report.items() if found}
-        assert failing == {}, "\n".join(f"{path}: {found}" for path, found in failing.items())
+
+        _assert_pages_fit(context, watch_page, live_server.url, [p.format(article=article) for p in PAGES], language,
+                          check)
     finally:
         context.close()
 
@@ -50,15 +60,11 @@ def test_the_desk_fits_a_phone_in_each_language(browser, make_live_server, demo_
         page.fill("#password", PASSWORD)
         page.click("form.login button[type=submit]")
         page.wait_for_url(server.url + "/editor/")
-        report = {}
-        for path in ("/editor/", "/editor/compose", "/editor/topics", "/editor/alerts"):
-            page, measured, problems = visit(context, watch_page, server.url + path)
-            assert page.evaluate("document.documentElement.lang") == language
+        def check(page, measured, path):
             measured["h1"] = 1   # the desk's pages are checked for width and errors here
-            report[path] = layout_problems(measured, problems)
-            page.close()
-        failing = {path: found for path, found in report.items() if found}
-        assert failing == {}, "\n".join(f"{path}: {found}" for path, found in failing.items())
+
+        _assert_pages_fit(context, watch_page, server.url, ["/editor/", "/editor/compose", "/editor/topics",
+                                                            "/editor/alerts"], language, check)
     finally:
         context.close()
 
