@@ -53,7 +53,7 @@ class Pool:
     def __init__(self, *, limit, per_origin, timeout, ssl_context=None):
         self.timeout = timeout
         self.ssl_context = ssl_context
-        self._slots = asyncio.Semaphore(limit)
+        self._slots = _Slots(limit)
         self._per_origin = per_origin
         self._origins = {}   # scheme://netloc -> _Origin
         self._blocks = {}    # header items -> their encoded lines
@@ -135,7 +135,7 @@ class _Origin:
     def __init__(self, host, port, netloc, tls, per_origin):
         self.host, self.port, self.tls = host, port, tls
         self.host_line = f"Host: {netloc}\r\nUser-Agent: reader-push\r\n".encode("ascii")
-        self.slots = asyncio.Semaphore(per_origin)
+        self.slots = _Slots(per_origin)
         self.idle = []
 
     def take(self):
@@ -155,15 +155,54 @@ class _Origin:
             connection.close()
 
 
-def _split(url):
-    """(scheme://netloc, request target as bytes) of a plain http(s) URL."""
-    if not PLAIN.fullmatch(url):
-        raise ValueError("a URL with spaces or control characters cannot be requested")
+class _Slots:
+    """A counting semaphore whose acquire costs the same however many wait: asyncio's (Python
+    3.11) looks at every waiter on each acquire, and with 256 requests queued for one push
+    service that was a tenth of the sender's CPU."""
+
+    __slots__ = ("free", "waiters")
+
+    def __init__(self, count):
+        self.free, self.waiters = count, collections.deque()
+
+    async def __aenter__(self):
+        if self.free > 0 and not self.waiters:
+            self.free -= 1
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self.waiters.append(waiter)
+        try:
+            await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():  # given a slot as it was cancelled: pass it on
+                self._release()
+            raise
+
+    async def __aexit__(self, *exc):
+        self._release()
+
+    def _release(self):
+        while self.waiters:
+            waiter = self.waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self.free += 1
+
+
+def origin_key(url):
+    """The part of a URL up to its path, as written: all that decides where it goes (a cache key)."""
     start = url.find("://")
     slash = url.find("/", start + 3) if start > 0 else -1
-    if slash < 0:
-        return url, b"/"
-    return url[:slash], url[slash:].partition("#")[0].encode("ascii")
+    return url if slash < 0 else url[:slash]
+
+
+def _split(url):
+    """(origin_key, request target as bytes) of a plain http(s) URL."""
+    if not PLAIN.fullmatch(url):
+        raise ValueError("a URL with spaces or control characters cannot be requested")
+    origin = origin_key(url)
+    return origin, url[len(origin):].partition("#")[0].encode("ascii") or b"/"
 
 
 class _Connection(asyncio.Protocol):

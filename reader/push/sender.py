@@ -46,8 +46,9 @@ from ..store import ledger
 from ..store import senders as sender_store
 from . import payload as payload_module
 from .encryptor import Encryptor
-from .http import Pool
+from .http import Pool, origin_key
 from .subscriptions import allowed
+from .vapid import MAX_ORIGINS
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +130,7 @@ class Sender:
         self.sent = 0            # deliveries this sender recorded as sent
         self.alert_id = None     # what it is sending now
         self.last_error = None
+        self._allowed = {}       # origin_key -> allowed(endpoint, hosts)
 
     # -- the blocking entry points -------------------------------------------------------------
     def send_alert(self, alert_id):
@@ -188,7 +190,7 @@ class Sender:
     async def deliver(self, pool, alert, body, row, lane, headers=None):
         """POST one encrypted message; returns its Outcome (never raises for the network's faults)."""
         endpoint = row["endpoint"]
-        if not allowed(endpoint, self.hosts):
+        if not self.allowed(endpoint):
             return Outcome(row["id"], "failed", error="endpoint is not on an allowed push service", lane=lane)
         if isinstance(body, str):  # the subscription's keys could not be used
             return Outcome(row["id"], "failed", error=body, lane=lane)
@@ -201,6 +203,16 @@ class Sender:
             return self.retry(row, None, f"connection failed ({type(exc).__name__})", None, lane)
         text = data[:800].decode("utf-8", "replace")[:200] if status not in SENT else ""
         return self.judge(row, status, answer_headers.get("retry-after"), text, lane)
+
+    def allowed(self, endpoint):
+        """subscriptions.allowed, remembered per push service (the start of the endpoint decides it)."""
+        key = origin_key(endpoint)
+        verdict = self._allowed.get(key)
+        if verdict is None:
+            if len(self._allowed) >= MAX_ORIGINS:
+                self._allowed.clear()
+            verdict = self._allowed[key] = allowed(endpoint, self.hosts)
+        return verdict
 
     def judge(self, row, status, retry_after, text, lane):
         if status in SENT:
