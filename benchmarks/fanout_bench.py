@@ -61,15 +61,21 @@ def fan_out(label, config, data_dir, service, senders, phones, sample, database_
     service.reset()
     env = {**os.environ, "READER_DATA_DIR": str(data_dir), "READER_PUSH_SERVICE_HOSTS": service.origin,
            "READER_DATABASE_URL": config.get("DATABASE_URL", "")}
-    workers = [subprocess.Popen([READER, "push", "work", "--poll", "0.1"], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(senders)]
+    # Each sender logs to a file of its own: a pipe nobody reads would stall a sender once full.
+    logs = [data_dir / f"sender-{label.split()[-1]}-{n}.log" for n in range(senders)]
+    workers = []
+    for log in logs:
+        with log.open("wb") as sink:
+            workers.append(subprocess.Popen([READER, "push", "work", "--poll", "0.1"], env=env,
+                                            stdout=subprocess.DEVNULL, stderr=sink))
     db = connect(config)
     deadline = time.monotonic() + 60
     while len(outbox.senders_alive(db)) < senders:  # every sender up and polling before the clock starts
         if time.monotonic() > deadline or any(w.poll() is not None for w in workers):
             for worker in workers:
                 worker.kill()
-            errors = b"".join(w.communicate()[1] for w in workers).decode(errors="replace")
+                worker.wait()
+            errors = "".join(log.read_text(errors="replace") for log in logs)
             raise SystemExit(f"{label}: the senders did not start:\n{errors[-3000:]}")
         time.sleep(0.1)
     helpers = {w.pid: set() for w in workers}
@@ -125,7 +131,13 @@ def fan_out(label, config, data_dir, service, senders, phones, sample, database_
           + f"all {sum(per.values()):.3f}")
     print(f"  {'':<22} copies counted by the service: {len(phones) - wrong:,} subscriptions got exactly 1, "
           f"{wrong} did not ({missing} got none); {checked} sampled bodies decrypted to this alert")
+    troubles = [line for log in logs for line in log.read_text(errors="replace").splitlines()
+                if " WARNING " in line or " ERROR " in line or "Traceback" in line]
+    if troubles:
+        print(f"  {'':<22} the senders logged {len(troubles)} warnings or errors; the first: {troubles[0][:300]}")
     if wrong:
+        for log in logs:
+            print(f"--- the end of {log.name}:\n" + log.read_text(errors="replace")[-4000:])
         raise SystemExit(f"FAIL: {wrong} subscriptions did not get exactly one copy")
     return rate
 

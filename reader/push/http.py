@@ -7,10 +7,10 @@ Here a request is one write of bytes built from a cached header block, and an an
 for what a sender needs (RFC 9112: the status line, the header fields, a body framed by
 Content-Length, chunked coding or the connection's close), about a fifth of that CPU.
 
-Every request has one deadline for taking a connection, sending and reading the answer
-(TimeoutError when it passes). A connection that failed, timed out, was cancelled, carried a
-body over MAX_BODY or was not kept alive by the server is closed, never reused. Redirects are
-answers like any other (never followed).
+Every request has one deadline for connecting, sending and reading the answer, from the moment
+it has a connection slot (TimeoutError when it passes). A connection that failed, timed out,
+was cancelled, carried a body over MAX_BODY or was not kept alive by the server is closed,
+never reused. Redirects are answers like any other (never followed).
 """
 import asyncio
 import collections
@@ -70,8 +70,13 @@ class Pool:
             while origin.idle:
                 origin.idle.pop().close()
 
-    async def post(self, url, body, headers):
-        """POST body (bytes) with headers (a dict) to url; returns its Answer.
+    async def post(self, url, body, headers, *, ready=None):
+        """POST body (bytes) with headers (a dict) to url; returns its Answer, or None when `ready`
+        (an async callable) says no once the request has its connection slot: it is not sent.
+
+        The timeout runs from the moment the request has its slot (each holder gives its slot
+        back within the timeout, so the wait for one is bounded too), and an answer read by
+        then is the answer, however late the event loop gets to the request.
 
         Raises:
             TimeoutError: no complete answer within the timeout.
@@ -82,10 +87,13 @@ class Pool:
         place = self._origins.get(origin) or self._origin(origin)
         request = b"".join((b"POST ", target, b" HTTP/1.1\r\n", place.host_line, self._block(headers),
                             b"Content-Length: %d\r\n\r\n" % len(body), body))
-        async with asyncio.timeout(self.timeout), self._slots, place.slots:
-            connection = place.take() or await self._connect(place)
+        async with self._slots, place.slots:
+            if ready is not None and not await ready():
+                return None
+            deadline = asyncio.get_running_loop().time() + self.timeout
+            connection = place.take() or await self._connect(place, deadline)
             try:
-                answer = await connection.exchange(request)
+                answer = await connection.exchange(request, deadline)
             except BaseException:
                 connection.close()
                 raise
@@ -119,11 +127,12 @@ class Pool:
             block = self._blocks[key] = "".join(lines).encode("latin-1")
         return block
 
-    async def _connect(self, place):
+    async def _connect(self, place, deadline):
         loop = asyncio.get_running_loop()
-        _, connection = await loop.create_connection(
-            _Connection, place.host, place.port, ssl=place.tls,
-            server_hostname=place.host if place.tls else None)
+        async with asyncio.timeout_at(deadline):
+            _, connection = await loop.create_connection(
+                _Connection, place.host, place.port, ssl=place.tls,
+                server_hostname=place.host if place.tls else None)
         return connection
 
 
@@ -221,10 +230,20 @@ class _Connection(asyncio.Protocol):
         self.idle_since = 0.0
 
     # -- the sender's side
-    def exchange(self, request):
-        self.waiter = asyncio.get_running_loop().create_future()
+    def exchange(self, request, deadline):
+        """Send the request; the returned Future gets its Answer, or TimeoutError at the deadline
+        (loop time), whichever comes first."""
+        loop = asyncio.get_running_loop()
+        self.waiter = waiter = loop.create_future()
+        timer = loop.call_at(deadline, self._expire, waiter)
+        waiter.add_done_callback(lambda _: timer.cancel())
         self.transport.write(request)
-        return self.waiter
+        return waiter
+
+    def _expire(self, waiter):
+        if not waiter.done():
+            waiter.set_exception(TimeoutError("no complete answer in time"))
+            self.close()
 
     def usable(self):
         return self.keep_alive and not self.lost and not self.transport.is_closing()

@@ -27,6 +27,7 @@ followed.
 import asyncio
 import dataclasses
 import email.utils
+import functools
 import logging
 import os
 import random
@@ -187,8 +188,9 @@ class Sender:
                 "Topic": payload_module.topic_header(alert["topic"]),
                 "Content-Encoding": "aes128gcm", "Content-Type": "application/octet-stream"}
 
-    async def deliver(self, pool, alert, body, row, lane, headers=None):
-        """POST one encrypted message; returns its Outcome (never raises for the network's faults)."""
+    async def deliver(self, pool, alert, body, row, lane, headers=None, ready=None):
+        """POST one encrypted message; returns its Outcome (never raises for the network's faults),
+        or None when `ready` (see http.Pool.post) says no once the request has its connection slot."""
         endpoint = row["endpoint"]
         if not self.allowed(endpoint):
             return Outcome(row["id"], "failed", error="endpoint is not on an allowed push service", lane=lane)
@@ -196,11 +198,14 @@ class Sender:
             return Outcome(row["id"], "failed", error=body, lane=lane)
         headers = {**(headers or self.headers_for(alert)), "Authorization": self.signer.header(endpoint)}
         try:
-            status, answer_headers, data = await pool.post(endpoint, body, headers)
+            answer = await pool.post(endpoint, body, headers, ready=ready)
         except TimeoutError:
             return self.retry(row, None, f"timed out after {self.timeout:g}s", None, "slow")
         except (OSError, ValueError) as exc:
             return self.retry(row, None, f"connection failed ({type(exc).__name__})", None, lane)
+        if answer is None:
+            return None
+        status, answer_headers, data = answer
         text = data[:800].decode("utf-8", "replace")[:200] if status not in SENT else ""
         return self.judge(row, status, answer_headers.get("retry-after"), text, lane)
 
@@ -372,17 +377,19 @@ class _Run:
             batch, row, body = item
             self.backlog[lane] -= 1
             await self.wait_for_writes()
-            if self.s.stop.is_set() or not await self.fenced(batch):
-                batch.open -= 1  # not sent: the row goes back with the batch (give_back or a lapse)
-                continue
             worker.since, worker.batch, worker.row_id = self.s.clock(), batch, row["id"]
-            outcome = await self.s.deliver(self.pool, self.alert, body, row, lane, self.headers)
+            outcome = await self.s.deliver(self.pool, self.alert, body, row, lane, self.headers,
+                                           ready=functools.partial(self.sendable, batch))
             worker.since = None
-            if worker.demoted:
+            if outcome is None:  # not sent (lease lost or stop): the row goes back with the batch
+                batch.open -= 1
+            elif worker.demoted:
                 self.answer(batch, dataclasses.replace(outcome, lane="slow"))
+            else:
+                self.answer(batch, outcome)
+            if worker.demoted:
                 self.handed_over -= 1
                 return
-            self.answer(batch, outcome)
             if self.backlog[lane] < 2 * count:
                 self.wake.set()
 
@@ -409,6 +416,11 @@ class _Run:
             self.slowed.append((worker.batch, worker.row_id))
             if not self.fed:
                 self.start_worker("fast")
+
+    async def sendable(self, batch):
+        """Checked once a request has its connection slot, right before it is written: the wait
+        for a slot may outlast the lease."""
+        return not self.s.stop.is_set() and await self.fenced(batch)
 
     async def fenced(self, batch):
         """True while this sender's lease on the batch is good; renews first when it runs short."""
