@@ -163,3 +163,22 @@ def test_a_refused_connection_is_an_os_error():
             with pytest.raises(OSError):
                 await pool.post(origin + "/push/a", b"x", HEADERS)
     asyncio.run(main())
+
+
+def test_a_request_that_is_no_longer_ready_once_it_has_a_slot_is_not_sent():
+    created = b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"
+
+    async def main():
+        async with Server([created]) as server:
+            async with Pool(limit=1, per_origin=1, timeout=5) as pool:
+                async def no():
+                    return False
+
+                async def yes():
+                    return True
+                skipped = await pool.post(server.origin + "/push/a", b"x", HEADERS, ready=no)
+                sent = await pool.post(server.origin + "/push/b", b"y", HEADERS, ready=yes)
+            return skipped, sent, server
+    skipped, sent, server = asyncio.run(main())
+    assert skipped is None and sent.status == 201
+    assert [head.split(b" ")[1] for _, head, _ in server.requests] == [b"/push/b"]
