@@ -16,7 +16,7 @@ from readability import Document
 from trafilatura import bare_extraction
 from trafilatura.htmlprocessing import convert_to_html
 
-from ..dom import absolute_url, image_source, link_density, remove, text_of
+from ..dom import absolute_url, has_text, image_source, link_density, remove, text_of
 from .confidence import assess
 from .lead import after_headline, lead_blocks
 from .region import Runs
@@ -46,15 +46,15 @@ PAGE_DUMP_LINES = 20
 # Prose is text in lines of at least this many characters: menus and tag clouds are many short
 # lines. 40 keeps CJK sentences (about 30-50 characters) and drops 2-5 word link labels.
 PROSE_LINE_CHARS = 40
-# Caption containers: <figure>, and WordPress's classic div.wp-caption (p.wp-caption-text).
 # An <article> that holds this many paragraphs and this share of the page's is the story's
 # container. Measured on the scrapinghub set: 0.8 keeps F1 unchanged; lower shares let in
 # teaser <article>s holding a few of the page's paragraphs.
 MIN_ARTICLE_PARAGRAPHS = 3
 ARTICLE_PARAGRAPH_SHARE = 0.8
-CAPTION_TEXT_XPATH = './/figcaption|.//*[contains(@class, "caption-text")]'
-CAPTION_CONTAINERS = etree.XPath(
-    '//figure | //*[(self::div or self::p or self::span) and contains(@class, "wp-caption")]')
+# Caption containers: <figure>, and WordPress's classic div.wp-caption (p.wp-caption-text).
+CAPTION_TEXT = etree.XPath('.//figcaption|.//*[contains(@class, "caption-text")]')
+CAPTION_BOX_TAGS = ("div", "p", "span")
+CAPTION_BOX_CLASS = "wp-caption"
 # A leading heading repeats the title or standfirst when this share of the shorter one's words
 # (2+ characters) are in both: sites rephrase their own headline ("Stock Falls After Earnings
 # Report" / "Stock Is Falling After Its Earnings Release"). On the scrapinghub set every leading
@@ -115,7 +115,7 @@ def extract_body(tree, html, url, *, title="", description="", ld_body=""):
     headline, leads = None, []
     if not site_rule(url).body:
         # before isolate(): the headline may sit outside the story region
-        headline, leads = after_headline(tree, lambda text: _repeats(text, title))
+        headline, leads = after_headline(tree, lambda text: _repeats(text, title), runs.elements())
         runs.isolate()
     tables = _original_tables(tree)
     densest = runs.densest()
@@ -131,15 +131,17 @@ def extract_body(tree, html, url, *, title="", description="", ld_body=""):
     if _text_prose(text) < MIN_PROSE_CHARS:
         body = max((body, _from_text(ld_body), _readability(html, url)), key=_prose)
         text = _body_text(body)
-    body = _rescued(body, text, tree, description, ld_body, runs.page_prose)
+    rescued = _rescued(body, text, tree, description, ld_body, runs.page_prose)
+    if rescued is not body:
+        body, text = rescued, _body_text(rescued)
     if body is not None:
         if headline is not None:
-            _put_back_lead(body, lead_blocks(headline, leads, _body_text(body)))
+            _put_back_lead(body, lead_blocks(headline, leads, text))
         _drop_headline(body, title, description)
         drop_inline_teasers(body)
         drop_tail(body)
         _restore_tables(body, tables)
-    return Body(body if _has_text(body) else None, runs.page_prose)
+    return Body(body if body is not None and has_text(body) else None, runs.page_prose)
 
 
 def _original_tables(tree):
@@ -313,10 +315,6 @@ def _trust(body, description, ld_body, page_prose, text=None):
                   description=description, ld_body=ld_body, page_prose=page_prose).score
 
 
-def _has_text(body):
-    return body is not None and any(piece.strip() for piece in body.itertext())
-
-
 def _prose(body):
     """Characters of body text in prose-length lines."""
     return _text_prose(_body_text(body))
@@ -388,14 +386,21 @@ def _words(text):
 def captions(tree, base_url):
     """{absolute image URL: caption} for the captioned pictures of the original page."""
     found = {}
-    for container in CAPTION_CONTAINERS(tree):
-        caption = next(iter(container.xpath(CAPTION_TEXT_XPATH)), None)
+    for container in _caption_containers(tree):
+        caption = next(iter(CAPTION_TEXT(container)), None)
         text = text_of(caption) if caption is not None else ""
         for img in container.iter("img") if text else ():
             src = absolute_url(image_source(img), base_url)
             if src:
                 found.setdefault(src, text)
     return found
+
+
+def _caption_containers(tree):
+    """<figure>s and caption boxes, in page order (a walk: a third faster than the XPath)."""
+    for el in tree.iter("figure", *CAPTION_BOX_TAGS):
+        if el.tag == "figure" or CAPTION_BOX_CLASS in (el.get("class") or ""):
+            yield el
 
 
 def image_sizes(tree, base_url):

@@ -19,7 +19,7 @@ import re
 from lxml import etree
 
 from ..dom import link_density, text_of
-from .region import NO_PROSE, run_key
+from .region import run_key
 
 # A lead block holds a run of at least this many characters: a sentence or two, not a byline,
 # a date or a label.
@@ -30,18 +30,20 @@ MAX_LEAD_BLOCKS = 2
 # Prose blocks looked at before the body's start is found (a header, captions, the lead).
 MAX_BEFORE_START = 8
 MAX_LINK_DENSITY = 0.3
-HEADLINE_XPATH = etree.XPath("//h1 | //h2")
 # Not a lead: text in links, lists and figures, and form parts (labels, comment fields).
 NOT_LEAD = "ancestor-or-self::*[self::a or self::li or self::figure or self::label " \
     "or self::button or self::textarea or self::select]"
 # A lead is one block: an element holding blocks is a container (or markup left open).
 BLOCKS = "self::p or self::div or self::section or self::article or self::ul or self::ol or " \
     "self::table or self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6"
-# (the cheap test on the element's own text first: few elements pass it)
-FOLLOWING_RUNS = etree.XPath(
-    f"following::*[string-length(normalize-space(str:concat(text()))) >= {LEAD_CHARS}]"
-    f"[not({NO_PROSE})][not({NOT_LEAD})][not(descendant::*[{BLOCKS}])]",
+# A prose run (reader.extract.region) that may be a lead block; the cheap test on the
+# element's own text first.
+LEAD_CANDIDATE = etree.XPath(
+    f"boolean(self::*[string-length(normalize-space(str:concat(text()))) >= {LEAD_CHARS}]"
+    f"[not({NOT_LEAD})][not(descendant::*[{BLOCKS}])])",
     namespaces={"str": "http://exslt.org/strings"})
+# lead_blocks reads no more candidates than this (the body's start among MAX_BEFORE_START + 1).
+MAX_CANDIDATES = MAX_BEFORE_START + 2
 # Class and id words of boxes whose prose is not the story's opening: picture captions and
 # credits, sign-up and subscription boxes, comments, bios and rails.
 NOT_LEAD_NAMES = re.compile(r"author|bio\b|caption|comment|credit|image|media|messenger|newsletter|"
@@ -52,14 +54,27 @@ NOT_LEAD_NAMES = re.compile(r"author|bio\b|caption|comment|credit|image|media|me
 NAMED_LEVELS = 3
 
 
-def after_headline(tree, same_as_title):
-    """(headline, the prose blocks that follow it in page order), or (None, []).
+def after_headline(tree, same_as_title, runs):
+    """(headline, the first prose blocks that follow it in page order), or (None, []).
 
     Read before the page is narrowed to the story: the headline may sit outside the region.
-    same_as_title(text) says whether a heading's text is the story's title.
+    same_as_title(text) says whether a heading's text is the story's title; runs is the set of
+    the page's prose runs (region.Runs), which holds every block a lead can be. The walk stops
+    after the MAX_CANDIDATES that lead_blocks may read: a query for all of them went on to the
+    end of the page, and cost as much as finding the runs.
     """
-    headline = next((h for h in HEADLINE_XPATH(tree) if same_as_title(text_of(h))), None)
-    return (headline, FOLLOWING_RUNS(headline)) if headline is not None else (None, [])
+    headline = next((h for h in tree.iter("h1", "h2") if same_as_title(text_of(h))), None)
+    if headline is None:
+        return None, []
+    found = (el for el in _following(headline) if el in runs and LEAD_CANDIDATE(el))
+    return headline, list(itertools.islice(found, MAX_CANDIDATES))
+
+
+def _following(el):
+    """The elements after el in page order, its own descendants aside (XPath's following axis)."""
+    for node in itertools.chain((el,), el.iterancestors()):
+        for sibling in node.itersiblings():
+            yield from sibling.iter(etree.Element)
 
 
 def lead_blocks(headline, candidates, body_text):
