@@ -68,8 +68,8 @@ class Runs:
         self.page_prose = sum(size for _, size in self.runs)   # before isolate()
 
     def elements(self):
-        """The set of the elements that hold a run."""
-        return {el for el, _ in self.runs}
+        """The elements that hold a run, in page order."""
+        return [el for el, _ in self.runs]
 
     def isolate(self):
         """Remove, in place, what lies outside the story region (lead-like blocks before it stay)."""
