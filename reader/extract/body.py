@@ -121,7 +121,9 @@ def extract_body(tree, html, url, *, title="", description="", ld_body=""):
     headline, leads = None, []
     if not site_rule(url).body:
         # before isolate(): the headline may sit outside the story region
-        headline, leads = after_headline(tree, lambda text: _repeats(text, title), runs.elements())
+        title_words = _words(title)
+        headline, leads = after_headline(tree, lambda text: _overlap(_words(text), title_words),
+                                         runs.elements())
         runs.isolate()
     # From here on the page is only read (trafilatura works on a copy of its own): the copies
     # it needs (the densest block, the tables) are made when they are needed.
@@ -383,11 +385,12 @@ def _is_headline(text, title):
 def _repeats(text, *others):
     """text says what one of others says: most of its words are that one's, or the reverse."""
     words = _words(text)
-    for other in others:
-        theirs = _words(other)
-        if words and theirs and len(words & theirs) >= SAME_WORDS_SHARE * min(len(words), len(theirs)):
-            return True
-    return False
+    return any(_overlap(words, _words(other)) for other in others)
+
+
+def _overlap(words, theirs):
+    """Most of the words of the shorter of two word sets are in both."""
+    return bool(words and theirs) and len(words & theirs) >= SAME_WORDS_SHARE * min(len(words), len(theirs))
 
 
 def _words(text):

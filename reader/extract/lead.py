@@ -32,17 +32,12 @@ MAX_LEAD_BLOCKS = 2
 MAX_BEFORE_START = 8
 MAX_LINK_DENSITY = 0.3
 # Not a lead: text in links, lists and figures, and form parts (labels, comment fields).
-NOT_LEAD = "ancestor-or-self::*[self::a or self::li or self::figure or self::label " \
-    "or self::button or self::textarea or self::select]"
+NOT_LEAD_TAGS = ("a", "button", "figure", "label", "li", "select", "textarea")
 # A lead is one block: an element holding blocks is a container (or markup left open).
-BLOCKS = "self::p or self::div or self::section or self::article or self::ul or self::ol or " \
-    "self::table or self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6"
-# A prose run (reader.extract.region) that may be a lead block; the cheap test on the
-# element's own text first.
-LEAD_CANDIDATE = etree.XPath(
-    f"boolean(self::*[string-length(normalize-space(str:concat(text()))) >= {LEAD_CHARS}]"
-    f"[not({NOT_LEAD})][not(descendant::*[{BLOCKS}])])",
-    namespaces={"str": "http://exslt.org/strings"})
+BLOCK_TAGS = ("article", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ol", "p", "section", "table", "ul")
+# The element's own text, whitespace collapsed (as the prose runs measure it), is long enough.
+LEAD_LENGTH = etree.XPath(f"string-length(normalize-space(str:concat(text()))) >= {LEAD_CHARS}",
+                          namespaces={"str": "http://exslt.org/strings"})
 # lead_blocks reads no more candidates than this (the body's start among MAX_BEFORE_START + 1).
 MAX_CANDIDATES = MAX_BEFORE_START + 2
 # Class and id words of boxes whose prose is not the story's opening: picture captions and
@@ -70,8 +65,18 @@ def after_headline(tree, same_as_title, runs):
         return None, []
     after = bisect.bisect_right(runs, _page_position(headline), key=_page_position)
     found = (el for el in itertools.islice(runs, after, None)
-             if headline not in el.iterancestors() and LEAD_CANDIDATE(el))
+             if headline not in el.iterancestors() and _may_lead(el))
     return headline, list(itertools.islice(found, MAX_CANDIDATES))
+
+
+def _may_lead(el):
+    """A prose run may be a lead block: LEAD_CHARS or more of its own text, outside links, lists,
+    figures and form parts, and holding no block. The tests run from cheap to dear: the raw
+    length of the text (never shorter than the collapsed one) first, the XPath last."""
+    own_chars = len(el.text or "") + sum(len(child.tail or "") for child in el)
+    return own_chars >= LEAD_CHARS and el.tag not in NOT_LEAD_TAGS and \
+        next(el.iterancestors(*NOT_LEAD_TAGS), None) is None and \
+        next(el.iterdescendants(*BLOCK_TAGS), None) is None and LEAD_LENGTH(el)
 
 
 def _page_position(el):

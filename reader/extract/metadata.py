@@ -53,7 +53,7 @@ TAG_META = ("article:tag", "keywords", "news_keywords", "parsely-tags")
 # in Python, half the time of the XPath with the same tests (libxml2 copies the class attribute
 # for each contains()).
 BYLINE_ITEMPROPS = ("author", "name")
-BYLINE_CLASS_PARTS = ("author", "byline")
+BYLINE_CLASS = re.compile("author|byline")
 # Primary language subtags written right to left (ISO 639-1/-3 codes).
 RTL_LANGUAGES = frozenset("ar arc ckb dv fa he iw ps sd syr ug ur yi".split())
 BYLINE_PREFIX = re.compile(r"^\s*(by|von|par|por|di|door|av)\s+", re.I)
@@ -256,7 +256,7 @@ def _byline_candidates(tree):
     """The elements of tree, in page order, that may hold the byline (to rank by _byline_rank)."""
     for el in tree.iter(etree.Element):
         classes = el.get("class")
-        if classes and any(part in classes for part in BYLINE_CLASS_PARTS) or \
+        if classes and BYLINE_CLASS.search(classes) or \
                 el.get("itemprop") in BYLINE_ITEMPROPS or (el.tag == "a" and el.get("rel") == "author"):
             yield el
 

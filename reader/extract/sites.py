@@ -4,6 +4,7 @@ fools the general algorithm. Keyed by registered domain; a rule applies to its s
 Each selector is an XPath 1.0 expression run on a private copy of the page. Keep rules to
 what is true of the site's template, never of one article.
 """
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -35,7 +36,7 @@ PRUNE_IDS = frozenset(("cookie-banner", "cookie-notice", "onetrust-consent-sdk")
 PRUNE_CLASS_PARTS = ("caption", "credit")
 # Only a class holding one of these, as written, is looked at: each PRUNE_CLASSES token and
 # PRUNE_CLASS_PARTS in the spellings templates use.
-CANDIDATE_CLASS_PARTS = ("Newsletter", "caption", "credit", "newsletter", "related-posts", "shar")
+CANDIDATE_CLASS = re.compile("Newsletter|caption|credit|newsletter|related-posts|shar")
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def _candidates(tree):
     """The elements of tree, in page order, that _is_chrome should look at."""
     for el in tree.iter(etree.Element):
         classes = el.get("class")
-        if classes and any(part in classes for part in CANDIDATE_CLASS_PARTS) or \
+        if classes and CANDIDATE_CLASS.search(classes) or \
                 el.tag in PRUNE_TAGS or el.get("id") in PRUNE_IDS:
             yield el
 
