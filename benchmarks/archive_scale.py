@@ -1,16 +1,20 @@
 """Flat cost as the archive grows: the same work on stores of 1,000, 10,000 and 50,000 stories.
 
 The stores are generated through the store's API (benchmarks/_archive.py: text from sentence
-patterns, 1-3 topics, 0-3 image rows, five years of dates); each size extends the one before.
-For each size it prints, beside the figures measured on main before this work (the anchor, from
-issue 11's table, same machine):
+patterns, 1-3 topics, 0-3 image rows, five years of dates), each size a store of its own. The
+figures of all sizes are taken in ROUNDS rounds that measure each size in turn, request by
+request (ingest and poll batch by batch; the order reversed every other round), so a busy
+machine weighs on every size alike and the growth from the smallest to the largest is read in
+one time window. For each size it prints, beside the
+figures measured on main before this work (the anchor, from issue 11's table, same machine):
 
 - front page, search "summit" and an article page: CPU per request in the serving process
   (time.process_time() around the request, so the machine's load matters less), rendered each
   time (a query string keeps the page cache out of the way; cached answers are cheaper still);
 - `/api/articles?since=<the newest change>`: median wall time;
-- ingest of 100 new pages served over loopback HTTP: pages per second;
-- poll of a 100-entry feed whose entries are all stored: seconds (no per-host delay);
+- ingest of 100 new pages served over loopback HTTP (ROUNDS batches): pages per second;
+- poll of a 100-entry feed whose entries are all stored: seconds, the median of ROUNDS polls
+  (no per-host delay);
 - `reader package` after one correction (full export first): seconds, at 1,000 and 10,000;
 - and the wall-time p50/p99 of the front page (as served, from the page cache, and rendered)
   and of a search, over LATENCY_REQUESTS requests each.
@@ -51,13 +55,13 @@ ANCHOR = {  # issue 11, measured on main before this work
 }
 REQUESTS = 40       # requests per page measured (after a warm-up)
 LATENCY_REQUESTS = 200
+ROUNDS = 5          # rounds taking every size in turn (REQUESTS and INGEST_PAGES are split among them)
+INGEST_PAGES = 100
 EXPORT_UP_TO = 10_000
 
 
-def cpu_per_request(client, paths):
-    """Median CPU milliseconds per GET over the paths (each answered 200)."""
-    for path in paths[:3]:
-        client.get(path)  # warm-up: templates compiled, statements prepared
+def cpu_costs(client, paths):
+    """CPU milliseconds of each GET of the paths (each answered 200)."""
     costs = []
     for path in paths:
         started = time.process_time()
@@ -65,10 +69,11 @@ def cpu_per_request(client, paths):
         costs.append((time.process_time() - started) * 1000)
         if response.status_code != 200:
             raise SystemExit(f"{path} answered {response.status_code}")
-    return statistics.median(costs)
+    return costs
 
 
-def wall_median(client, path, n=REQUESTS):
+def wall_times(client, path, n):
+    """Wall milliseconds of n GETs of path."""
     times = []
     for _ in range(n):
         started = time.perf_counter()
@@ -76,20 +81,45 @@ def wall_median(client, path, n=REQUESTS):
         times.append((time.perf_counter() - started) * 1000)
         if response.status_code != 200:
             raise SystemExit(f"{path} answered {response.status_code}")
-    return statistics.median(times)
+    return times
 
 
-def measure_pages(app, db, rng):
-    client = app.test_client()
-    rows = article_store.latest(db, limit=1_000_000)
-    slugs = [row["slug"] for row in rng.sample(rows, min(REQUESTS, len(rows)))]
-    newest = db.execute("SELECT MAX(updated_at) FROM articles").fetchone()[0]
-    return {
-        "front": cpu_per_request(client, [f"/?r={n}" for n in range(REQUESTS)]),
-        "search": cpu_per_request(client, [f"/search?q=summit&r={n}" for n in range(REQUESTS)]),
-        "article": cpu_per_request(client, [f"/articles/{slug}/?r=1" for slug in slugs]),
-        "api": wall_median(client, f"/api/articles?since={quote(newest)}"),
-    }
+def measure_rounds(stores, rng):
+    """{size: figures}, measured in ROUNDS rounds that each take every size in turn."""
+    each = REQUESTS // ROUNDS
+    samples = {size: {"front": [], "search": [], "article": [], "api": [], "poll": [], "ingest": [0.0, 0.0, 0]}
+               for size in stores}
+    clients, slugs = {}, {}
+    for size, (app, db) in stores.items():
+        clients[size] = app.test_client()
+        rows = article_store.latest(db, limit=1_000_000)
+        slugs[size] = [row["slug"] for row in rng.sample(rows, min(each * ROUNDS, len(rows)))]
+        for path in ("/?warm", "/search?q=summit&warm", f"/articles/{slugs[size][0]}/?warm"):
+            clients[size].get(path)  # templates compiled, statements prepared
+    number = 10_000_000
+    for round_ in range(ROUNDS):
+        order = list(stores) if round_ % 2 == 0 else list(reversed(stores))
+        newest = {size: db.execute("SELECT MAX(updated_at) FROM articles").fetchone()[0]
+                  for size, (_, db) in stores.items()}
+        for n in range(each):  # request by request, each size in turn: the same load falls on each
+            for size in order:
+                client, got = clients[size], samples[size]
+                got["front"] += cpu_costs(client, [f"/?r={round_}-{n}"])
+                got["search"] += cpu_costs(client, [f"/search?q=summit&r={round_}-{n}"])
+                got["article"] += cpu_costs(client, [f"/articles/{slugs[size][round_ * each + n]}/?r={round_}"])
+                got["api"] += wall_times(client, f"/api/articles?since={quote(newest[size])}", 1)
+        for size in order:
+            (app, db), got = stores[size], samples[size]
+            seconds, cpu, pages = measure_ingest(app, db, number, INGEST_PAGES // ROUNDS)
+            number += INGEST_PAGES
+            got["ingest"] = [got["ingest"][0] + seconds, got["ingest"][1] + cpu, got["ingest"][2] + pages]
+            got["poll"].append(measure_poll(app, db))
+    figures = {}
+    for size, got in samples.items():
+        seconds, cpu, pages = got["ingest"]
+        figures[size] = {key: statistics.median(got[key]) for key in ("front", "search", "article", "api", "poll")}
+        figures[size].update(ingest=pages / seconds, ingest_cpu=cpu * 1000 / pages)
+    return figures
 
 
 def latency(client, paths):
@@ -112,8 +142,9 @@ def measure_latency(app):
             "search": latency(client, [f"/search?q=summit&r={n}" for n in range(LATENCY_REQUESTS)])}
 
 
-def measure_ingest(app, db, first_number):
-    pages = {f"/new/{n}.html": _archive.page(n) for n in range(first_number, first_number + 100)}
+def measure_ingest(app, db, first_number, count):
+    """(wall seconds, CPU seconds, pages) of ingesting count new pages served over loopback."""
+    pages = {f"/new/{n}.html": _archive.page(n) for n in range(first_number, first_number + count)}
     routes = {path: lambda request, body=body: respond(request, 200, body, "text/html; charset=utf-8")
               for path, body in pages.items()}
     with LoopbackServer(routes) as server:
@@ -124,7 +155,7 @@ def measure_ingest(app, db, first_number):
     bad = [r for r in results if r.status not in ("new", "held")]
     if bad:
         raise SystemExit(f"ingest failed: {bad[0].error}")
-    return len(pages) / seconds, cpu * 1000 / len(pages)
+    return seconds, cpu, len(pages)
 
 
 def measure_poll(app, db):
@@ -173,27 +204,30 @@ def run(store, sizes):
           f"store: {store}")
     work = Path(tempfile.mkdtemp(prefix="archive-scale-"))
     cluster = pg.Cluster.start(pg.binaries()) if store == "postgresql" else None
-    config = {"DATA_DIR": work / "data", "FETCH_ALLOW_PRIVATE": True, "POLL_HOST_DELAY": 0.0,
-              "DATABASE_URL": cluster.create_database() if cluster else ""}
+    stores, reexports = {}, {}
     try:
-        app = create_app(config)
-        db = connect(app.config)
-        built, rng, extra, figures = 0, random.Random(11), 10_000_000, {}
         for size in sizes:
+            config = {"DATA_DIR": work / f"data-{size}", "FETCH_ALLOW_PRIVATE": True, "POLL_HOST_DELAY": 0.0,
+                      "DATABASE_URL": cluster.create_database() if cluster else ""}
+            app = create_app(config)
+            db = connect(app.config)
             started = time.perf_counter()
-            _archive.build(db, size - built, start=built)
-            built = size
-            print(f"\n[{size:,} stories] built in {time.perf_counter() - started:.0f} s")
-            ours = measure_pages(app, db, rng)
-            ours["ingest"], ours["ingest_cpu"] = measure_ingest(app, db, extra)
-            extra += 1000
-            ours["poll"] = measure_poll(app, db)
+            _archive.build(db, size)
+            print(f"[{size:,} stories] built in {time.perf_counter() - started:.0f} s", end="")
+            stores[size] = (app, db)
             if size <= EXPORT_UP_TO:
-                full, again, written = measure_reexport(app, db, work)
-                ours["reexport"] = again
-                print(f"  full export {full:.1f} s; re-export after one correction wrote {written} files")
-            _print(size, ours)
-            figures[size] = ours
+                full, reexports[size], written = measure_reexport(app, db, work)
+                again = reexports[size]
+                print(f"; full export {full:.1f} s; re-export after one correction {again:.2f} s, wrote {written} files")
+            else:
+                print()
+        print(f"# load average {os.getloadavg()[0]:.2f} after the builds; measuring in {ROUNDS} rounds")
+        figures = measure_rounds(stores, random.Random(11))
+        for size, seconds in reexports.items():
+            figures[size]["reexport"] = seconds
+        for size, (app, _) in stores.items():
+            print(f"\n[{size:,} stories]")
+            _print(size, figures[size])
             for name, (p50, p99) in measure_latency(app).items():
                 print(f"  {name:<20} p50 {p50:6.1f} ms   p99 {p99:6.1f} ms")
     finally:

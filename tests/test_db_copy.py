@@ -40,6 +40,8 @@ def test_copy_moves_every_table_and_verifies_it(source, target):
         count = sqlite_db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
         assert pg_db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == count, table
     assert articles.count(pg_db) == 10
+    # analysed by the copy: the planner knows the rows are there (never analysed reads -1)
+    assert pg_db.execute("SELECT reltuples FROM pg_class WHERE relname = 'articles'").fetchone()[0] == 10
     assert {r["slug"] for r in articles.search(pg_db, "Tokyo")} == {r["slug"] for r in articles.search(sqlite_db, "Tokyo")}
     lead = pg_db.execute("SELECT COUNT(*) FROM articles WHERE lead_image_id IS NOT NULL").fetchone()[0]
     assert lead == sqlite_db.execute("SELECT COUNT(*) FROM articles WHERE lead_image_id IS NOT NULL").fetchone()[0] > 0

@@ -5,11 +5,21 @@ with a tsvector per story in articles_search (a GIN index, filled by a trigger o
 Both split the stored terms on spaces only: folding and stemming happened in Python, once, so the
 two engines find the same stories. A search ranks only the newest CANDIDATES matches, taken from
 the index newest first, so its cost does not grow with the archive (issue 11).
+
+On SQLite two things would still read every match of a common word: a prefix query (every query
+word is also a prefix) merges the doclists of all the words it covers before it yields one row,
+and bm25 counts each word's documents over the whole index. So the FTS5 table keeps prefix indexes
+(PREFIX_LENGTHS: a prefix of those lengths is one doclist, read newest first and left after
+CANDIDATES rows) and the candidates are ranked here, from where the words were found (title,
+description, only the text) and then by age; see rank().
 """
 from .. import search_terms
 
 CANDIDATES = 200    # newest matches ranked; a reader looking further back narrows the words
-WEIGHTS = (10.0, 4.0, 1.0)   # title, description, body (FTS5's bm25 column weights)
+TITLE_WEIGHT, DESCRIPTION_WEIGHT = 10, 4   # a hit in the title counts for ten in the text, ...
+# FTS5 prefix indexes (characters): a query word of these lengths is read as one doclist. A longer
+# one (rare, and with few stories each) falls back to FTS5 merging the words it covers.
+PREFIX_LENGTHS = tuple(range(search_terms.MIN_PREFIX, 13))
 BACKFILL_BATCH = 500
 
 
@@ -49,19 +59,38 @@ def find(db, query, *, limit=20):
     """The stories matching a search_terms.Query, best first: at most `limit` rows of articles."""
     if not query:
         return []
-    return _run(db, "", query, limit).fetchall()
+    if db.dialect == "sqlite":
+        best = rank(db.execute(SQLITE_CANDIDATES, (fts5_query(query), CANDIDATES)).fetchall())[:limit]
+        if not best:
+            return []
+        rows = {row["id"]: row for row in db.execute(_sqlite_by_key(len(best)), best).fetchall()}
+        return [rows[id_] for id_ in best if id_ in rows]
+    return _postgresql(db, "", query, limit).fetchall()
+
+
+def rank(candidates):
+    """Candidate ids, best first. Each candidate is (id, title, description) with every query
+    word found in the title and description marked by HIT: title hits weigh TITLE_WEIGHT,
+    description hits DESCRIPTION_WEIGHT; a story found only in its text, or a tie, goes by age
+    (newest first). Nothing here reads more than the candidates themselves."""
+    def score(candidate):
+        id_, title, description = candidate
+        return (-(TITLE_WEIGHT * title.count(HIT) + DESCRIPTION_WEIGHT * description.count(HIT)), -id_)
+
+    return [candidate[0] for candidate in sorted(candidates, key=score)]
 
 
 def plan(db, query, *, limit=20):
     """The engine's plan for find() (EXPLAIN QUERY PLAN rows, or EXPLAIN's lines): the tests
-    check it reads the indexes and never every story."""
-    explain = "EXPLAIN QUERY PLAN " if db.dialect == "sqlite" else "EXPLAIN "
-    return _run(db, explain, query, limit).fetchall()
-
-
-def _run(db, prefix, query, limit):
+    check it reads the indexes and never every story. SQLite's find() runs two statements, the
+    candidates' and the best stories' by key: their plans come one after the other."""
     if db.dialect == "sqlite":
-        return db.execute(prefix + SQLITE_SQL, (fts5_query(query), CANDIDATES, limit))
+        return (db.execute("EXPLAIN QUERY PLAN " + SQLITE_CANDIDATES, (fts5_query(query), CANDIDATES)).fetchall()
+                + db.execute("EXPLAIN QUERY PLAN " + _sqlite_by_key(limit), tuple(range(limit))).fetchall())
+    return _postgresql(db, "EXPLAIN ", query, limit).fetchall()
+
+
+def _postgresql(db, prefix, query, limit):
     text = tsquery(query)
     with db.transaction():
         # PostgreSQL costs a check of `document @@ query` by articles_search's main table, not by
@@ -75,13 +104,19 @@ def _run(db, prefix, query, limit):
 
 
 # The newest CANDIDATES matches in the index's own order (FTS5 walks its doclists by rowid, here
-# the article id, backwards), ranked with bm25; only the `limit` best are read from articles, by key
-# (a story's row holds its whole HTML: reading all the candidates' would cost more than the search).
-SQLITE_SQL = (
-    "SELECT a.* FROM (SELECT newest.id, newest.score FROM (SELECT rowid AS id,"
-    " bm25(articles_fts, {}, {}, {}) AS score FROM articles_fts WHERE articles_fts MATCH ?"
-    " ORDER BY rowid DESC LIMIT ?) AS newest ORDER BY newest.score, newest.id DESC LIMIT ?) AS best"
-    " JOIN articles a ON a.id = best.id ORDER BY best.score, a.id DESC").format(*WEIGHTS)
+# the article id, backwards, and stops there), with the query's words marked in the title and the
+# description (a candidate's terms row is read by key for it); rank() orders them.
+HIT = "\x01"   # never in stored terms: they hold only letters, digits and spaces
+SQLITE_CANDIDATES = (
+    "SELECT rowid, highlight(articles_fts, 0, char(1), ''), highlight(articles_fts, 1, char(1), '')"
+    " FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid DESC LIMIT ?")
+
+
+def _sqlite_by_key(count):
+    """The best stories' rows, by key (a row holds the story's whole HTML: only `limit` are read)."""
+    return "SELECT * FROM articles WHERE id IN (" + ", ".join("?" * count) + ")"
+
+
 # The newest CANDIDATES matches, ranked with ts_rank_cd (its weights favour the title, A, over the
 # description, B, over the text, C); only the `limit` best are read from articles, by key.
 POSTGRESQL_SQL = (
