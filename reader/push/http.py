@@ -23,6 +23,7 @@ MAX_HEAD = 16 * 1024     # bytes of status line and header fields before an answ
 MAX_BODY = 64 * 1024     # body bytes kept; a longer body ends the connection after its first part
 IDLE_MAX = 15.0          # seconds an idle connection is reused; older ones are closed (servers drop
                          # idle connections after 20-60 s, and a request must not race that close)
+MAX_ORIGINS = 1000       # URL starts a PerOrigin keeps (push services are few; a bound all the same)
 PLAIN = re.compile(r"[!-~]+")  # printable ASCII without space: nothing can break the request line
 STATUS_LINE = re.compile(rb"HTTP/1\.([01]) (\d{3})(?: [^\r\n]*)?")
 UNTIL_CLOSE = -1         # body framing: no length given, the body ends when the server closes
@@ -204,6 +205,24 @@ def origin_key(url):
     start = url.find("://")
     slash = url.find("/", start + 3) if start > 0 else -1
     return url if slash < 0 else url[:slash]
+
+
+class PerOrigin(dict):
+    """What a function of a URL gives, computed once per origin_key (a function of the URL's
+    scheme and host only, such as whether a push service is allowed); at most MAX_ORIGINS kept."""
+
+    def __init__(self, compute):
+        super().__init__()
+        self.compute = compute
+
+    def of(self, url):
+        key = origin_key(url)
+        value = self.get(key)
+        if value is None:
+            if len(self) >= MAX_ORIGINS:
+                self.clear()
+            value = self[key] = self.compute(url)
+        return value
 
 
 def _split(url):

@@ -47,9 +47,8 @@ from ..store import ledger
 from ..store import senders as sender_store
 from . import payload as payload_module
 from .encryptor import Encryptor
-from .http import Pool, origin_key
+from .http import PerOrigin, Pool
 from .subscriptions import allowed
-from .vapid import MAX_ORIGINS
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +130,7 @@ class Sender:
         self.sent = 0            # deliveries this sender recorded as sent
         self.alert_id = None     # what it is sending now
         self.last_error = None
-        self._allowed = {}       # origin_key -> allowed(endpoint, hosts)
+        self._allowed = PerOrigin(lambda endpoint: allowed(endpoint, hosts))  # per push service
 
     # -- the blocking entry points -------------------------------------------------------------
     def send_alert(self, alert_id):
@@ -192,7 +191,7 @@ class Sender:
         """POST one encrypted message; returns its Outcome (never raises for the network's faults),
         or None when `ready` (see http.Pool.post) says no once the request has its connection slot."""
         endpoint = row["endpoint"]
-        if not self.allowed(endpoint):
+        if not self._allowed.of(endpoint):
             return Outcome(row["id"], "failed", error="endpoint is not on an allowed push service", lane=lane)
         if isinstance(body, str):  # the subscription's keys could not be used
             return Outcome(row["id"], "failed", error=body, lane=lane)
@@ -208,16 +207,6 @@ class Sender:
         status, answer_headers, data = answer
         text = data[:800].decode("utf-8", "replace")[:200] if status not in SENT else ""
         return self.judge(row, status, answer_headers.get("retry-after"), text, lane)
-
-    def allowed(self, endpoint):
-        """subscriptions.allowed, remembered per push service (the start of the endpoint decides it)."""
-        key = origin_key(endpoint)
-        verdict = self._allowed.get(key)
-        if verdict is None:
-            if len(self._allowed) >= MAX_ORIGINS:
-                self._allowed.clear()
-            verdict = self._allowed[key] = allowed(endpoint, self.hosts)
-        return verdict
 
     def judge(self, row, status, retry_after, text, lane):
         if status in SENT:

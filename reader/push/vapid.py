@@ -7,12 +7,11 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from .http import origin_key
+from .http import PerOrigin
 from .keys import b64url, public_key
 
 LIFETIME = 12 * 3600      # RFC 8292 §2: exp no more than 24 h ahead; 12 h leaves room for clock skew
 RENEW_BEFORE = 3600       # sign anew when less than an hour is left
-MAX_ORIGINS = 1000        # endpoint starts remembered (push services are few; a bound all the same)
 
 
 def origin_of(endpoint):
@@ -34,15 +33,10 @@ class Signer:
         self.key = public_key(private_key)
         self.clock = clock
         self._cache = {}  # origin -> (expires, header)
-        self._origins = {}  # the start of an endpoint (http.origin_key) -> its origin
+        self._origins = PerOrigin(origin_of)  # endpoint -> its origin, without a urlsplit each time
 
     def header(self, endpoint):
-        key = origin_key(endpoint)
-        origin = self._origins.get(key)
-        if origin is None:
-            if len(self._origins) >= MAX_ORIGINS:
-                self._origins.clear()
-            origin = self._origins[key] = origin_of(endpoint)
+        origin = self._origins.of(endpoint)
         now = self.clock()
         cached = self._cache.get(origin)
         if cached and cached[0] - now > RENEW_BEFORE:
