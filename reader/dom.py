@@ -2,6 +2,7 @@
 
 They work on lxml.html and plain lxml.etree elements alike (trafilatura returns the latter).
 """
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 from .vocabulary import URL_SCHEMES
@@ -75,12 +76,22 @@ def absolute_url(url, base_url, schemes=URL_SCHEMES):
     url = (url or "").strip()
     if not url or url.startswith("#"):
         return None
+    full, scheme = _joined(url, base_url)
+    return full if scheme in schemes else None
+
+
+@lru_cache(maxsize=4096)
+def _joined(url, base_url):
+    """(url resolved against base_url, its scheme), or (None, None) when it is malformed.
+
+    Cached: a picture's address is resolved for its size, its caption and the normaliser, and
+    urljoin is pure Python.
+    """
     try:
         full = urljoin(base_url, url)
-        scheme = urlsplit(full).scheme.lower()
+        return full, urlsplit(full).scheme.lower()
     except ValueError:
-        return None
-    return full if scheme in schemes else None
+        return None, None
 
 
 def image_source(el):

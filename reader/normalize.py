@@ -127,6 +127,9 @@ def _hidden(el):
 
 
 def _strip_attributes(el, keep=()):
+    if not keep:
+        el.attrib.clear()
+        return
     for name in list(el.attrib):
         if name not in keep:
             del el.attrib[name]
