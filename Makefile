@@ -29,8 +29,12 @@ run: $(STAMP) $(COMPILED)
 	$(VENV)/bin/reader demo
 	$(VENV)/bin/reader serve --host 127.0.0.1 --port 8000
 
+# The suite in TEST_WORKERS processes (pytest-xdist; each has its own PostgreSQL cluster, Chromium
+# and ports): a test mostly waits (PostgreSQL, Chromium, subprocesses, limits), so more processes
+# than the 2 cores overlap the waits (figures in BENCHMARKS.md). TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 4
 test: lint $(COMPILED) system-packages
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 # ruff and mypy, with the rules written down in pyproject.toml; `make test` runs them first.
 lint: $(STAMP)

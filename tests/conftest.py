@@ -29,7 +29,9 @@ URL_ENV = "READER_DATABASE_URL"
 
 def pytest_collection_modifyitems(config, items):
     """Browser tests last: Playwright's sync API keeps an event loop running in the main thread
-    for the rest of the session, which asyncio.run() in the push tests cannot share."""
+    for the rest of the session, which asyncio.run() in the push tests cannot share. Under
+    pytest-xdist each worker still runs its share in this order (its default `load` schedule
+    hands out tests from the front of this list)."""
     items.sort(key=lambda item: "tests/browser/" in str(item.fspath).replace("\\", "/"))
 
 

@@ -86,7 +86,8 @@ def test_nodes_starting_at_once_migrate_once(pg_cluster, tmp_path):
         pg_cluster.drop_database(url)
 
 
-def test_a_restart_gives_503_for_the_gap_and_heals_with_nothing_lost(pg_cluster, pg_url, tmp_path):
+def test_a_restart_gives_503_for_the_gap_and_heals_with_nothing_lost(pg_cluster, pg_url, tmp_path, monkeypatch):
+    monkeypatch.setattr(postgres, "POOL_WAIT", 0.5)  # each request in the gap waits this long, not 3 s
     app = create_app({"DATA_DIR": tmp_path, "DATABASE_URL": pg_url, "TESTING": True})
     db = connect(app.config)
     article_id = articles.insert(db, "leaders-meet", ROW)

@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# seconds `reader serve` may take to stop after SIGTERM: its own limits are 30 s for the push sender
+# (serve.STOP_LIMIT) and 20 s for gunicorn's graceful stop, which a busy machine can come near
+STOP_WAIT = 60.0
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +62,7 @@ def test_installed_wheel_serves_pages_static_files_and_manifest(installed):
         assert "Сохранено на телефоне" in _get(f"http://127.0.0.1:{port}/saved/", language="ru")
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        server.wait(timeout=STOP_WAIT)
         log.close()
 
 
