@@ -113,10 +113,16 @@ def fan_out(label, config, data_dir, service, senders, phones, sample, database_
         rss.append((_peak_kb(worker.pid) / 1024, helper_rss / 1024))
         worker.send_signal(signal.SIGTERM)
         worker.wait(timeout=60)
+    retried = db.execute("SELECT COUNT(*) FROM deliveries WHERE alert_id = ? AND attempts > 1", (alert_id,)).fetchone()[0]
     db.close()
-    copies = collections.Counter(a.token for a in service.attempts() if a.status == 201)
+    accepted = collections.defaultdict(list)
+    for attempt in service.attempts():
+        if attempt.status == 201:
+            accepted[attempt.token].append(attempt.at)
+    copies = collections.Counter({token: len(times) for token, times in accepted.items()})
     wrong = sum(1 for phone in phones if copies[phone.token] != 1)
     missing = sum(1 for phone in phones if copies[phone.token] == 0)
+    gaps = sorted(times[1] - times[0] for times in accepted.values() if len(times) > 1)
     checked = _decrypt_sample(service, phones, alert_id, sample)
     rate = len(phones) / seconds
     sizes = ", ".join(f"{own:.0f} MB (+{helper:.0f} MB helper)" for own, helper in rss)
@@ -131,6 +137,9 @@ def fan_out(label, config, data_dir, service, senders, phones, sample, database_
           + f"all {sum(per.values()):.3f}")
     print(f"  {'':<22} copies counted by the service: {len(phones) - wrong:,} subscriptions got exactly 1, "
           f"{wrong} did not ({missing} got none); {checked} sampled bodies decrypted to this alert")
+    if retried or gaps:
+        gap = f"; a second copy came {gaps[len(gaps) // 2]:.1f} s after the first (median)" if gaps else ""
+        print(f"  {'':<22} {retried} deliveries took more than one attempt{gap}")
     troubles = [line for log in logs for line in log.read_text(errors="replace").splitlines()
                 if " WARNING " in line or " ERROR " in line or "Traceback" in line]
     if troubles:

@@ -457,6 +457,9 @@ class _Run:
             self.written.set()
             if accepted < len(answers):
                 await self.renew()  # some batch was taken over: find out which
+                if not any(batch.lost for batch, _ in answers):
+                    log.warning("alert %s: the ledger refused %d of %d answers of batches this sender still holds",
+                                self.alert["id"], len(answers) - accepted, len(answers))
             for batch, _ in answers:
                 batch.open -= 1
         done = [b.id for b in self.batches.values() if b.open <= 0]
