@@ -54,7 +54,7 @@ def pg_cluster():
         if os.environ.get("CI"):
             pytest.fail("PostgreSQL is not installed: `make test` installs Debian's postgresql")
         pytest.skip("PostgreSQL is not installed")
-    cluster = pg.Cluster.start(bin_dir)
+    cluster = pg.Cluster.start(bin_dir, in_memory=True)
     cluster.empty = cluster.create_database()
     connect({"DATA_DIR": "/nonexistent", "DATABASE_URL": cluster.empty}).close()  # migrated once
     _release(cluster.empty)
