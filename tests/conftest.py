@@ -13,6 +13,7 @@ from pathlib import Path
 import flask
 import jinja2
 import pytest
+import werkzeug.routing
 
 import pg
 from reader import assets, create_app, editors
@@ -173,6 +174,29 @@ def templates_compiled_once():
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(flask.Flask, "create_jinja_environment", create_jinja_environment)
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def url_builders_compiled_once():
+    """Each app writes and compiles Python source for the URL builders of each of its routes
+    (werkzeug's Rule._compile_builder, twice per route: most of create_app's time); here each
+    builder is compiled once per session and reused by every rule with the same inputs: the rule,
+    its parts, the names of its defaults and the URL text of those it fills in. The builder reads
+    the rule itself (converters included) only when called, through its bound `self`."""
+    real, builders = werkzeug.routing.Rule._compile_builder, {}
+
+    def compile_builder(rule, append_unknown=True):
+        defaults = rule.defaults or {}
+        filled = tuple(rule._converters[name].to_url(defaults[name]) for dynamic, name in rule._trace
+                       if dynamic and name in defaults)
+        key = (append_unknown, rule.rule, tuple(rule._trace), tuple(map(str, defaults)), filled)
+        if key not in builders:
+            builders[key] = real(rule, append_unknown)
+        return builders[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(werkzeug.routing.Rule, "_compile_builder", compile_builder)
         yield
 
 
