@@ -9,9 +9,11 @@ one time window. For each size it prints, beside the
 figures measured on main before this work (the anchor, from issue 11's table, same machine):
 
 - front page, search "summit" and an article page: CPU per request in the serving process
-  (time.process_time() around the request, so the machine's load matters less), rendered each
-  time (a query string keeps the page cache out of the way; cached answers are cheaper still);
-- `/api/articles?since=<the newest change>`: median wall time;
+  (time.process_time() around the request, so the machine's load matters less) and, on
+  PostgreSQL, in the server's backends for that database (the kernel's /proc/PID/schedstat,
+  nanoseconds), rendered each time (a query string keeps the page cache out of the way; cached answers are cheaper still);
+- `/api/articles?since=<the newest change>`: median wall time (the anchor's measure), and CPU per
+  request as above (a millisecond of wall time moves with a busy machine's scheduling);
 - ingest of 100 new pages served over loopback HTTP (ROUNDS batches): pages per second;
 - poll of a 100-entry feed whose entries are all stored: seconds, the median of ROUNDS polls
   (no per-host delay);
@@ -60,13 +62,38 @@ INGEST_PAGES = 100
 EXPORT_UP_TO = 10_000
 
 
-def cpu_costs(client, paths):
-    """CPU milliseconds of each GET of the paths (each answered 200)."""
+class ServerCPU:
+    """CPU nanoseconds used by the PostgreSQL backends serving one database, from the kernel's
+    per-process accounting (/proc/PID/schedstat), the benchmark's own connection left out."""
+
+    def __init__(self, db):
+        self.db, self.pids = db, []
+
+    def refresh(self):
+        self.pids = [row[0] for row in self.db.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'"
+            " AND pid <> pg_backend_pid()").fetchall()]
+
+    def now(self):
+        total = 0
+        for pid in self.pids:
+            try:
+                total += int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+            except (OSError, ValueError, IndexError):
+                pass   # a connection closed since refresh(): its time is gone with it
+        return total
+
+
+def cpu_costs(client, paths, server=None):
+    """CPU milliseconds of each GET of the paths (each answered 200): this process's, and on
+    PostgreSQL its backends' too."""
     costs = []
     for path in paths:
+        before = server.now() if server else 0
         started = time.process_time()
         response = client.get(path)
-        costs.append((time.process_time() - started) * 1000)
+        spent = (time.process_time() - started) * 1000
+        costs.append(spent + ((server.now() - before) / 1e6 if server else 0))
         if response.status_code != 200:
             raise SystemExit(f"{path} answered {response.status_code}")
     return costs
@@ -87,11 +114,12 @@ def wall_times(client, path, n):
 def measure_rounds(stores, rng):
     """{size: figures}, measured in ROUNDS rounds that each take every size in turn."""
     each = REQUESTS // ROUNDS
-    samples = {size: {"front": [], "search": [], "article": [], "api": [], "poll": [], "ingest": [0.0, 0.0, 0]}
+    samples = {size: {"front": [], "search": [], "article": [], "api": [], "api_cpu": [], "poll": [], "ingest": [0.0, 0.0, 0]}
                for size in stores}
-    clients, slugs = {}, {}
+    clients, slugs, servers = {}, {}, {}
     for size, (app, db) in stores.items():
         clients[size] = app.test_client()
+        servers[size] = ServerCPU(db) if db.dialect == "postgresql" else None
         rows = article_store.latest(db, limit=1_000_000)
         slugs[size] = [row["slug"] for row in rng.sample(rows, min(each * ROUNDS, len(rows)))]
         for path in ("/?warm", "/search?q=summit&warm", f"/articles/{slugs[size][0]}/?warm"):
@@ -101,13 +129,17 @@ def measure_rounds(stores, rng):
         order = list(stores) if round_ % 2 == 0 else list(reversed(stores))
         newest = {size: db.execute("SELECT MAX(updated_at) FROM articles").fetchone()[0]
                   for size, (_, db) in stores.items()}
+        for server in servers.values():
+            if server:
+                server.refresh()
         for n in range(each):  # request by request, each size in turn: the same load falls on each
             for size in order:
-                client, got = clients[size], samples[size]
-                got["front"] += cpu_costs(client, [f"/?r={round_}-{n}"])
-                got["search"] += cpu_costs(client, [f"/search?q=summit&r={round_}-{n}"])
-                got["article"] += cpu_costs(client, [f"/articles/{slugs[size][round_ * each + n]}/?r={round_}"])
+                client, got, server = clients[size], samples[size], servers[size]
+                got["front"] += cpu_costs(client, [f"/?r={round_}-{n}"], server)
+                got["search"] += cpu_costs(client, [f"/search?q=summit&r={round_}-{n}"], server)
+                got["article"] += cpu_costs(client, [f"/articles/{slugs[size][round_ * each + n]}/?r={round_}"], server)
                 got["api"] += wall_times(client, f"/api/articles?since={quote(newest[size])}", 1)
+                got["api_cpu"] += cpu_costs(client, [f"/api/articles?since={quote(newest[size])}"], server)
         for size in order:
             (app, db), got = stores[size], samples[size]
             seconds, cpu, pages = measure_ingest(app, db, number, INGEST_PAGES // ROUNDS)
@@ -117,7 +149,7 @@ def measure_rounds(stores, rng):
     figures = {}
     for size, got in samples.items():
         seconds, cpu, pages = got["ingest"]
-        figures[size] = {key: statistics.median(got[key]) for key in ("front", "search", "article", "api", "poll")}
+        figures[size] = {key: statistics.median(got[key]) for key in ("front", "search", "article", "api", "api_cpu", "poll")}
         figures[size].update(ingest=pages / seconds, ingest_cpu=cpu * 1000 / pages)
     return figures
 
@@ -241,6 +273,7 @@ def run(store, sizes):
 
 ROWS = [("front", "front page, CPU per request", "ms"), ("search", 'search "summit", CPU per request', "ms"),
         ("article", "article page, CPU per request", "ms"), ("api", "/api/articles?since=latest, median", "ms"),
+        ("api_cpu", "/api/articles?since=latest, CPU per request", "ms"),
         ("ingest", "ingest of 100 new pages", "pages/s"), ("ingest_cpu", "ingest, CPU per page (this process)", "ms"),
         ("poll", "poll of a 100-entry feed, all stored", "s"),
         ("reexport", "reader package, re-export after a correction", "s")]

@@ -56,24 +56,33 @@ def load(config, phones, data_dir):
     db.close()
 
 
-def fan_out(label, config, data_dir, service, senders, phones, sample):
+def fan_out(label, config, data_dir, service, senders, phones, sample, database_pid=None):
     """Queue one alert with `senders` workers running; returns the printed row's figures."""
     service.reset()
     env = {**os.environ, "READER_DATA_DIR": str(data_dir), "READER_PUSH_SERVICE_HOSTS": service.origin,
            "READER_DATABASE_URL": config.get("DATABASE_URL", "")}
-    workers = [subprocess.Popen([READER, "push", "work", "--poll", "0.1"], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(senders)]
+    # Each sender logs to a file of its own: a pipe nobody reads would stall a sender once full.
+    logs = [data_dir / f"sender-{label.split()[-1]}-{n}.log" for n in range(senders)]
+    workers = []
+    for log in logs:
+        with log.open("wb") as sink:
+            workers.append(subprocess.Popen([READER, "push", "work", "--poll", "0.1"], env=env,
+                                            stdout=subprocess.DEVNULL, stderr=sink))
     db = connect(config)
     deadline = time.monotonic() + 60
     while len(outbox.senders_alive(db)) < senders:  # every sender up and polling before the clock starts
         if time.monotonic() > deadline or any(w.poll() is not None for w in workers):
             for worker in workers:
                 worker.kill()
-            errors = b"".join(w.communicate()[1] for w in workers).decode(errors="replace")
+                worker.wait()
+            errors = "".join(log.read_text(errors="replace") for log in logs)
             raise SystemExit(f"{label}: the senders did not start:\n{errors[-3000:]}")
         time.sleep(0.1)
-    helpers = {w.pid: [] for w in workers}
-    cpu_before = sum(_cpu_seconds(w.pid) for w in workers)  # helpers start with the first big batch
+    helpers = {w.pid: set() for w in workers}
+    parties = {"service": [service.pid], "database": [database_pid] if database_pid else []}
+    cpu_before = {name: sum(_tree_cpu(pid) for pid in pids) for name, pids in parties.items()}
+    cpu_before["senders"] = sum(_cpu_seconds(w.pid) for w in workers)
+    cpu_before["helpers"] = sum(_tree_cpu(w.pid) for w in workers) - cpu_before["senders"]
     machine_before = _machine_times()
     writer = _Writer(config)
     writer.start()
@@ -85,12 +94,16 @@ def fan_out(label, config, data_dir, service, senders, phones, sample):
         if time.monotonic() > deadline:
             raise SystemExit(f"{label}: not sent within {WAIT_LIMIT:.0f}s")
         for worker in workers:
-            helpers[worker.pid] = helpers[worker.pid] or _children(worker.pid)
+            helpers[worker.pid].update(_descendants(worker.pid))
         time.sleep(0.02)
     seconds = time.perf_counter() - started
     writer.done.set()
     writer.join()
-    cpu = sum(_cpu_seconds(w.pid) + sum(_cpu_seconds(h) for h in helpers[w.pid]) for w in workers) - cpu_before
+    used = {name: sum(_tree_cpu(pid) for pid in pids) - cpu_before[name] for name, pids in parties.items()}
+    used["senders"] = sum(_cpu_seconds(w.pid) for w in workers) - cpu_before["senders"]
+    used["helpers"] = sum(_tree_cpu(w.pid) for w in workers) - used["senders"] - cpu_before["senders"] \
+        - cpu_before["helpers"]
+    cpu = used["senders"] + used["helpers"]
     machine = _busy_share(machine_before, _machine_times())
     rss = []
     for worker in workers:
@@ -111,9 +124,20 @@ def fan_out(label, config, data_dir, service, senders, phones, sample):
           f"peak RSS per sender: {sizes}")
     print(f"  {'':<22} another writer (one row every 0.1 s meanwhile) waited at most {writer.worst * 1000:.0f} ms; "
           f"the machine's CPUs were {machine:.0%} busy (all processes: senders, push service, database)")
+    per = {name: seconds * 1000 / len(phones) for name, seconds in used.items()}
+    print(f"  {'':<22} CPU ms/delivery by party: senders {per['senders']:.3f}, encryption helpers "
+          f"{per['helpers']:.3f}, push service {per['service']:.3f}, "
+          + (f"PostgreSQL {per['database']:.3f}, " if database_pid else "")
+          + f"all {sum(per.values()):.3f}")
     print(f"  {'':<22} copies counted by the service: {len(phones) - wrong:,} subscriptions got exactly 1, "
           f"{wrong} did not ({missing} got none); {checked} sampled bodies decrypted to this alert")
+    troubles = [line for log in logs for line in log.read_text(errors="replace").splitlines()
+                if " WARNING " in line or " ERROR " in line or "Traceback" in line]
+    if troubles:
+        print(f"  {'':<22} the senders logged {len(troubles)} warnings or errors; the first: {troubles[0][:300]}")
     if wrong:
+        for log in logs:
+            print(f"--- the end of {log.name}:\n" + log.read_text(errors="replace")[-4000:])
         raise SystemExit(f"FAIL: {wrong} subscriptions did not get exactly one copy")
     return rate
 
@@ -148,6 +172,24 @@ def _children(pid):
         return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
         return []
+
+
+def _descendants(pid):
+    """Every live process below pid (a sender's encryption helper and resource tracker)."""
+    found = _children(pid)
+    for child in list(found):
+        found += _descendants(child)
+    return found
+
+
+def _tree_cpu(pid):
+    """CPU seconds of a process, of its children it reaped, and of its live descendants."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    own = sum(int(field) for field in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    return own + sum(_tree_cpu(child) for child in _children(pid))
 
 
 def _machine_times():
@@ -269,7 +311,7 @@ def main():
             for count in [int(n) for n in args.senders.split(",")]:
                 url = cluster.create_database(template=template.rsplit("/", 1)[1])
                 rates[f"pg {count}"] = fan_out(f"ours: PostgreSQL, {count}", {"DATA_DIR": pg_dir, "DATABASE_URL": url},
-                                               pg_dir, service, count, phones, args.sample)
+                                               pg_dir, service, count, phones, args.sample, cluster.pid())
                 postgres.close_pools()
                 cluster.drop_database(url)
     finally:

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import lxml.html
 from lxml import etree
 
-from .dom import absolute_url, image_source, link_density, remove, text_of, unwrap
+from .dom import absolute_url, has_text, image_source, link_density, remove, text_of, unwrap
 from .vocabulary import TABLE_BOX, TAGS, URL_SCHEMES
 
 # Whole subtrees that never belong in a story body.
@@ -60,6 +60,7 @@ LINK_LIST_DENSITY = 0.8
 LINK_LIST_MIN_ITEMS = 3
 # Below this width (px) an image is an icon or tracking pixel, not a picture.
 MIN_IMAGE_WIDTH = 48
+DIMENSION = re.compile(r"\s*(\d{1,5})(px)?\s*$")
 
 
 def normalize(html: str, base_url: str, *, captions: dict | None = None, sizes: dict | None = None) -> str:
@@ -126,6 +127,9 @@ def _hidden(el):
 
 
 def _strip_attributes(el, keep=()):
+    if not keep:
+        el.attrib.clear()
+        return
     for name in list(el.attrib):
         if name not in keep:
             del el.attrib[name]
@@ -162,7 +166,7 @@ def _image(el, base_url, sizes):
 
 
 def _dimension(value):
-    match = re.match(r"\s*(\d{1,5})(px)?\s*$", value or "")
+    match = DIMENSION.match(value or "")
     return int(match.group(1)) if match else None
 
 
@@ -250,7 +254,7 @@ def _drop_empty(root):
     for el in reversed(list(root.iter())):
         if el is root or el.tag in ("img", "br", "td", "th"):
             continue
-        if el.find(".//img") is None and not text_of(el):
+        if not has_text(el) and el.find(".//img") is None:
             remove(el)
 
 

@@ -7,6 +7,7 @@
 
 The Ingester runs the same stages with images between normalize and sanitize.
 """
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -21,6 +22,7 @@ from .text import clean_text, html_text, reading_minutes, word_count
 # Fewer word characters than this is a menu label or a button, not a story (the shortest
 # real news brief is a sentence or two).
 MIN_TEXT_CHARS = 20
+WORD_CHAR = re.compile(r"\w")
 
 
 @dataclass
@@ -47,13 +49,19 @@ def normalize_article(article: Article) -> Story:
     body_html = clean_text(normalize_element(article.body, article.page_url,
                                              captions=article.captions, sizes=article.sizes))
     text = html_text(body_html)
-    if len(re.findall(r"\w", text)) < MIN_TEXT_CHARS:
+    if not _has_chars(text, MIN_TEXT_CHARS):
         raise ExtractError(article.page_url, "no readable text")
     count = word_count(text, article.lang)
     trust = assess(text, link_share=link_density(article.body), description=article.description,
                    ld_body=article.ld_body, page_prose=article.page_prose)
     return Story(article, body_html, text, count, reading_minutes(count, article.lang),
                  trust.score, trust.reasons)
+
+
+def _has_chars(text, count):
+    """text holds at least count word characters (it stops counting there: a story has
+    thousands, and listing them all cost more than the sanitiser)."""
+    return sum(1 for _ in itertools.islice(WORD_CHAR.finditer(text), count)) == count
 
 
 def read_page(html: str | bytes, url: str, *, budget: Budget | None = None) -> Story:

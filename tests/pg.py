@@ -60,6 +60,10 @@ class Cluster:
         """A fast shutdown: sessions are cut, as when a real server restarts."""
         self._run("pg_ctl", "-D", str(self.root / "data"), "-m", "fast", "-w", "stop")
 
+    def pid(self):
+        """The postmaster's process id (its first line of postmaster.pid); its backends are its children."""
+        return int((self.root / "data" / "postmaster.pid").read_text().split("\n", 1)[0])
+
     def url(self, dbname="postgres"):
         return f"postgresql://postgres@127.0.0.1:{self.port}/{dbname}"
 

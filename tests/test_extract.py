@@ -447,3 +447,21 @@ def test_one_short_line_with_a_colon_after_the_story_goes(last, kept):
             f"{story}<p>{last}</p></div></div></body></html>")
     lines = read_page(page, "https://valley.example/news/8").text.splitlines()
     assert lines == ([*ORCHARD_STORY, last] if kept else list(ORCHARD_STORY))
+
+
+def test_asides_footers_and_drawings_leave_before_body_detection_and_their_text_after_stays():
+    """What HTML marks as beside the story (a pull quote, a sidebar), a footer and an svg icon
+    are pruned with scripts and styles; the text that follows each of them is the story's."""
+    from reader.dom import text_of
+    from reader.extract.sites import prune
+
+    page = ("<html><body><article><p>The quay will be repaired before winter"
+            "<aside>The north quay has stood since 1870, longer than the harbour board itself.</aside>"
+            ", the board said.</p><p><a href='/share'><svg><title>Share on the network</title></svg></a>"
+            "Work starts in May.</p><footer>Filed from the harbour office by the council desk.</footer>"
+            "</article></body></html>")
+    tree = lxml.html.document_fromstring(page)
+    prune(tree, "https://news.example/x")
+    assert [el.tag for el in tree.iter("aside", "footer", "svg")] == []
+    assert [text_of(p) for p in tree.iter("p")] == [
+        "The quay will be repaired before winter, the board said.", "Work starts in May."]

@@ -122,9 +122,10 @@ def _many_stories(db, count):
 
 
 def test_the_search_plan_reads_the_index_and_articles_only_by_key(app, db):
-    """Issue 11: no full scan of articles, and the match list is cut at CANDIDATES by the index."""
+    """Issue 11: no full scan of articles, and the match list is cut at CANDIDATES by the index.
+    On PostgreSQL the newest stories are walked by key first, then a rarer word read from GIN."""
     _many_stories(db, 20000)
-    for typed in ("summit water", "harvest", "Summits", '"water and power"', "number OR nothing"):
+    for typed in ("summit water", "harvest", "Summits", '"water and power"', "number OR nothing", "12346"):
         query = search_terms.parse(typed)
         if db.dialect == "sqlite":
             plan = [(row[0], row[1], row[3]) for row in search.plan(db, query)]
@@ -135,69 +136,43 @@ def test_the_search_plan_reads_the_index_and_articles_only_by_key(app, db):
             # The candidates come in the index's own order (newest first): no sort of every match.
             assert not any("TEMP B-TREE" in d for d in details), plan
         else:
-            text = "\n".join(row[0] for row in search.plan(db, query))
+            text = "\n".join(search.plan(db, query))
+            assert "Seq Scan" not in text, text
+            assert "Index Scan Backward using articles_search_pkey" in text, text  # the walk, bounded:
+            assert "Index Cond: (article_id > " in text, text
             assert "Bitmap Index Scan on articles_search_document" in text, text
-            assert "Bitmap Index Scan on articles_pkey" in text, text   # the best `limit`, by key
-            assert "Seq Scan" not in text and "articles_search_pkey" not in text, text
+            assert "articles_pkey" in text, text   # the best `limit`, by key
     assert len(articles.search(db, "summit water")) == 20
+    assert [row["id"] for row in articles.search(db, "12346 OR 19999")] == [19999, 12346]
 
 
-def test_stories_stored_before_the_terms_table_are_indexed_by_its_migration(db):
-    """Migration 8's Python step: every story without terms gets them."""
-    from reader.store import migrations
+class _Recorder:
+    """A store handle that notes the statements its callers run."""
 
-    row = {"url": "https://news.example/r", "fetched_url": None, "title": "Водохранилище мелеет", "byline": "",
-           "site_name": "", "description": "", "section": "", "tags": [], "lang": "ru", "dir": "ltr",
-           "published": None, "modified": None, "body_html": "<p>x</p>", "body_text": "Уровень воды упал.",
-           "content_hash": "h", "word_count": 3, "reading_minutes": 1}
-    article_id = articles.insert(db, "reservoir", row)
-    db.execute("DELETE FROM article_terms")
-    assert articles.search(db, "водохранилища") == []
-    with transaction(db):
-        migrations.AFTER[8](db)
-    assert [r["id"] for r in articles.search(db, "водохранилища")] == [article_id]
+    def __init__(self, db):
+        self.db, self.dialect, self.seen = db, db.dialect, []
+
+    def execute(self, sql, params=()):
+        self.seen.append(sql)
+        return self.db.execute(sql, params)
+
+    def transaction(self):
+        return self.db.transaction()
 
 
-def test_a_word_in_the_title_ranks_above_newer_stories_with_it_only_in_the_text(db):
-    """The candidates' order: title hits, then description hits, then the newest first."""
-    def story(slug, title, description, text):
-        row = {"url": f"https://news.example/{slug}", "fetched_url": None, "title": title, "byline": "",
-               "site_name": "", "description": description, "section": "", "tags": [], "lang": "en",
-               "dir": "ltr", "published": None, "modified": None, "body_html": "<p>x</p>", "body_text": text,
-               "content_hash": slug, "word_count": 9, "reading_minutes": 1}
-        return articles.insert(db, slug, row)
-
-    in_title = story("title", "Reservoir levels fall", "", "Engineers met on Tuesday.")
-    in_description = story("description", "Engineers meet", "The reservoir is at its lowest", "They met.")
-    older_text = story("older-text", "Talks end", "", "The reservoir came up once.")
-    newer_text = story("newer-text", "Talks begin", "", "Nobody spoke of the reservoir.")
-    assert [row["id"] for row in articles.search(db, "reservoir")] == [in_title, in_description, newer_text, older_text]
-    assert [row["id"] for row in articles.search(db, "reservoir", limit=2)] == [in_title, in_description]
-
-
-def test_the_sqlite_index_reads_each_prefix_length_a_query_word_is_matched_at_as_one_list(db):
-    """Issue 11: FTS5 merges every word a prefix covers unless it keeps a prefix index of that
-    length; the table's definition (made by a migration) must keep one for each PREFIX_LENGTHS."""
-    if db.dialect == "postgresql":  # a GIN index reads a prefix (:*) as a range of its sorted keys
-        definition = db.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'articles_search_document'").fetchone()
-        assert "USING gin (document)" in definition[0]
-        return
-    definition = db.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_fts'").fetchone()[0]
-    kept = definition.split("prefix=", 1)[1].split("'")[1].split()
-    assert tuple(int(n) for n in kept) == search.PREFIX_LENGTHS
-    assert search.PREFIX_LENGTHS[0] == search_terms.MIN_PREFIX
-
-
-
-def test_the_prefix_index_step_keeps_every_story_found(db):
-    """Migration 12 remakes SQLite's index with prefix lengths: it is rebuilt from the stored terms."""
-    from reader.store import migrations
-
-    _many_stories(db, 30)
-    before = [row["id"] for row in articles.search(db, "harv", limit=50)]
-    assert len(before) == 10
-    with transaction(db):  # the step runs again, over stored stories
-        for statement in migrations.statements(migrations.steps(db.dialect)[11]):
-            db.execute(statement)
-    assert [row["id"] for row in articles.search(db, "harv", limit=50)] == before
-    assert len(articles.search(db, "summit water", limit=50)) == 20
+def test_postgresql_asks_the_gin_index_only_for_a_word_the_newest_stories_lack(db):
+    """A word in most stories (summit: 2 in 3) is found by the walk alone (its cost does not grow
+    with the archive); a rarer one (harvest: 1 in 3) is looked up in the GIN index too. FTS5 reads any
+    word newest first: one statement for the candidates, whatever the word."""
+    _many_stories(db, 3000)
+    for typed, index_too, count in (("summit", False, 50), ("harvest", True, 50), ("1001 OR 2999", True, 2),
+                                    ("nothing", True, 0)):
+        recorder = _Recorder(db)
+        found = search.find(recorder, search_terms.parse(typed), limit=50)
+        assert len(found) == count, typed
+        candidates = [sql for sql in recorder.seen if not sql.startswith(("SET", "SELECT MAX", "SELECT * FROM articles"))]
+        if db.dialect == "sqlite":
+            assert candidates == [search.SQLITE_CANDIDATES], typed
+        else:
+            wanted = [search.POSTGRESQL_WALK, search.POSTGRESQL_INDEX] if index_too else [search.POSTGRESQL_WALK]
+            assert candidates == wanted, typed

@@ -15,8 +15,9 @@ from lxml import etree
 from readability import Document
 from trafilatura import bare_extraction
 from trafilatura.htmlprocessing import convert_to_html
+from trafilatura.settings import Extractor
 
-from ..dom import absolute_url, image_source, link_density, remove, text_of
+from ..dom import absolute_url, has_text, image_source, link_density, remove, text_of
 from .confidence import assess
 from .lead import after_headline, lead_blocks
 from .region import Runs
@@ -27,16 +28,18 @@ from ..text import element_text
 
 log = logging.getLogger(__name__)
 
-TRAFILATURA_OPTIONS = {
-    "fast": True,
-    "include_comments": False,
-    "include_formatting": True,
-    "include_images": True,
-    "include_links": True,
-    "include_tables": True,
+
+def _trafilatura_options(*, fast):
     # Any format but "python" spares trafilatura a plain-text copy of the body we never read.
-    "output_format": "xml",
-}
+    return Extractor(output_format="xml", fast=fast, comments=False, formatting=True, images=True,
+                     links=True, tables=True)
+
+
+# Built once: trafilatura otherwise builds its settings for every call, reading each number
+# from its configuration file's parser (a hundredth of our time). It copies them before any
+# change.
+FAST = _trafilatura_options(fast=True)
+FULL_CASCADE = _trafilatura_options(fast=False)
 # Below this many characters of prose trafilatura has probably missed the story (a short
 # news item is 500+); then the fallbacks run and the candidate with the most prose wins.
 MIN_PROSE_CHARS = 250
@@ -46,15 +49,18 @@ PAGE_DUMP_LINES = 20
 # Prose is text in lines of at least this many characters: menus and tag clouds are many short
 # lines. 40 keeps CJK sentences (about 30-50 characters) and drops 2-5 word link labels.
 PROSE_LINE_CHARS = 40
-# Caption containers: <figure>, and WordPress's classic div.wp-caption (p.wp-caption-text).
 # An <article> that holds this many paragraphs and this share of the page's is the story's
 # container. Measured on the scrapinghub set: 0.8 keeps F1 unchanged; lower shares let in
 # teaser <article>s holding a few of the page's paragraphs.
 MIN_ARTICLE_PARAGRAPHS = 3
 ARTICLE_PARAGRAPH_SHARE = 0.8
-CAPTION_TEXT_XPATH = './/figcaption|.//*[contains(@class, "caption-text")]'
-CAPTION_CONTAINERS = etree.XPath(
-    '//figure | //*[(self::div or self::p or self::span) and contains(@class, "wp-caption")]')
+OUTER_ARTICLES = etree.XPath("/descendant::article[not(ancestor::article)]")
+COUNT_PARAGRAPHS = etree.XPath("count(.//p)")
+COUNT_PAGE_PARAGRAPHS = etree.XPath("count(/descendant::p)")
+# Caption containers: <figure>, and WordPress's classic div.wp-caption (p.wp-caption-text).
+CAPTION_TEXT = etree.XPath('.//figcaption|.//*[contains(@class, "caption-text")]')
+CAPTION_BOX_TAGS = ("div", "p", "span")
+CAPTION_BOX_CLASS = "wp-caption"
 # A leading heading repeats the title or standfirst when this share of the shorter one's words
 # (2+ characters) are in both: sites rephrase their own headline ("Stock Falls After Earnings
 # Report" / "Stock Is Falling After Its Earnings Release"). On the scrapinghub set every leading
@@ -115,48 +121,49 @@ def extract_body(tree, html, url, *, title="", description="", ld_body=""):
     headline, leads = None, []
     if not site_rule(url).body:
         # before isolate(): the headline may sit outside the story region
-        headline, leads = after_headline(tree, lambda text: _repeats(text, title))
+        title_words = _words(title)
+        headline, leads = after_headline(tree, lambda text: _overlap(_words(text), title_words),
+                                         runs.elements())
         runs.isolate()
-    tables = _original_tables(tree)
+    # From here on the page is only read (trafilatura works on a copy of its own): the copies
+    # it needs (the densest block, the tables) are made when they are needed.
     densest = runs.densest()
-    # a copy: trafilatura changes the tree it is given
-    spare = _page_of([densest]) if densest is not None else None
-    body = _merge(_trafilatura(page, url) for page in _site_pages(tree, url))
+    body = _merge(_story_bodies(tree, url))
     if _page_dump(body):
         body = None
     text = _body_text(body)
-    if spare is not None and runs.coverage(densest, text) < MIN_COVERAGE:
-        body = _with_densest(body, _trafilatura(spare, url), description)
+    if densest is not None and runs.coverage(densest, text) < MIN_COVERAGE:
+        body = _with_densest(body, _trafilatura(_page_of([densest]), url), description)
         text = _body_text(body)
     if _text_prose(text) < MIN_PROSE_CHARS:
         body = max((body, _from_text(ld_body), _readability(html, url)), key=_prose)
         text = _body_text(body)
-    body = _rescued(body, text, tree, description, ld_body, runs.page_prose)
+    rescued = _rescued(body, text, tree, description, ld_body, runs.page_prose)
+    if rescued is not body:
+        body, text = rescued, _body_text(rescued)
     if body is not None:
         if headline is not None:
-            _put_back_lead(body, lead_blocks(headline, leads, _body_text(body)))
+            _put_back_lead(body, lead_blocks(headline, leads, text))
         _drop_headline(body, title, description)
         drop_inline_teasers(body)
         drop_tail(body)
-        _restore_tables(body, tables)
-    return Body(body if _has_text(body) else None, runs.page_prose)
+        _restore_tables(body, tree)
+    return Body(body if body is not None and has_text(body) else None, runs.page_prose)
 
 
-def _original_tables(tree):
-    """Copies of the page's innermost tables: trafilatura turns a caption into a row of empty
-    cells and folds the header rows into the body, so extracted tables are put back from these."""
-    return [deepcopy(table) for table in tree.iter("table") if table.find(".//table") is None]
-
-
-def _restore_tables(body, originals):
-    """Replace, in place, each table of body by the page's own table with the same cells."""
+def _restore_tables(body, tree):
+    """Replace, in place, each table of body by a copy of the page's own innermost table with
+    the same cells: trafilatura turns a caption into a row of empty cells and folds the header
+    rows into the body."""
     tables = list(body.iter("table"))
-    by_cells = {_cells(copy): copy for copy in reversed(originals)} if tables else {}
+    originals = [table for table in tree.iter("table") if table.find(".//table") is None] if tables else []
+    by_cells = {_cells(original): original for original in reversed(originals)}
     for table in tables:
         original = by_cells.pop(_cells(table), None)
         if original is not None:
-            original.tail = table.tail
-            table.getparent().replace(table, original)
+            copy = deepcopy(original)
+            copy.tail = table.tail
+            table.getparent().replace(table, copy)
 
 
 def _cells(table):
@@ -210,36 +217,44 @@ def _page_of(parts):
     return page
 
 
-def _site_pages(tree, url):
-    """[the page], or one small page per story container that the site rule names.
-
-    Each container is extracted on its own: given them together, trafilatura keeps one.
-    """
+def _story_bodies(tree, url):
+    """trafilatura's bodies of the story containers that the site rule names, each on a small
+    page of its own (given them together, trafilatura keeps one); else of the page's story
+    <article> alone; else of the whole page."""
     selector = site_rule(url).body
-    parts = tree.xpath(selector) if selector else _story_article(tree)
-    if not parts:
-        return [tree]
-    pages = []
-    for part in parts:
-        page = lxml.html.Element("html")
-        etree.SubElement(etree.SubElement(page, "body"), "article").append(deepcopy(part))
-        pages.append(page)
-    return pages
+    parts = tree.xpath(selector) if selector else []
+    if parts:
+        return [_trafilatura(_page_of([part]), url) for part in parts]
+    article = _story_article(tree)
+    return [_trafilatura(tree, url) if article is None else _trafilatura_alone(article, url)]
 
 
 def _story_article(tree):
-    """[the page's one <article>] when it holds nearly all paragraphs, else [].
+    """The page's one <article> when it holds nearly all paragraphs, else None.
 
     trafilatura's cost grows with the page; handing it only the story's own container
     halves the time on the many templates that mark the story up this way.
     """
-    articles = tree.xpath("//article[not(ancestor::article)]")
+    articles = OUTER_ARTICLES(tree)
     if len(articles) != 1:
-        return []
-    inside, total = articles[0].xpath("count(.//p)"), tree.xpath("count(//p)")
+        return None
+    inside, total = COUNT_PARAGRAPHS(articles[0]), COUNT_PAGE_PARAGRAPHS(tree)
     if inside >= MIN_ARTICLE_PARAGRAPHS and inside >= ARTICLE_PARAGRAPH_SHARE * total:
-        return articles
-    return []
+        return articles[0]
+    return None
+
+
+def _trafilatura_alone(part, url):
+    """trafilatura's body of part, lent (not copied) to a small page of its own and put back
+    where it was: trafilatura copies what it is given, a second copy would be wasted."""
+    parent = part.getparent()
+    index = parent.index(part)
+    page = lxml.html.Element("html")
+    etree.SubElement(etree.SubElement(page, "body"), "article").append(part)   # its tail goes along
+    try:
+        return _trafilatura(page, url)
+    finally:
+        parent.insert(index, part)
 
 
 def _merge(bodies):
@@ -258,7 +273,7 @@ def _merge(bodies):
 def _trafilatura(tree, url):
     # No url: trafilatura would resolve every link through courlan (a tenth of the time);
     # the normaliser resolves the few links that survive.
-    document = bare_extraction(tree, **TRAFILATURA_OPTIONS)
+    document = bare_extraction(tree, options=FAST)
     if document is None or document.body is None:
         return None
     return convert_to_html(document.body).find("body")
@@ -299,7 +314,7 @@ def _rescued(body, text, tree, description, ld_body, page_prose):
     score = _trust(body, description, ld_body, page_prose, text)
     if score >= RESCUE_BELOW:
         return body
-    document = bare_extraction(tree, **{**TRAFILATURA_OPTIONS, "fast": False})
+    document = bare_extraction(tree, options=FULL_CASCADE)
     other = None if document is None or document.body is None else convert_to_html(document.body).find("body")
     if other is not None and not _page_dump(other) and _trust(other, description, ld_body, page_prose) > score:
         return other
@@ -311,10 +326,6 @@ def _trust(body, description, ld_body, page_prose, text=None):
         return 0.0
     return assess(_body_text(body) if text is None else text, link_share=link_density(body),
                   description=description, ld_body=ld_body, page_prose=page_prose).score
-
-
-def _has_text(body):
-    return body is not None and any(piece.strip() for piece in body.itertext())
 
 
 def _prose(body):
@@ -374,11 +385,12 @@ def _is_headline(text, title):
 def _repeats(text, *others):
     """text says what one of others says: most of its words are that one's, or the reverse."""
     words = _words(text)
-    for other in others:
-        theirs = _words(other)
-        if words and theirs and len(words & theirs) >= SAME_WORDS_SHARE * min(len(words), len(theirs)):
-            return True
-    return False
+    return any(_overlap(words, _words(other)) for other in others)
+
+
+def _overlap(words, theirs):
+    """Most of the words of the shorter of two word sets are in both."""
+    return bool(words and theirs) and len(words & theirs) >= SAME_WORDS_SHARE * min(len(words), len(theirs))
 
 
 def _words(text):
@@ -388,14 +400,21 @@ def _words(text):
 def captions(tree, base_url):
     """{absolute image URL: caption} for the captioned pictures of the original page."""
     found = {}
-    for container in CAPTION_CONTAINERS(tree):
-        caption = next(iter(container.xpath(CAPTION_TEXT_XPATH)), None)
+    for container in _caption_containers(tree):
+        caption = next(iter(CAPTION_TEXT(container)), None)
         text = text_of(caption) if caption is not None else ""
         for img in container.iter("img") if text else ():
             src = absolute_url(image_source(img), base_url)
             if src:
                 found.setdefault(src, text)
     return found
+
+
+def _caption_containers(tree):
+    """<figure>s and caption boxes, in page order (a walk: a third faster than the XPath)."""
+    for el in tree.iter("figure", *CAPTION_BOX_TAGS):
+        if el.tag == "figure" or CAPTION_BOX_CLASS in (el.get("class") or ""):
+            yield el
 
 
 def image_sizes(tree, base_url):

@@ -13,13 +13,14 @@ as story text. Measured: trafilatura-dev 0.931 -> 0.937 (16 more must-have snipp
 more chrome), scrapinghub 0.976 -> 0.976 (0.9763 -> 0.9755: leads that set is graded without);
 taking the header's summary too gave trafilatura-dev 0.938 but scrapinghub 0.972.
 """
+import bisect
 import itertools
 import re
 
 from lxml import etree
 
 from ..dom import link_density, text_of
-from .region import NO_PROSE, run_key
+from .region import run_key
 
 # A lead block holds a run of at least this many characters: a sentence or two, not a byline,
 # a date or a label.
@@ -30,18 +31,15 @@ MAX_LEAD_BLOCKS = 2
 # Prose blocks looked at before the body's start is found (a header, captions, the lead).
 MAX_BEFORE_START = 8
 MAX_LINK_DENSITY = 0.3
-HEADLINE_XPATH = etree.XPath("//h1 | //h2")
 # Not a lead: text in links, lists and figures, and form parts (labels, comment fields).
-NOT_LEAD = "ancestor-or-self::*[self::a or self::li or self::figure or self::label " \
-    "or self::button or self::textarea or self::select]"
+NOT_LEAD_TAGS = ("a", "button", "figure", "label", "li", "select", "textarea")
 # A lead is one block: an element holding blocks is a container (or markup left open).
-BLOCKS = "self::p or self::div or self::section or self::article or self::ul or self::ol or " \
-    "self::table or self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6"
-# (the cheap test on the element's own text first: few elements pass it)
-FOLLOWING_RUNS = etree.XPath(
-    f"following::*[string-length(normalize-space(str:concat(text()))) >= {LEAD_CHARS}]"
-    f"[not({NO_PROSE})][not({NOT_LEAD})][not(descendant::*[{BLOCKS}])]",
-    namespaces={"str": "http://exslt.org/strings"})
+BLOCK_TAGS = ("article", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ol", "p", "section", "table", "ul")
+# The element's own text, whitespace collapsed (as the prose runs measure it), is long enough.
+LEAD_LENGTH = etree.XPath(f"string-length(normalize-space(str:concat(text()))) >= {LEAD_CHARS}",
+                          namespaces={"str": "http://exslt.org/strings"})
+# lead_blocks reads no more candidates than this (the body's start among MAX_BEFORE_START + 1).
+MAX_CANDIDATES = MAX_BEFORE_START + 2
 # Class and id words of boxes whose prose is not the story's opening: picture captions and
 # credits, sign-up and subscription boxes, comments, bios and rails.
 NOT_LEAD_NAMES = re.compile(r"author|bio\b|caption|comment|credit|image|media|messenger|newsletter|"
@@ -52,14 +50,44 @@ NOT_LEAD_NAMES = re.compile(r"author|bio\b|caption|comment|credit|image|media|me
 NAMED_LEVELS = 3
 
 
-def after_headline(tree, same_as_title):
-    """(headline, the prose blocks that follow it in page order), or (None, []).
+def after_headline(tree, same_as_title, runs):
+    """(headline, the first prose blocks that follow it in page order), or (None, []).
 
     Read before the page is narrowed to the story: the headline may sit outside the region.
-    same_as_title(text) says whether a heading's text is the story's title.
+    same_as_title(text) says whether a heading's text is the story's title; runs lists the
+    page's prose runs in page order (region.Runs), which hold every block a lead can be. The
+    first run after the headline is found by bisection, and the search stops after the
+    MAX_CANDIDATES that lead_blocks may read: a query for all the blocks after the headline went
+    on to the end of the page, and cost as much as finding the runs.
     """
-    headline = next((h for h in HEADLINE_XPATH(tree) if same_as_title(text_of(h))), None)
-    return (headline, FOLLOWING_RUNS(headline)) if headline is not None else (None, [])
+    headline = next((h for h in tree.iter("h1", "h2") if same_as_title(text_of(h))), None)
+    if headline is None:
+        return None, []
+    after = bisect.bisect_right(runs, _page_position(headline), key=_page_position)
+    found = (el for el in itertools.islice(runs, after, None)
+             if headline not in el.iterancestors() and _may_lead(el))
+    return headline, list(itertools.islice(found, MAX_CANDIDATES))
+
+
+def _may_lead(el):
+    """A prose run may be a lead block: LEAD_CHARS or more of its own text, outside links, lists,
+    figures and form parts, and holding no block. The tests run from cheap to dear: the raw
+    length of the text (never shorter than the collapsed one) first, the XPath last."""
+    own_chars = len(el.text or "") + sum(len(child.tail or "") for child in el)
+    return own_chars >= LEAD_CHARS and el.tag not in NOT_LEAD_TAGS and \
+        next(el.iterancestors(*NOT_LEAD_TAGS), None) is None and \
+        next(el.iterdescendants(*BLOCK_TAGS), None) is None and LEAD_LENGTH(el)
+
+
+def _page_position(el):
+    """el's place in page order: the child indexes from the root down (an ancestor's is a prefix
+    of its descendants', so it sorts before them, as in XPath's document order)."""
+    position = []
+    for parent in el.iterancestors():
+        position.append(parent.index(el))
+        el = parent
+    position.reverse()
+    return position
 
 
 def lead_blocks(headline, candidates, body_text):

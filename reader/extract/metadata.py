@@ -4,6 +4,7 @@ Publishers disagree with themselves (a JSON-LD headline and an og:title that dif
 suffix); the order here is the order of trust: structured data, social tags, markup.
 """
 import html
+import itertools
 import json
 import logging
 import re
@@ -48,11 +49,11 @@ META_FIELDS = {
 }
 TAG_META = ("article:tag", "keywords", "news_keywords", "parsely-tags")
 # Byline candidates, in order of trust: an author's itemprop name, the author itemprop, a
-# rel=author link, class byline, class author. One pass over the page finds them all.
-BYLINE_CANDIDATES = etree.XPath(
-    '//*[@itemprop="author" or @itemprop="name" or (self::a and @rel="author")'
-    ' or (@class and (contains(@class, "byline") or contains(@class, "author")))]')
-TIME_XPATH = ('//article//time[@datetime]', '//time[@datetime]')
+# rel=author link, class byline, class author. One pass over the page finds them all: a walk
+# in Python, half the time of the XPath with the same tests (libxml2 copies the class attribute
+# for each contains()).
+BYLINE_ITEMPROPS = ("author", "name")
+BYLINE_CLASS = re.compile("author|byline")
 # Primary language subtags written right to left (ISO 639-1/-3 codes).
 RTL_LANGUAGES = frozenset("ar arc ckb dv fa he iw ps sd syr ug ur yi".split())
 BYLINE_PREFIX = re.compile(r"^\s*(by|von|par|por|di|door|av)\s+", re.I)
@@ -242,7 +243,7 @@ def _strip_site_name(title, site_name):
 
 
 def _html_byline(tree):
-    ranked = sorted((rank, n, el) for n, el in enumerate(BYLINE_CANDIDATES(tree))
+    ranked = sorted((rank, n, el) for n, el in enumerate(_byline_candidates(tree))
                     if (rank := _byline_rank(el)) is not None)
     for _, _, el in ranked:
         text = _clean(el.text_content())
@@ -251,8 +252,17 @@ def _html_byline(tree):
     return ""
 
 
+def _byline_candidates(tree):
+    """The elements of tree, in page order, that may hold the byline (to rank by _byline_rank)."""
+    for el in tree.iter(etree.Element):
+        classes = el.get("class")
+        if classes and BYLINE_CLASS.search(classes) or \
+                el.get("itemprop") in BYLINE_ITEMPROPS or (el.tag == "a" and el.get("rel") == "author"):
+            yield el
+
+
 def _byline_rank(el):
-    """0-4, the trust order of BYLINE_CANDIDATES, or None for an element that is none of them."""
+    """0-4, the trust order of the byline candidates, or None for an element that is none of them."""
     if el.get("itemprop") == "name":
         return 0 if any(a.get("itemprop") == "author" for a in el.iterancestors()) else None
     if el.get("itemprop") == "author":
@@ -269,11 +279,13 @@ def _clean_byline(text):
 
 
 def _html_time(tree):
-    for xpath in TIME_XPATH:
-        for el in tree.xpath(xpath):
-            when = parse_datetime(el.get("datetime"))
-            if when:
-                return when
+    """The first readable <time datetime> inside an <article>, else on the page, or None."""
+    times = [el for el in tree.iter("time") if el.get("datetime") is not None]
+    in_article = [el for el in times if next(el.iterancestors("article"), None) is not None]
+    for el in itertools.chain(in_article, times):
+        when = parse_datetime(el.get("datetime"))
+        if when:
+            return when
     return None
 
 

@@ -1,5 +1,6 @@
 """What a push message carries: enough for the service worker to fetch the story and show it."""
 import json
+import re
 
 from flask_babel import gettext
 
@@ -20,6 +21,7 @@ class AlertError(ValueError):
 # What a click report must quote: the delivery's id and its token from the ledger. Alerts are
 # measured with the longest one, so one that fits on the desk fits for every delivery.
 CLICK_SAMPLE = f"{2**63 - 1}.{'0' * 32}"
+CLICK = re.compile(r"[0-9]{1,19}\.[0-9a-f]{1,32}")  # what click_of makes: nothing JSON would escape
 
 
 def click_of(delivery):
@@ -48,6 +50,24 @@ def build(alert, *, article_url=None, click=CLICK_SAMPLE):
                                  "shorten the title or body by %(over)s bytes", size=len(data), max=MAX_PAYLOAD,
                                  over=len(data) - MAX_PAYLOAD))
     return data
+
+
+def maker(alert, *, article_url=None):
+    """A function of a delivery's click (click_of) giving that delivery's payload, as build() would.
+
+    The JSON is built once with the longest click, which is its last field, and each delivery's
+    click takes that one's place: a fan-out of 100,000 does not encode the alert 100,000 times.
+
+    Raises:
+        AlertError: the payload would not fit in one push message.
+    """
+    head, sample, tail = build(alert, article_url=article_url).rpartition(CLICK_SAMPLE.encode())
+
+    def payload_for(click):
+        if click is None or not CLICK.fullmatch(click):
+            return build(alert, article_url=article_url, click=click)
+        return b"".join((head, click.encode(), tail))
+    return payload_for
 
 
 def check(title, body, urgency, ttl):

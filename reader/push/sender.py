@@ -9,8 +9,8 @@ An alert's life (reader/store/alerts.py holds the state):
 
 While an alert is `sending`, every sender that sees it takes part: it writes the next chunk of
 subscribers to the ledger (whoever wins the cursor), claims pending rows in batches under a lease,
-encrypts them (in a helper process for big batches), posts them over one pooled HTTP session,
-and records each answer as soon as it comes, fenced by its batch. Before each request a sender
+encrypts them (in a helper process for big batches), posts them over keep-alive connections
+(http.py), and records each answer as soon as it comes, fenced by its batch. Before each request a sender
 checks that its lease on the row's batch is still good (a fencing token), so a sender that
 stalled past its lease sends nothing another has taken over. A sender that dies leaves batches
 whose leases lapse; the next claim releases them. Only requests in flight when a sender dies
@@ -38,7 +38,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-import aiohttp
 import uvloop
 
 from ..store import StoreError
@@ -48,6 +47,7 @@ from ..store import ledger
 from ..store import senders as sender_store
 from . import payload as payload_module
 from .encryptor import Encryptor
+from .http import PerOrigin, Pool
 from .subscriptions import allowed
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,6 @@ class Sender:
         self.per_origin = per_origin
         self.timeout = timeout
         self.slow_after = min(slow_after, timeout)
-        self.request_timeout = aiohttp.ClientTimeout(total=timeout)
         self.slow_concurrency = slow_concurrency
         self.max_attempts = max_attempts
         self.lease = lease
@@ -131,6 +130,7 @@ class Sender:
         self.sent = 0            # deliveries this sender recorded as sent
         self.alert_id = None     # what it is sending now
         self.last_error = None
+        self._allowed = PerOrigin(lambda endpoint: allowed(endpoint, hosts))  # per push service
 
     # -- the blocking entry points -------------------------------------------------------------
     def send_alert(self, alert_id):
@@ -164,18 +164,16 @@ class Sender:
         if alert is None or alert["state"] in ("sent", "cancelled", "draft", "pending_approval"):
             return ledger.figures(self.db, alert_id)
         url = article_store.path_of(self.db, alert["article_id"]) if alert["article_id"] else None
-        payload_module.build(alert, article_url=url)  # refuses what would not fit, with the longest click
-        payload_for = functools.partial(payload_module.build, alert, article_url=url)  # each delivery's own
+        payload_for = payload_module.maker(alert, article_url=url)  # refuses what would not fit
         # Only from a sendable state: an editor may have cancelled it since it was read.
         if not alert_store.set_state(self.db, alert_id, "sending", only_from=("queued", "scheduled", "sending")):
             return ledger.figures(self.db, alert_id)
         self.alert_id = alert_id
-        connector = aiohttp.TCPConnector(limit=self.concurrency + self.slow_concurrency,
-                                         limit_per_host=self.per_origin, keepalive_timeout=30, ttl_dns_cache=300)
         try:
-            async with aiohttp.ClientSession(connector=connector, timeout=self.request_timeout) as session:
+            async with Pool(limit=self.concurrency + self.slow_concurrency, per_origin=self.per_origin,
+                            timeout=self.timeout) as pool:
                 with ThreadPoolExecutor(1, thread_name_prefix="reader-push-db") as db_thread:
-                    await _Run(self, alert, payload_for, session, db_thread).go()
+                    await _Run(self, alert, payload_for, pool, db_thread).go()
         finally:
             self.alert_id = None
         if not self.stop.is_set() and alert_store.finish(self.db, alert_id):
@@ -189,24 +187,26 @@ class Sender:
                 "Topic": payload_module.topic_header(alert["topic"]),
                 "Content-Encoding": "aes128gcm", "Content-Type": "application/octet-stream"}
 
-    async def deliver(self, session, alert, body, row, lane, headers=None):
-        """POST one encrypted message; returns its Outcome (never raises for the network's faults)."""
+    async def deliver(self, pool, alert, body, row, lane, headers=None, ready=None):
+        """POST one encrypted message; returns its Outcome (never raises for the network's faults),
+        or None when `ready` (see http.Pool.post) says no once the request has its connection slot."""
         endpoint = row["endpoint"]
-        if not allowed(endpoint, self.hosts):
+        if not self._allowed.of(endpoint):
             return Outcome(row["id"], "failed", error="endpoint is not on an allowed push service", lane=lane)
         if isinstance(body, str):  # the subscription's keys could not be used
             return Outcome(row["id"], "failed", error=body, lane=lane)
         headers = {**(headers or self.headers_for(alert)), "Authorization": self.signer.header(endpoint)}
         try:
-            async with session.post(endpoint, data=body, headers=headers, allow_redirects=False) as response:
-                status = response.status
-                retry_after = response.headers.get("Retry-After")
-                text = (await response.text(errors="replace"))[:200] if status not in SENT else ""
-        except asyncio.TimeoutError:
+            answer = await pool.post(endpoint, body, headers, ready=ready)
+        except TimeoutError:
             return self.retry(row, None, f"timed out after {self.timeout:g}s", None, "slow")
-        except (aiohttp.ClientError, OSError, ValueError) as exc:
+        except (OSError, ValueError) as exc:
             return self.retry(row, None, f"connection failed ({type(exc).__name__})", None, lane)
-        return self.judge(row, status, retry_after, text, lane)
+        if answer is None:
+            return None
+        status, answer_headers, data = answer
+        text = data[:800].decode("utf-8", "replace")[:200] if status not in SENT else ""
+        return self.judge(row, status, answer_headers.get("retry-after"), text, lane)
 
     def judge(self, row, status, retry_after, text, lane):
         if status in SENT:
@@ -247,8 +247,8 @@ class _Run:
     """One sender's part in one alert: a feeder, workers per lane, and a keeper that records
     answers and renews leases. Any task's error ends the run and reaches the caller."""
 
-    def __init__(self, sender, alert, payload_for, session, db_thread):
-        self.s, self.alert, self.payload_for, self.session = sender, alert, payload_for, session
+    def __init__(self, sender, alert, payload_for, pool, db_thread):
+        self.s, self.alert, self.payload_for, self.pool = sender, alert, payload_for, pool
         self.db_thread = db_thread
         self.lanes = {"fast": (sender.concurrency, sender.batch), "slow": (sender.slow_concurrency, SLOW_BATCH)}
         self.queues = {lane: asyncio.Queue() for lane in self.lanes}
@@ -342,7 +342,7 @@ class _Run:
         for row in rows:
             if row["p256dh"] is None:  # the subscriber left after the fan-out
                 self.answer(batch, Outcome(row["id"], "expired", error="unsubscribed", lane=lane))
-        payloads = [self.payload_for(click=payload_module.click_of(row)) for row in usable]
+        payloads = [self.payload_for(payload_module.click_of(row)) for row in usable]
         bodies = await s.encryptor.encrypt(payloads, [(row["p256dh"], row["auth"]) for row in usable])
         self.backlog[lane] += len(usable)
         for row, body in zip(usable, bodies, strict=True):
@@ -366,17 +366,19 @@ class _Run:
             batch, row, body = item
             self.backlog[lane] -= 1
             await self.wait_for_writes()
-            if self.s.stop.is_set() or not await self.fenced(batch):
-                batch.open -= 1  # not sent: the row goes back with the batch (give_back or a lapse)
-                continue
             worker.since, worker.batch, worker.row_id = self.s.clock(), batch, row["id"]
-            outcome = await self.s.deliver(self.session, self.alert, body, row, lane, self.headers)
+            outcome = await self.s.deliver(self.pool, self.alert, body, row, lane, self.headers,
+                                           ready=functools.partial(self.sendable, batch))
             worker.since = None
-            if worker.demoted:
+            if outcome is None:  # not sent (lease lost or stop): the row goes back with the batch
+                batch.open -= 1
+            elif worker.demoted:
                 self.answer(batch, dataclasses.replace(outcome, lane="slow"))
+            else:
+                self.answer(batch, outcome)
+            if worker.demoted:
                 self.handed_over -= 1
                 return
-            self.answer(batch, outcome)
             if self.backlog[lane] < 2 * count:
                 self.wake.set()
 
@@ -403,6 +405,11 @@ class _Run:
             self.slowed.append((worker.batch, worker.row_id))
             if not self.fed:
                 self.start_worker("fast")
+
+    async def sendable(self, batch):
+        """Checked once a request has its connection slot, right before it is written: the wait
+        for a slot may outlast the lease."""
+        return not self.s.stop.is_set() and await self.fenced(batch)
 
     async def fenced(self, batch):
         """True while this sender's lease on the batch is good; renews first when it runs short."""

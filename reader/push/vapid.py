@@ -7,6 +7,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
+from .http import PerOrigin
 from .keys import b64url, public_key
 
 LIFETIME = 12 * 3600      # RFC 8292 §2: exp no more than 24 h ahead; 12 h leaves room for clock skew
@@ -32,9 +33,10 @@ class Signer:
         self.key = public_key(private_key)
         self.clock = clock
         self._cache = {}  # origin -> (expires, header)
+        self._origins = PerOrigin(origin_of)  # endpoint -> its origin, without a urlsplit each time
 
     def header(self, endpoint):
-        origin = origin_of(endpoint)
+        origin = self._origins.of(endpoint)
         now = self.clock()
         cached = self._cache.get(origin)
         if cached and cached[0] - now > RENEW_BEFORE:

@@ -59,13 +59,34 @@ def find(db, query, *, limit=20):
     """The stories matching a search_terms.Query, best first: at most `limit` rows of articles."""
     if not query:
         return []
+    best = _best(db, query)[:limit]
+    if not best:
+        return []
+    rows = {row["id"]: row for row in db.execute(_by_key(len(best)), best).fetchall()}
+    return [rows[id_] for id_ in best if id_ in rows]
+
+
+def _best(db, query):
+    """The ids of the newest CANDIDATES matches, best first."""
     if db.dialect == "sqlite":
-        best = rank(db.execute(SQLITE_CANDIDATES, (fts5_query(query), CANDIDATES)).fetchall())[:limit]
-        if not best:
-            return []
-        rows = {row["id"]: row for row in db.execute(_sqlite_by_key(len(best)), best).fetchall()}
-        return [rows[id_] for id_ in best if id_ in rows]
-    return _postgresql(db, "", query, limit).fetchall()
+        return rank(db.execute(SQLITE_CANDIDATES, (fts5_query(query), CANDIDATES)).fetchall())
+    text = tsquery(query)
+    with db.transaction():
+        # The newest stories are walked first (their key backwards, each document checked): a word
+        # in many stories has its CANDIDATES there, at a cost that does not grow with the archive,
+        # where the GIN index would read every match's key. A rarer word is then looked up in the
+        # GIN index, whose cost is its matches. (Left to itself PostgreSQL costs a check of
+        # `document @@ query` by the table's row, not by the TOASTed document it reads, and would
+        # walk the whole archive for a rare word.) Measured in BENCHMARKS.md.
+        db.execute("SET LOCAL enable_seqscan = off")
+        newest = db.execute("SELECT MAX(article_id) FROM articles_search").fetchone()[0] or 0
+        db.execute("SET LOCAL enable_bitmapscan = off")
+        found = db.execute(POSTGRESQL_WALK, (text, text, newest - WALK, CANDIDATES)).fetchall()
+        if len(found) < CANDIDATES:
+            db.execute("SET LOCAL enable_bitmapscan = on")
+            db.execute("SET LOCAL enable_indexscan = off")
+            found = db.execute(POSTGRESQL_INDEX, (text, text, CANDIDATES)).fetchall()
+    return [row[0] for row in sorted(found, key=lambda row: (-row[1], -row[0]))]
 
 
 def rank(candidates):
@@ -81,26 +102,23 @@ def rank(candidates):
 
 
 def plan(db, query, *, limit=20):
-    """The engine's plan for find() (EXPLAIN QUERY PLAN rows, or EXPLAIN's lines): the tests
-    check it reads the indexes and never every story. SQLite's find() runs two statements, the
-    candidates' and the best stories' by key: their plans come one after the other."""
+    """The engine's plans for what find() may run (EXPLAIN QUERY PLAN rows, or EXPLAIN's lines),
+    one statement's after the other, the best stories' read by key last: the tests check they
+    read indexes and never every story."""
+    by_key = (_by_key(limit), tuple(range(limit)))
     if db.dialect == "sqlite":
-        return (db.execute("EXPLAIN QUERY PLAN " + SQLITE_CANDIDATES, (fts5_query(query), CANDIDATES)).fetchall()
-                + db.execute("EXPLAIN QUERY PLAN " + _sqlite_by_key(limit), tuple(range(limit))).fetchall())
-    return _postgresql(db, "EXPLAIN ", query, limit).fetchall()
-
-
-def _postgresql(db, prefix, query, limit):
+        return [row for sql, params in ((SQLITE_CANDIDATES, (fts5_query(query), CANDIDATES)), by_key)
+                for row in db.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall()]
     text = tsquery(query)
-    with db.transaction():
-        # PostgreSQL costs a check of `document @@ query` by articles_search's main table, not by
-        # the TOASTed document each check reads, so for a rare word it would pick a scan (of the
-        # table, or of its key backwards) that reads every story's document. The GIN index alone
-        # reads only the matches' keys; documents are read for the CANDIDATES ranked (and for a
-        # phrase's position check). Measured in BENCHMARKS.md.
-        db.execute("SET LOCAL enable_seqscan = off")
-        db.execute("SET LOCAL enable_indexscan = off")
-        return db.execute(prefix + POSTGRESQL_SQL, (text, text, CANDIDATES, limit))
+    lines = []
+    for sql, params, off in ((POSTGRESQL_WALK, (text, text, 0, CANDIDATES), "enable_bitmapscan"),
+                             (POSTGRESQL_INDEX, (text, text, CANDIDATES), "enable_indexscan"), (*by_key, None)):
+        with db.transaction():   # the settings _best() runs each statement with
+            db.execute("SET LOCAL enable_seqscan = off")
+            if off:
+                db.execute(f"SET LOCAL {off} = off")
+            lines += [row[0] for row in db.execute("EXPLAIN " + sql, params).fetchall()]
+    return lines
 
 
 # The newest CANDIDATES matches in the index's own order (FTS5 walks its doclists by rowid, here
@@ -112,19 +130,25 @@ SQLITE_CANDIDATES = (
     " FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid DESC LIMIT ?")
 
 
-def _sqlite_by_key(count):
+def _by_key(count):
     """The best stories' rows, by key (a row holds the story's whole HTML: only `limit` are read)."""
     return "SELECT * FROM articles WHERE id IN (" + ", ".join("?" * count) + ")"
 
 
-# The newest CANDIDATES matches, ranked with ts_rank_cd (its weights favour the title, A, over the
-# description, B, over the text, C); only the `limit` best are read from articles, by key.
-POSTGRESQL_SQL = (
-    "SELECT a.* FROM (SELECT newest.article_id, ts_rank_cd(newest.document, to_tsquery('simple', ?)) AS score"
-    " FROM (SELECT s.article_id, s.document FROM articles_search s"
-    " WHERE s.document @@ to_tsquery('simple', ?) ORDER BY s.article_id DESC LIMIT ?) AS newest"
-    " ORDER BY score DESC, newest.article_id DESC LIMIT ?) AS best"
-    " JOIN articles a ON a.id = best.article_id ORDER BY best.score DESC, a.id DESC")
+# PostgreSQL: the newest CANDIDATES matches among the stories after a key (the walk), or among all
+# (the GIN index), each with its ts_rank_cd (weights favour the title, A, over the description, B,
+# over the text, C), computed for those rows only.
+# Newest stories walked before the GIN index is asked: a word in at least half of them needs no
+# more; a rarer one pays this walk (about 2 ms at 50,000 stories, and at 1,000) and its matches.
+WALK = 2 * CANDIDATES
+POSTGRESQL_WALK = (
+    "SELECT newest.article_id, ts_rank_cd(newest.document, to_tsquery('simple', ?)) FROM"
+    " (SELECT s.article_id, s.document FROM articles_search s WHERE s.document @@ to_tsquery('simple', ?)"
+    " AND s.article_id > ? ORDER BY s.article_id DESC LIMIT ?) AS newest")
+POSTGRESQL_INDEX = (
+    "SELECT newest.article_id, ts_rank_cd(newest.document, to_tsquery('simple', ?)) FROM"
+    " (SELECT s.article_id, s.document FROM articles_search s WHERE s.document @@ to_tsquery('simple', ?)"
+    " ORDER BY s.article_id DESC LIMIT ?) AS newest")
 
 
 def fts5_query(query):

@@ -1,0 +1,184 @@
+"""The sender's HTTP client (reader/push/http.py) against a loopback server that answers with
+bytes written out by each test: framing, keep-alive, timeouts and broken answers."""
+import asyncio
+
+import pytest
+
+from reader.push.http import MAX_BODY, BadResponse, Pool
+
+HEADERS = {"TTL": "60", "Content-Encoding": "aes128gcm", "Authorization": "vapid t=a.b.c, k=key"}
+
+
+class Server:
+    """Reads each request (head and Content-Length body), keeps it, and writes the next scripted
+    answer; `None` in the script means: never answer that request."""
+
+    def __init__(self, answers):
+        self.answers = list(answers)
+        self.requests = []     # (connection number, request head, body)
+        self.connections = 0
+
+    async def __aenter__(self):
+        self.server = await asyncio.start_server(self.serve, "127.0.0.1", 0)
+        self.origin = f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+        return self
+
+    async def __aexit__(self, *exc):
+        self.server.close()
+
+    async def serve(self, reader, writer):
+        self.connections += 1
+        number = self.connections
+        try:
+            while self.answers:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = int(_header(head, b"content-length") or 0)
+                self.requests.append((number, head, await reader.readexactly(length)))
+                answer = self.answers.pop(0)
+                if answer is None:
+                    await asyncio.sleep(30)
+                    return
+                writer.write(answer)
+                await writer.drain()
+                if b"Connection: close" in answer or b"Content-Length" not in answer and b"chunked" not in answer:
+                    break
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+
+def _header(head, name):
+    for line in head.split(b"\r\n")[1:]:
+        key, _, value = line.partition(b":")
+        if key.strip().lower() == name:
+            return value.strip()
+    return None
+
+
+def run(answers, requests, *, timeout=5.0):
+    """Post each (path, body) in turn; returns (the answers or the errors raised, the server)."""
+    async def main():
+        async with Server(answers) as server:
+            results = []
+            async with Pool(limit=4, per_origin=2, timeout=timeout) as pool:
+                for path, body in requests:
+                    try:
+                        results.append(await pool.post(server.origin + path, body, HEADERS))
+                    except Exception as error:  # noqa: BLE001 -- the test looks at which
+                        results.append(error)
+            return results, server
+    return asyncio.run(main())
+
+
+def test_requests_share_one_kept_alive_connection_and_carry_their_headers_and_body():
+    created = b"HTTP/1.1 201 Created\r\nLocation: /m/1\r\nContent-Length: 0\r\n\r\n"
+    results, server = run([created, created], [("/push/a", b"\x01body"), ("/push/b?x=1", b"")])
+    assert [r.status for r in results] == [201, 201]
+    assert results[0].headers["location"] == "/m/1" and results[0].body == b""
+    assert [number for number, _, _ in server.requests] == [1, 1]
+    head, body = server.requests[0][1], server.requests[0][2]
+    assert head.startswith(b"POST /push/a HTTP/1.1\r\n")
+    assert server.requests[1][1].startswith(b"POST /push/b?x=1 HTTP/1.1\r\n")
+    assert _header(head, b"host") == server.origin.split("//")[1].encode()
+    assert _header(head, b"ttl") == b"60" and _header(head, b"authorization") == b"vapid t=a.b.c, k=key"
+    assert _header(head, b"content-length") == b"5" and body == b"\x01body"
+
+
+def test_chunked_answers_with_trailers_interim_answers_and_retry_after_are_read():
+    chunked = (b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
+               b"5;ext=1\r\nslow \r\n5\r\ndown!\r\n0\r\nX-Trailer: yes\r\n\r\n")
+    interim = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok"
+    results, server = run([chunked, interim], [("/push/a", b"x"), ("/push/a", b"y")])
+    assert (results[0].status, results[0].headers["retry-after"], results[0].body) == (429, "3", b"slow down!")
+    assert (results[1].status, results[1].body) == (201, b"ok")
+    assert server.connections == 1
+
+
+def test_a_connection_the_server_closes_is_not_reused():
+    closing = b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    until_close = b"HTTP/1.0 410 Gone\r\n\r\nsubscription expired"
+    created = b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"
+    results, server = run([closing, until_close, created], [("/push/a", b"x")] * 3)
+    assert [r.status for r in results] == [201, 410, 201]
+    assert results[1].body == b"subscription expired"
+    assert [number for number, _, _ in server.requests] == [1, 2, 3]
+
+
+def test_redirects_are_answers_not_followed():
+    moved = b"HTTP/1.1 301 Moved Permanently\r\nLocation: http://elsewhere.example/\r\nContent-Length: 0\r\n\r\n"
+    results, server = run([moved], [("/push/a", b"x")])
+    assert results[0].status == 301 and len(server.requests) == 1
+
+
+def test_no_answer_within_the_timeout_raises_timeout_and_the_next_request_gets_a_new_connection():
+    created = b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"
+    results, server = run([None, created], [("/push/a", b"x"), ("/push/a", b"y")], timeout=0.3)
+    assert isinstance(results[0], TimeoutError)
+    assert results[1].status == 201
+    assert [number for number, _, _ in server.requests] == [1, 2]
+
+
+@pytest.mark.parametrize("answer, error", [
+    (b"HTTP/1.1 201 Created\r\nContent-Length: 10\r\n\r\nshort", ConnectionResetError),
+    (b"ICY 200 OK\r\n\r\n", BadResponse),
+    (b"HTTP/1.1 201 Created\r\nContent-Length: ten\r\n\r\n", BadResponse),
+    (b"HTTP/1.1 201 Created\r\nno colon here\r\nContent-Length: 0\r\n\r\n", BadResponse),
+    (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", BadResponse),
+])
+def test_broken_answers_raise_a_connection_or_value_error(answer, error):
+    results, _ = run([answer], [("/push/a", b"x")])
+    assert isinstance(results[0], error)
+    assert isinstance(results[0], (OSError, ValueError))  # what the sender retries as a connection fault
+
+
+def test_a_huge_body_is_cut_to_max_body_and_its_connection_dropped():
+    huge = b"HTTP/1.1 500 Oops\r\nContent-Length: %d\r\n\r\n" % (MAX_BODY * 3) + b"e" * (MAX_BODY * 3)
+    created = b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"
+    results, server = run([huge, created], [("/push/a", b"x"), ("/push/a", b"y")])
+    assert results[0].status == 500 and results[0].body == b"e" * MAX_BODY
+    assert results[1].status == 201
+    assert [number for number, _, _ in server.requests] == [1, 2]
+
+
+def test_a_url_or_header_that_could_split_the_request_is_refused_before_sending():
+    async def main():
+        async with Server([]) as server:
+            async with Pool(limit=1, per_origin=1, timeout=1) as pool:
+                with pytest.raises(ValueError):
+                    await pool.post(server.origin + "/push/a b", b"x", HEADERS)
+                with pytest.raises(ValueError):
+                    await pool.post(server.origin + "/push/a", b"x", {"Topic": "a\r\nX-Evil: 1"})
+                with pytest.raises(ValueError):
+                    await pool.post("ftp://127.0.0.1/push/a", b"x", HEADERS)
+            return server
+    assert asyncio.run(main()).connections == 0
+
+
+def test_a_refused_connection_is_an_os_error():
+    async def main():
+        async with Server([]) as server:
+            origin = server.origin
+        async with Pool(limit=1, per_origin=1, timeout=2) as pool:  # the server is gone now
+            with pytest.raises(OSError):
+                await pool.post(origin + "/push/a", b"x", HEADERS)
+    asyncio.run(main())
+
+
+def test_a_request_that_is_no_longer_ready_once_it_has_a_slot_is_not_sent():
+    created = b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"
+
+    async def main():
+        async with Server([created]) as server:
+            async with Pool(limit=1, per_origin=1, timeout=5) as pool:
+                async def no():
+                    return False
+
+                async def yes():
+                    return True
+                skipped = await pool.post(server.origin + "/push/a", b"x", HEADERS, ready=no)
+                sent = await pool.post(server.origin + "/push/b", b"y", HEADERS, ready=yes)
+            return skipped, sent, server
+    skipped, sent, server = asyncio.run(main())
+    assert skipped is None and sent.status == 201
+    assert [head.split(b" ")[1] for _, head, _ in server.requests] == [b"/push/b"]
