@@ -189,7 +189,7 @@ class Sender:
 
     async def deliver(self, pool, alert, body, row, lane, headers=None, ready=None):
         """POST one encrypted message; returns its Outcome (never raises for the network's faults),
-        or None when `ready` (see http.Pool.post) says no once the request has its connection slot."""
+        or None when `ready` (see http.Pool.post) says no and nothing is sent."""
         endpoint = row["endpoint"]
         if not self._allowed.of(endpoint):
             return Outcome(row["id"], "failed", error="endpoint is not on an allowed push service", lane=lane)
@@ -407,8 +407,7 @@ class _Run:
                 self.start_worker("fast")
 
     async def sendable(self, batch):
-        """Checked once a request has its connection slot, right before it is written: the wait
-        for a slot may outlast the lease."""
+        """Asked last before a request goes to the pool: not once stopped or once the lease is lost."""
         return not self.s.stop.is_set() and await self.fenced(batch)
 
     async def fenced(self, batch):
