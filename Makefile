@@ -32,9 +32,10 @@ run: $(STAMP) $(COMPILED)
 # The suite in TEST_WORKERS processes (pytest-xdist; each has its own PostgreSQL cluster, Chromium
 # and ports): a test mostly waits (PostgreSQL, Chromium, subprocesses, limits), so more processes
 # than the 2 cores overlap the waits (figures in BENCHMARKS.md). TEST_WORKERS=0: one process.
+# Tests are handed out at most 8 at a time, so a run of slow ones (the push fan-out's) spreads.
 TEST_WORKERS ?= 4
 test: lint $(COMPILED) system-packages
-	$(PY) -m pytest -n $(TEST_WORKERS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --maxschedchunk 8
 
 # ruff and mypy, with the rules written down in pyproject.toml; `make test` runs them first.
 lint: $(STAMP)

@@ -7,6 +7,9 @@ from urllib.parse import urljoin, urlsplit
 
 from .vocabulary import URL_SCHEMES
 
+# Addresses up to this long are remembered once resolved (absolute_url); real ones are shorter.
+CACHED_URL_CHARS = 2048
+
 
 def text_of(el):
     """Whitespace-collapsed text of el and its descendants."""
@@ -76,22 +79,22 @@ def absolute_url(url, base_url, schemes=URL_SCHEMES):
     url = (url or "").strip()
     if not url or url.startswith("#"):
         return None
-    full, scheme = _joined(url, base_url)
+    full, scheme = (_joined if len(url) <= CACHED_URL_CHARS else _join)(url, base_url)
     return full if scheme in schemes else None
 
 
-@lru_cache(maxsize=4096)
-def _joined(url, base_url):
-    """(url resolved against base_url, its scheme), or (None, None) when it is malformed.
-
-    Cached: a picture's address is resolved for its size, its caption and the normaliser, and
-    urljoin is pure Python.
-    """
+def _join(url, base_url):
+    """(url resolved against base_url, its scheme), or (None, None) when it is malformed."""
     try:
         full = urljoin(base_url, url)
         return full, urlsplit(full).scheme.lower()
     except ValueError:
         return None, None
+
+
+# Cached: a picture's address is resolved for its size, its caption and the normaliser, and
+# urljoin is pure Python. Longer addresses (data: URLs in links) are not kept.
+_joined = lru_cache(maxsize=4096)(_join)
 
 
 def image_source(el):

@@ -13,6 +13,7 @@ from pathlib import Path
 import flask
 import jinja2
 import pytest
+import werkzeug.routing
 
 import pg
 from reader import assets, create_app, editors
@@ -54,7 +55,7 @@ def pg_cluster():
         if os.environ.get("CI"):
             pytest.fail("PostgreSQL is not installed: `make test` installs Debian's postgresql")
         pytest.skip("PostgreSQL is not installed")
-    cluster = pg.Cluster.start(bin_dir)
+    cluster = pg.Cluster.start(bin_dir, in_memory=True)
     cluster.empty = cluster.create_database()
     connect({"DATA_DIR": "/nonexistent", "DATABASE_URL": cluster.empty}).close()  # migrated once
     _release(cluster.empty)
@@ -118,15 +119,25 @@ def cheap_password_hashes():
 def static_files_built_once(tmp_path_factory):
     """Every app a test builds hashes, minifies and compresses static/ into its new data dir (a
     quarter of an app test's time); here the real build runs into one directory per session and
-    each data dir gets hard links to the same files, so what is served is the same."""
+    each new data dir's build directory is a symbolic link to it (one file, where hard links to
+    each of the 50-odd files cost the suite some 40,000 files to make and delete), so what is
+    served is the same. A build directory that is already there gets hard links, as before."""
     real_build, cache = assets.build, tmp_path_factory.mktemp("static-build")
 
     def build(source, out):
         built = cache / hashlib.sha256(str(source).encode()).hexdigest()[:12]
         manifest = real_build(source, built)
-        for entry in manifest.values():
-            for name in (entry["url_path"], entry["url_path"] + ".gz", entry["url_path"] + ".br"):
-                _link(built / name, Path(out) / name)
+        out = Path(out)
+        if not out.exists():
+            out.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                out.symlink_to(built, target_is_directory=True)
+            except FileExistsError:
+                pass  # another app built beside us (apps share demo data dirs)
+        if not out.is_symlink():
+            for entry in manifest.values():
+                for name in (entry["url_path"], entry["url_path"] + ".gz", entry["url_path"] + ".br"):
+                    _link(built / name, out / name)
         return manifest
 
     with pytest.MonkeyPatch.context() as patch:
@@ -173,6 +184,29 @@ def templates_compiled_once():
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(flask.Flask, "create_jinja_environment", create_jinja_environment)
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def url_builders_compiled_once():
+    """Each app writes and compiles Python source for the URL builders of each of its routes
+    (werkzeug's Rule._compile_builder, twice per route: most of create_app's time); here each
+    builder is compiled once per session and reused by every rule with the same inputs: the rule,
+    its parts, the names of its defaults and the URL text of those it fills in. The builder reads
+    the rule itself (converters included) only when called, through its bound `self`."""
+    real, builders = werkzeug.routing.Rule._compile_builder, {}
+
+    def compile_builder(rule, append_unknown=True):
+        defaults = rule.defaults or {}
+        filled = tuple(rule._converters[name].to_url(defaults[name]) for dynamic, name in rule._trace
+                       if dynamic and name in defaults)
+        key = (append_unknown, rule.rule, tuple(rule._trace), tuple(map(str, defaults)), filled)
+        if key not in builders:
+            builders[key] = real(rule, append_unknown)
+        return builders[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(werkzeug.routing.Rule, "_compile_builder", compile_builder)
         yield
 
 
@@ -245,7 +279,7 @@ def demo_data(demo_build):
 @pytest.fixture
 def demo_copy(demo_data, tmp_path):
     """A copy of demo_data (and of its database) that the test may change."""
-    return Path(shutil.copytree(demo_data, tmp_path / "demo-copy"))
+    return Path(shutil.copytree(demo_data, tmp_path / "demo-copy", symlinks=True))  # static-build stays a link
 
 
 def _release(url=None):

@@ -41,6 +41,7 @@ RETRY_AFTER = 1  # seconds in a scripted 429's Retry-After unless the script nam
 TOPIC = re.compile(r"[A-Za-z0-9_-]{1,32}")  # RFC 8030 §5.4: at most 32 base64url characters
 URGENCIES = ("high", "low", "normal", "very-low")  # RFC 8030 §5.3
 VAPID_MAX_AHEAD = 24 * 3600  # RFC 8292 §2: exp MUST NOT be more than 24 hours ahead
+BACKLOG = 4096  # connections waiting to be accepted (the kernel caps it at net.core.somaxconn)
 VERIFIED_CACHE = 10_000  # verified Authorization headers kept before the cache is emptied
 
 
@@ -502,7 +503,9 @@ async def _run(pipe, max_body, key):
     # aiohttp's low-level server: no router or middleware, about 40% less CPU per request
     runner = web.ServerRunner(web.Server(service.route), access_log=None, shutdown_timeout=1.0)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    # A real push service takes thousands of connections at once; aiohttp's default backlog of 128
+    # would make a fan-out's first connections wait for SYN retries (1 s, 3 s, ...).
+    site = web.TCPSite(runner, "127.0.0.1", 0, backlog=BACKLOG)
     await site.start()
     port = runner.addresses[0][1]
     service.origin = f"http://127.0.0.1:{port}"  # the `aud` every JWT must name

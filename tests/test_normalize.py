@@ -95,3 +95,18 @@ def test_output_tags_are_in_vocabulary():
 
 def test_empty_input():
     assert normalize("", BASE) == "" and normalize("   ", BASE) == ""
+
+
+def test_a_long_address_is_resolved_but_not_remembered():
+    """Resolved addresses are cached; one longer than CACHED_URL_CHARS (a data: URL in a link)
+    is resolved all the same but not kept in memory after its page."""
+    from reader.dom import CACHED_URL_CHARS, _joined, absolute_url
+
+    path = "/" + "a" * CACHED_URL_CHARS
+    _joined.cache_clear()
+    remembered = _joined.cache_info().currsize
+    assert absolute_url(path, "https://news.example/story") == "https://news.example" + path
+    assert _joined.cache_info().currsize == remembered
+    short = "/a-long-address-is-resolved-but-not-remembered"
+    assert absolute_url(short, "https://news.example/story") == "https://news.example" + short
+    assert _joined.cache_info().currsize == remembered + 1

@@ -7,8 +7,8 @@ Here a request is one write of bytes built from a cached header block, and an an
 for what a sender needs (RFC 9112: the status line, the header fields, a body framed by
 Content-Length, chunked coding or the connection's close), about a fifth of that CPU.
 
-Every request has one deadline for connecting, sending and reading the answer, from the moment
-it has a connection slot (TimeoutError when it passes). A connection that failed, timed out,
+A request has until its timeout from being written to its answer's end (TimeoutError when it
+passes); making a connection has a timeout of its own. A connection that failed, timed out,
 was cancelled, carried a body over MAX_BODY or was not kept alive by the server is closed,
 never reused. Redirects are answers like any other (never followed).
 """
@@ -75,9 +75,11 @@ class Pool:
         """POST body (bytes) with headers (a dict) to url; returns its Answer, or None when `ready`
         (an async callable) says no once the request has its connection slot: it is not sent.
 
-        The timeout runs from the moment the request has its slot (each holder gives its slot
-        back within the timeout, so the wait for one is bounded too), and an answer read by
-        then is the answer, however late the event loop gets to the request.
+        The timeout runs from the moment the request is written: a request timed out may have
+        arrived and is sent again, so waits before it (for a slot, each holder giving its own
+        back within the timeout; for a new connection, within a timeout of its own) must not
+        use it up. An answer read by the deadline is the answer, however late the event loop
+        gets to the request.
 
         Raises:
             TimeoutError: no complete answer within the timeout.
@@ -91,10 +93,9 @@ class Pool:
         async with self._slots, place.slots:
             if ready is not None and not await ready():
                 return None
-            deadline = asyncio.get_running_loop().time() + self.timeout
-            connection = place.take() or await self._connect(place, deadline)
+            connection = place.take() or await self._connect(place)
             try:
-                answer = await connection.exchange(request, deadline)
+                answer = await connection.exchange(request, asyncio.get_running_loop().time() + self.timeout)
             except BaseException:
                 connection.close()
                 raise
@@ -128,9 +129,10 @@ class Pool:
             block = self._blocks[key] = "".join(lines).encode("latin-1")
         return block
 
-    async def _connect(self, place, deadline):
+    async def _connect(self, place):
+        """A new connection within the timeout (a wait of its own: nothing is sent before it is made)."""
         loop = asyncio.get_running_loop()
-        async with asyncio.timeout_at(deadline):
+        async with asyncio.timeout(self.timeout):
             _, connection = await loop.create_connection(
                 _Connection, place.host, place.port, ssl=place.tls,
                 server_hostname=place.host if place.tls else None)
