@@ -8,7 +8,7 @@ import pytest
 from babel.messages.mofile import write_mo
 from bs4 import BeautifulSoup
 
-from reader import catalogs, create_app, editors
+from reader import catalogs, create_app, editors, i18n
 from reader.store import connect
 
 LANGUAGES = catalogs.LANGUAGES
@@ -312,3 +312,16 @@ def test_the_desks_messages_are_in_the_editors_language(demo_copy):
                         data={"csrf_token": token, "name": "nobody", "password": "not the password"})
     assert wrong.status_code == 403
     assert BeautifulSoup(wrong.data, "html.parser").select_one(".error").get_text() == "Неверное имя или пароль."
+
+
+def test_a_sentences_plural_forms_are_each_languages_own_whatever_was_asked_before(app):
+    """plural_forms is worked out once per language and sentence: asked in Russian, then English,
+    then Russian again, each answer is that language's (a memo keyed wrongly would repeat one)."""
+    singular, plural = "{count} story kept, {size}.", "{count} stories kept, {size}."
+    answers = []
+    for language in ("ru", "en", "ru", "en"):
+        with app.test_request_context("/", headers={"Accept-Language": language}):
+            answers.append(i18n.plural_forms(singular, plural))
+    assert answers[0] == answers[2] and answers[1] == answers[3] and answers[0] != answers[1]
+    assert answers[1] == "other:{count} stories kept, {size}.|one:{count} story kept, {size}."
+    assert [part.split(":")[0] for part in answers[0].split("|")] == ["many", "one", "few", "other"]

@@ -12,11 +12,17 @@ and bm25 counts each word's documents over the whole index. So the FTS5 table ke
 (PREFIX_LENGTHS: a prefix of those lengths is one doclist, read newest first and left after
 CANDIDATES rows) and the candidates are ranked here, from where the words were found (title,
 description, only the text) and then by age; see rank().
+
+On PostgreSQL a GIN index cannot give matches newest first: it reads the key of every match. So
+the newest WALK stories are walked by key first, and only a word too rare to have CANDIDATES
+matches among them is looked up in the GIN index; see _best().
 """
 from .. import search_terms
 
 CANDIDATES = 200    # newest matches ranked; a reader looking further back narrows the words
-TITLE_WEIGHT, DESCRIPTION_WEIGHT = 10, 4   # a hit in the title counts for ten in the text, ...
+# SQLite's ranking: a word found in the title weighs 10, in the description 4; hits in the text are
+# not counted (reading 200 texts would cost more than the search), so a text-only match ranks by age.
+TITLE_WEIGHT, DESCRIPTION_WEIGHT = 10, 4
 # FTS5 prefix indexes (characters): a query word of these lengths is read as one doclist. A longer
 # one (rare, and with few stories each) falls back to FTS5 merging the words it covers.
 PREFIX_LENGTHS = tuple(range(search_terms.MIN_PREFIX, 13))
