@@ -49,6 +49,7 @@ from reader.poll import poll_all  # noqa: E402
 from reader.store import articles as article_store  # noqa: E402
 from reader.store import connect, postgres  # noqa: E402
 from reader.store import sources as source_store  # noqa: E402
+import _stopping  # noqa: E402
 
 ANCHOR = {  # issue 11, measured on main before this work
     1000: {"front": 31, "search": 17, "article": 11, "api": 38, "ingest": 17.7, "poll": 2.6, "reexport": 41},
@@ -308,4 +309,5 @@ def _print_growth(figures):
 
 
 if __name__ == "__main__":
+    _stopping.on_sigterm()
     sys.exit(main())

@@ -36,6 +36,7 @@ from reader.store import alerts as alert_store  # noqa: E402
 from reader.store import connect, ingest_log, postgres  # noqa: E402
 from reader.store import subscriptions as subscription_store  # noqa: E402
 from reader.store import topics as topic_store  # noqa: E402
+import _stopping  # noqa: E402
 
 ANCHOR_COMMIT = "155283f"  # main before this work: one sender per alert, SQLite only
 READER = Path(sys.executable).parent / "reader"
@@ -336,4 +337,5 @@ def main():
 
 
 if __name__ == "__main__":
+    _stopping.on_sigterm()
     sys.exit(main())

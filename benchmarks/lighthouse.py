@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from web_bytes import get, served_demo
+import _stopping  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 NODE_DIR = HERE / ".node"
@@ -112,4 +113,5 @@ def main():
 
 
 if __name__ == "__main__":
+    _stopping.on_sigterm()
     sys.exit(main())

@@ -41,6 +41,7 @@ import urllib.request
 from pathlib import Path
 
 from _browser import CHROMIUM, LIST_KEPT, PHONE, LiveServer, free_port, launch
+import _stopping  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET_S = 270               # the whole run, data included; the brief allows five minutes
@@ -592,4 +593,5 @@ def demo_story(origin):
 
 
 if __name__ == "__main__":
+    _stopping.on_sigterm()
     sys.exit(main())

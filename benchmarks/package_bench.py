@@ -44,6 +44,7 @@ from reader.package import MANIFEST_FILE  # rewritten on every run; not a page
 from reader.store import articles, connect, images, topics, transaction
 from web_bytes import free_port, get, load_demo, reader_command, served_demo, stop
 from web_load import HEADERS, WARM_UP_SECONDS, _percentile, run_python
+import _stopping  # noqa: E402
 
 SOURCES = ("static", "templates")   # edits here change every page; code edits show as rewrites
 # socketserver's listen backlog is 5: at 32 connections SYNs overflow it and are retried after
@@ -407,6 +408,7 @@ def _verdict(rows, results):
 
 
 if __name__ == "__main__":
+    _stopping.on_sigterm()
     try:
         sys.exit(main())
     except (RuntimeError, subprocess.SubprocessError) as exc:

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+import _stopping  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 ISSUE_ANCHOR = 346.0   # seconds: the suite's wall time when issue 16 was filed
@@ -65,4 +66,5 @@ def main():
 
 
 if __name__ == "__main__":
+    _stopping.on_sigterm()
     sys.exit(main())

@@ -34,6 +34,7 @@ import time
 from pathlib import Path
 
 import lxml.html
+import _stopping  # noqa: E402
 
 BUDGET = 14 * 1024
 OVER_FLOOR = 4 * 1024  # issue 15: a first view at most the gzip size of its own text + 4 KB
@@ -243,4 +244,5 @@ def main():
 
 
 if __name__ == "__main__":
+    _stopping.on_sigterm()
     sys.exit(main())

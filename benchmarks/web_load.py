@@ -33,6 +33,7 @@ import time
 from whitenoise.compress import Compressor
 
 from web_bytes import get, load_demo, served_demo
+import _stopping  # noqa: E402
 
 STATIC_DIR = "bench"  # under the data dir's static build (reader.assets), served at /static/bench/
 GOAL = 0.5            # issue 15: a dynamic page at least half the static file's rate
@@ -175,4 +176,5 @@ def main():
 
 
 if __name__ == "__main__":
+    _stopping.on_sigterm()
     sys.exit(main())

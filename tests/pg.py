@@ -42,12 +42,17 @@ class Cluster:
         the benchmarks keep the disk, where their figures were measured)."""
         root = Path(tempfile.mkdtemp(prefix="reader-pg-", dir=_memory_dir() if in_memory else None))
         cluster = cls(bin_dir, root, _free_port())
-        as_postgres = os.geteuid() == 0
-        if as_postgres:
-            shutil.chown(root, "postgres")
-        cluster._run("initdb", "-D", str(root / "data"), "-A", "trust", "-U", "postgres",
-                     "--no-sync", "-E", "UTF8", "--locale=C.UTF-8")
-        cluster.start_server()
+        try:
+            if os.geteuid() == 0:
+                shutil.chown(root, "postgres")
+            cluster._run("initdb", "-D", str(root / "data"), "-A", "trust", "-U", "postgres",
+                         "--no-sync", "-E", "UTF8", "--locale=C.UTF-8")
+            cluster.start_server()
+        except BaseException:   # a failed start, or a stop (SIGTERM, Ctrl-C) while starting
+            if (root / "data" / "postmaster.pid").exists():
+                cluster.stop()
+            shutil.rmtree(root, ignore_errors=True)
+            raise
         return cluster
 
     def start_server(self):
