@@ -176,6 +176,17 @@ def test_a_newer_alert_on_the_same_topic_replaces_an_undelivered_one(push_app, s
     assert [d.json()["title"] for d in service.received(phone)] == ["Second"]
 
 
+def test_a_deliverys_payload_from_the_alerts_maker_is_the_one_build_makes(push_app):
+    """The sender builds an alert's JSON once and puts each delivery's click in place: the bytes
+    must be build()'s for every click, an odd one (built whole) included."""
+    with push_app.app_context():
+        alert = {"id": 7, "title": "Leaders meet «in Tokyo»", "body": "Five \"leaders\"", "topic": "summit",
+                 "image": None, "urgency": "high", "ttl": 3600}
+        made = payload.maker(alert, article_url="/articles/leaders-meet/")
+        for click in ("1.0123456789abcdef0123456789abcdef", f"{2**63 - 1}.{'f' * 32}", "42.ab", None, 'x"y'):
+            assert made(click) == payload.build(alert, article_url="/articles/leaders-meet/", click=click), click
+
+
 def test_an_alert_that_would_not_fit_is_refused_with_a_clear_message(push_app):
     with pytest.raises(payload.AlertError, match="at most 400"):
         _alert(push_app, body="x" * 5000)

@@ -64,7 +64,7 @@ def maker(alert, *, article_url=None):
     head, sample, tail = build(alert, article_url=article_url).rpartition(CLICK_SAMPLE.encode())
 
     def payload_for(click):
-        if click is None or not CLICK.fullmatch(click):
+        if not sample or click is None or not CLICK.fullmatch(click):  # no place kept: built whole
             return build(alert, article_url=article_url, click=click)
         return b"".join((head, click.encode(), tail))
     return payload_for
