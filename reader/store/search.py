@@ -85,9 +85,8 @@ def _best(db, query):
         # `document @@ query` by the table's row, not by the TOASTed document it reads, and would
         # walk the whole archive for a rare word.) Measured in BENCHMARKS.md.
         db.execute("SET LOCAL enable_seqscan = off")
-        newest = db.execute("SELECT MAX(article_id) FROM articles_search").fetchone()[0] or 0
         db.execute("SET LOCAL enable_bitmapscan = off")
-        found = db.execute(POSTGRESQL_WALK, (text, text, newest - WALK, CANDIDATES)).fetchall()
+        found = db.execute(POSTGRESQL_WALK, (text, text, WALK, CANDIDATES)).fetchall()
         if len(found) < CANDIDATES:
             db.execute("SET LOCAL enable_bitmapscan = on")
             db.execute("SET LOCAL enable_indexscan = off")
@@ -117,7 +116,7 @@ def plan(db, query, *, limit=20):
                 for row in db.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall()]
     text = tsquery(query)
     lines = []
-    for sql, params, off in ((POSTGRESQL_WALK, (text, text, 0, CANDIDATES), "enable_bitmapscan"),
+    for sql, params, off in ((POSTGRESQL_WALK, (text, text, WALK, CANDIDATES), "enable_bitmapscan"),
                              (POSTGRESQL_INDEX, (text, text, CANDIDATES), "enable_indexscan"), (*by_key, None)):
         with db.transaction():   # the settings _best() runs each statement with
             db.execute("SET LOCAL enable_seqscan = off")
@@ -150,7 +149,8 @@ WALK = 2 * CANDIDATES
 POSTGRESQL_WALK = (
     "SELECT newest.article_id, ts_rank_cd(newest.document, to_tsquery('simple', ?)) FROM"
     " (SELECT s.article_id, s.document FROM articles_search s WHERE s.document @@ to_tsquery('simple', ?)"
-    " AND s.article_id > ? ORDER BY s.article_id DESC LIMIT ?) AS newest")
+    " AND s.article_id > (SELECT MAX(article_id) FROM articles_search) - ?"
+    " ORDER BY s.article_id DESC LIMIT ?) AS newest")
 POSTGRESQL_INDEX = (
     "SELECT newest.article_id, ts_rank_cd(newest.document, to_tsquery('simple', ?)) FROM"
     " (SELECT s.article_id, s.document FROM articles_search s WHERE s.document @@ to_tsquery('simple', ?)"
