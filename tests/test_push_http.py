@@ -180,3 +180,80 @@ def test_a_request_that_is_no_longer_ready_once_it_has_a_slot_is_not_sent():
     skipped, sent, server = asyncio.run(main())
     assert skipped is None and sent.status == 201
     assert [head.split(b" ")[1] for _, head, _ in server.requests] == [b"/push/b"]
+
+
+def test_a_body_with_every_byte_value_arrives_whole():
+    created = b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"
+    body = bytes(range(256)) * 3  # an encrypted body holds NULs like any other byte
+    results, server = run([created], [("/push/a", body)])
+    assert results[0].status == 201
+    assert _header(server.requests[0][1], b"content-length") == b"768" and server.requests[0][2] == body
+    assert _header(server.requests[0][1], b"expect") is None  # no wait for a 100 Continue
+
+
+def test_a_proxy_named_in_the_environment_is_not_used(monkeypatch):
+    created = b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"
+    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "ALL_PROXY"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")  # nothing listens there
+    results, server = run([created], [("/push/a", b"x")])
+    assert results[0].status == 201 and server.requests[0][1].startswith(b"POST /push/a HTTP/1.1\r\n")
+
+
+def test_a_cancelled_request_gives_its_slot_back_and_the_next_one_is_sent():
+    created = b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"
+
+    async def main():
+        async with Server([None, created]) as server:
+            async with Pool(limit=1, per_origin=1, timeout=5) as pool:
+                stuck = asyncio.ensure_future(pool.post(server.origin + "/push/a", b"x", HEADERS))
+                while not server.requests:
+                    await asyncio.sleep(0.01)
+                stuck.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await stuck
+                answer = await asyncio.wait_for(pool.post(server.origin + "/push/b", b"y", HEADERS), 5)
+            return answer, server
+    answer, server = asyncio.run(main())
+    assert answer.status == 201
+    assert [(number, head.split(b" ")[1]) for number, head, _ in server.requests] == [(1, b"/push/a"), (2, b"/push/b")]
+
+
+def test_a_push_service_whose_certificate_does_not_verify_is_a_connection_error(tmp_path):
+    """TLS is checked against the system's CAs: a self-signed certificate gets nothing sent."""
+    import datetime
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+            .sign(key, hashes.SHA256()))
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                         serialization.PrivateFormat.PKCS8,
+                                                         serialization.NoEncryption()))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    received = []
+
+    async def serve(reader, writer):
+        received.append(await reader.read(100))
+        writer.close()
+
+    async def main():
+        server = await asyncio.start_server(serve, "127.0.0.1", 0, ssl=context)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            async with Pool(limit=1, per_origin=1, timeout=5) as pool:
+                with pytest.raises(ConnectionError):
+                    await pool.post(f"https://127.0.0.1:{port}/push/a", b"x", HEADERS)
+        finally:
+            server.close()
+    asyncio.run(main())
+    assert received in ([], [b""])  # the handshake failed: no request reached the server
