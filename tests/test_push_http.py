@@ -218,32 +218,46 @@ def test_a_cancelled_request_gives_its_slot_back_and_the_next_one_is_sent():
     assert [(number, head.split(b" ")[1]) for number, head, _ in server.requests] == [(1, b"/push/a"), (2, b"/push/b")]
 
 
-def test_a_push_service_whose_certificate_does_not_verify_is_a_connection_error(tmp_path):
-    """TLS is checked against the system's CAs: a self-signed certificate gets nothing sent."""
+def _certificate(subject_key, name, issuer_key=None, issuer_name=None, *, ca=False):
+    """A certificate for `name` (a CA's, or a server's for 127.0.0.1), self-signed unless an issuer is given."""
     import datetime
-    import ssl
+    import ipaddress
 
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives import hashes
     from cryptography.x509.oid import NameOID
 
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
-            .sign(key, hashes.SHA256()))
-    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (tmp_path / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                                         serialization.PrivateFormat.PKCS8,
-                                                         serialization.NoEncryption()))
+    builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer_name or subject)
+               .public_key(subject_key.public_key()).serial_number(x509.random_serial_number())
+               .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
+               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+    if not ca:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+    return builder.sign(issuer_key or subject_key, hashes.SHA256())
+
+
+def _tls_post(tmp_path, cert, key):
+    """Post once to a loopback https server showing `cert`; returns (the result or error, what it received)."""
+    import ssl
+
+    from cryptography.hazmat.primitives import serialization
+
+    (tmp_path / "server.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "server.key").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                            serialization.PrivateFormat.PKCS8,
+                                                            serialization.NoEncryption()))
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    context.load_cert_chain(tmp_path / "server.pem", tmp_path / "server.key")
     received = []
 
     async def serve(reader, writer):
-        received.append(await reader.read(100))
+        head = await reader.readuntil(b"\r\n\r\n")
+        received.append(head.split(b"\r\n", 1)[0])
+        writer.write(b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n")
+        await writer.drain()
         writer.close()
 
     async def main():
@@ -251,9 +265,34 @@ def test_a_push_service_whose_certificate_does_not_verify_is_a_connection_error(
         port = server.sockets[0].getsockname()[1]
         try:
             async with Pool(limit=1, per_origin=1, timeout=5) as pool:
-                with pytest.raises(ConnectionError):
-                    await pool.post(f"https://127.0.0.1:{port}/push/a", b"x", HEADERS)
+                try:
+                    return await pool.post(f"https://127.0.0.1:{port}/push/a", b"x", HEADERS)
+                except Exception as error:  # noqa: BLE001 -- the test looks at which
+                    return error
         finally:
             server.close()
-    asyncio.run(main())
-    assert received in ([], [b""])  # the handshake failed: no request reached the server
+    return asyncio.run(main()), received
+
+
+def test_a_push_service_whose_certificate_does_not_verify_is_a_connection_error(tmp_path):
+    """TLS is checked against the trusted CAs: a self-signed certificate gets nothing sent."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    result, received = _tls_post(tmp_path, _certificate(key, "127.0.0.1"), key)
+    assert isinstance(result, ConnectionError) and received == []
+
+
+def test_a_push_service_whose_certificate_a_trusted_ca_signed_gets_the_request(tmp_path, monkeypatch):
+    """The CAs trusted are Python's (SSL_CERT_FILE here, the system's bundle in production)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    ca_key, server_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = _certificate(ca_key, "Reader test CA", ca=True)
+    (tmp_path / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+    monkeypatch.setenv("SSL_CERT_DIR", str(tmp_path / "no-such-dir"))
+    result, received = _tls_post(tmp_path, _certificate(server_key, "127.0.0.1", ca_key, ca.subject), server_key)
+    assert not isinstance(result, Exception), result
+    assert result.status == 201 and received == [b"POST /push/a HTTP/1.1"]

@@ -19,9 +19,11 @@ is then dropped).
 """
 import asyncio
 import collections
+import os
 import re
 import ssl
 
+import certifi
 import pycurl
 
 MAX_BODY = 64 * 1024     # answer body bytes read (only an error's first 200 characters are kept)
@@ -33,7 +35,6 @@ TIMED_OUT = pycurl.E_OPERATION_TIMEDOUT
 # libcurl adds these unless told not to: a push service needs neither, and Expect would make it
 # wait for a 100 Continue before a body over 1 KB.
 QUIET = ("Expect:", "Accept:")
-CAS = ssl.get_default_verify_paths()  # libcurl trusts the CAs Python's ssl module does
 
 
 class Answer(collections.namedtuple("Answer", "status headers body")):
@@ -137,10 +138,10 @@ class Pool:
         handle.setopt(pycurl.FOLLOWLOCATION, 0)
         handle.setopt(pycurl.PROTOCOLS, pycurl.PROTO_HTTP | pycurl.PROTO_HTTPS)
         handle.setopt(pycurl.HTTP_VERSION, pycurl.CURL_HTTP_VERSION_1_1)
-        if CAS.cafile:
-            handle.setopt(pycurl.CAINFO, CAS.cafile)
-        if CAS.capath:
-            handle.setopt(pycurl.CAPATH, CAS.capath)
+        cafile, capath = trusted_cas()
+        handle.setopt(pycurl.CAINFO, cafile)
+        if capath:
+            handle.setopt(pycurl.CAPATH, capath)
         return handle
 
     def _lines(self, headers):
@@ -229,6 +230,15 @@ class Pool:
         if error is not None and transfer is not None and not transfer.future.done():
             transfer.future.set_exception(error)
         handle.close()
+
+
+def trusted_cas():
+    """(CA file, CA directory or None) for TLS: those Python's ssl module trusts (the system's, or
+    SSL_CERT_FILE / SSL_CERT_DIR), else certifi's bundle; libcurl's own default path may not exist
+    on this system (pycurl's wheel carries its own libcurl)."""
+    paths = ssl.get_default_verify_paths()
+    cafile = paths.cafile if paths.cafile and os.path.isfile(paths.cafile) else certifi.where()
+    return cafile, paths.capath if paths.capath and os.path.isdir(paths.capath) else None
 
 
 class _Transfer:
