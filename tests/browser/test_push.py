@@ -121,13 +121,18 @@ def test_a_click_is_reported_and_waits_for_the_network_when_offline(context, mak
     _open(page, server.url + "/")
     cdp = context.new_cdp_session(page)
     registration_id = _registration_id(cdp, page)
+    logged = []  # the page's and the worker's console: what a failure below reports
+    context.on("console", lambda entry: logged.append(("worker: " if entry.worker else "page: ") + entry.text))
 
     def push_and_click(click):
         message = {"alert": alert_id, "click": click, "title": story["title"], "url": story["url"],
                    "tag": "topic-summit"}
         cdp.send("ServiceWorker.deliverPushMessage", {"origin": server.url, "registrationId": registration_id,
                                                       "data": json.dumps(message)})
-        _poll(page, NOTIFICATIONS, lambda notes: len(notes) == 1)
+        try:
+            _poll(page, NOTIFICATIONS, lambda notes: len(notes) == 1)
+        except AssertionError as failure:  # it failed once in a whole-suite run: say what the worker said
+            raise AssertionError(f"{failure}; console: {logged[-20:]}") from None
         [worker] = context.service_workers
         assert worker.evaluate(CLICK) == {"url": story["url"], "alert": alert_id, "click": click}
 
