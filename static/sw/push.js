@@ -12,7 +12,7 @@ self.addEventListener("push", function (event) {
   event.waitUntil(Promise.all([
     settle(keeping, CONFIG.networkLimitMs).then(function (kept) {
       if (!("value" in kept)) console.warn("Reader worker: " + url.pathname + " not kept within the limit; notifying now");
-      return notify(message, url);
+      return notify(message, url, Boolean(kept.value));
     }),
     keeping,
   ]));
@@ -35,15 +35,39 @@ async function keepForAlert(url) {
   return keepStory(url, response, { images: Array.from(new Set(small)) });
 }
 
-function notify(message, url) {
+async function notify(message, url, online) {
+  // The browser fetches a notification's pictures itself, past this worker, and waits up to 90 s
+  // for them (Chromium): on a network that never answers the alert would wait that long. So the
+  // icon and badge come from the worker's caches as data: URLs, and the story's picture too when it
+  // is kept; a picture not kept is left out unless the network just answered for the story.
+  const [icon, badge, image] = await Promise.all([
+    fromCache(CONFIG.icon), fromCache(CONFIG.badge), message.image ? fromCache(message.image) : null,
+  ]);
   // One tag per topic: a newer alert replaces an older one.
   return self.registration.showNotification(message.title || CONFIG.texts.notificationTitle, {
     body: message.body || "",
-    icon: CONFIG.icon,
-    badge: CONFIG.badge,
-    image: message.image || undefined,
+    icon: icon || (online ? CONFIG.icon : undefined),
+    badge: badge || (online ? CONFIG.badge : undefined),
+    image: image || (online && message.image) || undefined,
     tag: message.tag || "reader",
     renotify: true,
     data: { url: url.pathname, alert: message.alert || null, click: message.click || null },
   });
+}
+
+// A cached file as a data: URL, or null when no cache holds it (or it cannot be read).
+async function fromCache(path) {
+  try {
+    const response = await caches.match(new URL(path, self.location.origin).href);
+    if (!response || !response.ok) return null;
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    let text = "";
+    for (let start = 0; start < bytes.length; start += 0x8000) {
+      text += String.fromCharCode.apply(null, bytes.subarray(start, start + 0x8000));
+    }
+    return "data:" + (response.headers.get("Content-Type") || "image/png") + ";base64," + btoa(text);
+  } catch (error) {
+    warn("reading " + path + " for a notification")(error);
+    return null;
+  }
 }

@@ -20,6 +20,12 @@ from .test_push import NOTIFICATIONS, _delivery, _registration_id
 LIMITS = {"OFFLINE_NETWORK_TIMEOUT_MS": 400, "OFFLINE_NETWORK_LIMIT_MS": 2000}
 
 
+PICTURES = """async () => {
+  const [notification] = await (await navigator.serviceWorker.ready).getNotifications();
+  return [notification.icon, notification.badge];
+}"""
+
+
 def _into_black_hole(server, black_hole):
     server.stop()
     return black_hole(server.port)
@@ -56,8 +62,14 @@ def test_an_alert_shows_on_a_network_that_never_answers(context, make_live_serve
     message = {"alert": 3, "title": story["title"], "body": "New coverage", "url": story["url"], "tag": "topic-x"}
     cdp.send("ServiceWorker.deliverPushMessage", {"origin": server.url, "registrationId": registration_id,
                                                   "data": json.dumps(message)})
-    shown = _poll(page, NOTIFICATIONS, lambda notes: len(notes) == 1)
+    try:
+        shown = _poll(page, NOTIFICATIONS, lambda notes: len(notes) == 1)
+    except AssertionError as failure:
+        raise AssertionError(f"{failure}; console: {logged[-20:]}") from None
     assert shown[0]["title"] == story["title"] and shown[0]["data"]["url"] == story["url"]
+    # Its pictures came from the worker's cache: the browser would wait up to 90 s for a URL here.
+    pictures = page.evaluate(PICTURES)
+    assert [picture[:22] for picture in pictures] == ["data:image/png;base64,"] * 2, pictures
     assert server.url + story["url"] not in [s["url"] for s in page.evaluate(LIST_KEPT)]
     reported = f"Reader worker: keeping {story['url']} for an alert failed: NetworkLimit: no answer"
     _poll(page, "() => 1", lambda _: any(by_worker and text.startswith(reported) for by_worker, text in logged))
