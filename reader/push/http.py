@@ -58,13 +58,14 @@ class Pool:
         self._slots = Slots(limit)
         self._origin_slots = PerOrigin(lambda url: Slots(per_origin))
         self._header_sets = {}
-        self._multi = self._loop = self._timer = None
+        self._multi = self._loop = self._timer = self._cas = None
         self._free = []          # idle easy handles (their options set once)
         self._running = set()    # handles libcurl works on
         self._watched = {}       # socket -> the events the loop watches for libcurl
 
     async def __aenter__(self):
         self._loop = asyncio.get_running_loop()
+        self._cas = trusted_cas()  # looked up once per pool, not per connection handle
         self._multi = pycurl.CurlMulti()
         self._multi.setopt(pycurl.M_SOCKETFUNCTION, self._on_socket)
         self._multi.setopt(pycurl.M_TIMERFUNCTION, self._on_timer)
@@ -138,7 +139,7 @@ class Pool:
         handle.setopt(pycurl.FOLLOWLOCATION, 0)
         handle.setopt(pycurl.PROTOCOLS, pycurl.PROTO_HTTP | pycurl.PROTO_HTTPS)
         handle.setopt(pycurl.HTTP_VERSION, pycurl.CURL_HTTP_VERSION_1_1)
-        cafile, capath = trusted_cas()
+        cafile, capath = self._cas
         handle.setopt(pycurl.CAINFO, cafile)
         if capath:
             handle.setopt(pycurl.CAPATH, capath)
